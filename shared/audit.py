@@ -1,0 +1,157 @@
+"""The audit trail: who read or changed which student's data, and whether it was allowed.
+
+Inside a request, ``authorize`` and ``audit_access`` collect entries; when the
+response is ready they are written in their own transaction with the response's
+status, so a denied or failed request is audited as well as a served one. If the
+audit cannot be written, the response is withheld (503): no unaudited access.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flask import g, has_request_context
+from sqlalchemy.orm import Session
+
+from shared.auth import Principal
+from shared.db import Database, audit_table
+from shared.errors import Forbidden, NotFound
+from shared.events.envelope import utcnow
+
+ALLOWED, DENIED, NOT_FOUND = "allowed", "denied", "not_found"
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    actor: str
+    role: str
+    student_id: str | None
+    course_id: str | None
+    action: str
+    resource: str
+    outcome: str
+
+
+def _pending() -> list[AuditEntry]:
+    if not hasattr(g, "stride_audit"):
+        g.stride_audit = []
+    entries: list[AuditEntry] = g.stride_audit
+    return entries
+
+
+def audit_access(
+    principal: Principal,
+    *,
+    action: str,
+    resource: str,
+    student_id: str | None,
+    course_id: str | None = None,
+    outcome: str = ALLOWED,
+) -> None:
+    """Note an access to a student's data; written when the response is ready."""
+    entry = AuditEntry(
+        principal.sub, principal.role, student_id, course_id, action, resource, outcome
+    )
+    if not has_request_context():
+        raise RuntimeError("audit_access outside a request: use write_audit_entries")
+    _pending().append(entry)
+
+
+def audit_listing(
+    principal: Principal, *, action: str, resource: str, rows: Iterable[tuple[str, str | None]]
+) -> None:
+    """Audit a list response: one entry per distinct (student, course) it returned."""
+    for student_id, course_id in sorted(set(rows), key=lambda row: (row[0], row[1] or "")):
+        audit_access(
+            principal,
+            action=action,
+            resource=resource,
+            student_id=student_id,
+            course_id=course_id,
+        )
+
+
+def authorize(
+    principal: Principal,
+    *,
+    action: str,
+    resource: str,
+    student_id: str | None,
+    course_id: str | None = None,
+    change: bool = False,
+) -> None:
+    """Allow the access or raise, auditing either way.
+
+    A caller who may not see the record gets ``NotFound``, exactly as if it did not
+    exist; a caller who may see it but not change it (a parent) gets ``Forbidden``.
+    """
+    if not principal.may_read(student_id, course_id):
+        audit_access(
+            principal,
+            action=action,
+            resource=resource,
+            student_id=student_id,
+            course_id=course_id,
+            outcome=DENIED,
+        )
+        raise NotFound(f"{resource} not found")
+    if change and not principal.may_change(student_id, course_id):
+        audit_access(
+            principal,
+            action=action,
+            resource=resource,
+            student_id=student_id,
+            course_id=course_id,
+            outcome=DENIED,
+        )
+        raise Forbidden(f"role {principal.role} may not {action} {resource}")
+    audit_access(
+        principal, action=action, resource=resource, student_id=student_id, course_id=course_id
+    )
+
+
+def audit_missing(principal: Principal, *, action: str, resource: str) -> NotFound:
+    """Audit a request for a record that does not exist; returns the error to raise."""
+    audit_access(principal, action=action, resource=resource, student_id=None, outcome=NOT_FOUND)
+    return NotFound(f"{resource} not found")
+
+
+def write_audit_entries(
+    session: Session,
+    entries: Iterable[AuditEntry],
+    *,
+    status_code: int | None = None,
+    request_id: str | None = None,
+) -> int:
+    rows = [
+        {
+            "occurred_at": utcnow(),
+            "actor": entry.actor,
+            "role": entry.role,
+            "student_id": entry.student_id,
+            "course_id": entry.course_id,
+            "action": entry.action,
+            "resource": entry.resource[:200],
+            "outcome": entry.outcome,
+            "status_code": status_code,
+            "request_id": request_id,
+        }
+        for entry in entries
+    ]
+    if rows:
+        session.execute(audit_table.insert(), rows)
+    return len(rows)
+
+
+def flush_request_audit(database: Database, status_code: int, request_id: str | None) -> int:
+    """Write the entries the current request collected (called once per response)."""
+    entries = g.pop("stride_audit", [])
+    if not entries:
+        return 0
+    with database.unit_of_work() as session:
+        written = write_audit_entries(
+            session, entries, status_code=status_code, request_id=request_id
+        )
+        session.commit()
+    return written

@@ -1,0 +1,210 @@
+"""Bearer-token authentication and the access rules of ARCHITECTURE.md.
+
+Tokens are JWTs. The algorithm is pinned by configuration (never read from the
+token), and ``exp``, ``iat``, ``iss``, ``aud`` and ``sub`` are required. Production
+verifies with the identity provider's JWKS; development signs and verifies with a
+key pair generated under ``<var>/keys``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from shared.config import Settings
+
+ROLES = frozenset({"student", "parent", "teacher", "admin", "service"})
+#: roles that may see every student
+UNRESTRICTED_ROLES = frozenset({"admin", "service"})
+
+
+class AuthenticationError(Exception):
+    """The request carries no valid token: answered 401."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    sub: str
+    role: str
+    students: frozenset[str] = frozenset()
+    courses: frozenset[str] = frozenset()
+
+    @property
+    def is_unrestricted(self) -> bool:
+        return self.role in UNRESTRICTED_ROLES
+
+    def may_read(self, student_id: str | None, course_id: str | None = None) -> bool:
+        """Whether this caller may see records of ``student_id`` in ``course_id``."""
+        if self.is_unrestricted:
+            return True
+        if self.role == "student":
+            return student_id is not None and student_id == self.sub
+        if self.role == "parent":
+            return student_id is not None and student_id in self.students
+        if self.role == "teacher":
+            return course_id is not None and course_id in self.courses
+        return False
+
+    def may_change(self, student_id: str | None, course_id: str | None = None) -> bool:
+        """Parents read only; everyone else may change what they may read."""
+        return self.role != "parent" and self.may_read(student_id, course_id)
+
+    def scope(self) -> AccessScope:
+        if self.is_unrestricted:
+            return AccessScope(None, None)
+        if self.role == "student":
+            return AccessScope(frozenset({self.sub}), None)
+        if self.role == "parent":
+            return AccessScope(self.students, None)
+        if self.role == "teacher":
+            return AccessScope(None, self.courses)
+        return AccessScope(frozenset(), None)
+
+
+@dataclass(frozen=True)
+class AccessScope:
+    """What a caller may list: ``None`` means unrestricted on that axis."""
+
+    student_ids: frozenset[str] | None
+    course_ids: frozenset[str] | None
+
+    def where(self, student_column: Any, course_column: Any | None) -> list[Any]:
+        """SQLAlchemy conditions that keep only visible rows."""
+        conditions = []
+        if self.student_ids is not None:
+            conditions.append(student_column.in_(sorted(self.student_ids)))
+        if self.course_ids is not None:
+            if course_column is None:
+                conditions.append(student_column.in_([]))
+            else:
+                conditions.append(course_column.in_(sorted(self.course_ids)))
+        return conditions
+
+
+def _string_set(claims: dict[str, Any], name: str) -> frozenset[str]:
+    value = claims.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise AuthenticationError(f"claim {name!r} must be a list of strings")
+    return frozenset(value)
+
+
+class TokenVerifier:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.algorithm = settings.jwt_algorithm
+        self._jwks: jwt.PyJWKClient | None = None
+        self._key: Any = None
+        if settings.jwt_jwks_url:
+            self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True, lifespan=300)
+        elif settings.jwt_public_key:
+            self._key = settings.jwt_public_key
+        else:
+            self._key = development_keys(settings.var_dir).public_pem
+
+    def _key_for(self, token: str) -> Any:
+        if self._jwks is not None:
+            try:
+                return self._jwks.get_signing_key_from_jwt(token).key
+            except jwt.PyJWKClientError as exc:
+                raise AuthenticationError(f"no signing key for token: {exc}") from exc
+        return self._key
+
+    def verify(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(
+                token,
+                key=self._key_for(token),
+                algorithms=[self.algorithm],
+                audience=self.settings.jwt_audience,
+                issuer=self.settings.jwt_issuer,
+                leeway=self.settings.jwt_leeway_seconds,
+                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise AuthenticationError(str(exc)) from exc
+        role = claims.get("role")
+        if role not in ROLES:
+            raise AuthenticationError(f"role must be one of {sorted(ROLES)}")
+        if not isinstance(claims["sub"], str) or not claims["sub"]:
+            raise AuthenticationError("sub must be a non-empty string")
+        return Principal(
+            sub=claims["sub"],
+            role=role,
+            students=_string_set(claims, "students"),
+            courses=_string_set(claims, "courses"),
+        )
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    private_pem: str
+    public_pem: str
+
+
+def development_keys(var_dir: Path) -> KeyPair:
+    """The development RSA key pair, generated on first use under ``<var>/keys``."""
+    folder = var_dir / "keys"
+    private_path, public_path = folder / "jwt-private.pem", folder / "jwt-public.pem"
+    if not private_path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        private_pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        public_pem = key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        temporary = folder / f".{uuid.uuid4().hex}"
+        temporary.mkdir()
+        (temporary / "jwt-private.pem").write_bytes(private_pem)
+        (temporary / "jwt-public.pem").write_bytes(public_pem)
+        (temporary / "jwt-private.pem").chmod(0o600)
+        if not private_path.exists():
+            (temporary / "jwt-public.pem").replace(public_path)
+            (temporary / "jwt-private.pem").replace(private_path)
+        for leftover in temporary.iterdir():
+            leftover.unlink()
+        temporary.rmdir()
+    return KeyPair(private_path.read_text(), public_path.read_text())
+
+
+def mint_token(
+    settings: Settings,
+    *,
+    sub: str,
+    role: str,
+    students: Iterable[str] = (),
+    courses: Iterable[str] = (),
+    ttl: timedelta = timedelta(hours=8),
+    private_key: str | None = None,
+) -> str:
+    """A signed token for development, tests and service-to-service calls."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {sorted(ROLES)}")
+    now = datetime.now(UTC)
+    claims: dict[str, Any] = {
+        "sub": sub,
+        "role": role,
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": now,
+        "nbf": now,
+        "exp": now + ttl,
+        "jti": uuid.uuid4().hex,
+    }
+    if students:
+        claims["students"] = sorted(set(students))
+    if courses:
+        claims["courses"] = sorted(set(courses))
+    key = private_key or settings.jwt_private_key or development_keys(settings.var_dir).private_pem
+    return jwt.encode(claims, key, algorithm=settings.jwt_algorithm)

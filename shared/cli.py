@@ -1,0 +1,273 @@
+"""``stride``: the one command for running and operating the platform."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from shared.auth import ROLES, mint_token
+from shared.config import CELERY_SERVICES, SERVICES, Settings, load_settings
+from shared.db import Database
+from shared.events.consumer import EventConsumer
+from shared.events.handlers import HandlerRegistry
+from shared.events.publishers import open_publisher
+from shared.events.relay import OutboxRelay
+from shared.migrations import upgrade
+from shared.observability import Heartbeat, configure_logging
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+GATEWAY_URL = "http://localhost:8080"
+
+
+def migrations_dir(service: str) -> Path:
+    module = importlib.import_module(f"services.{service}")
+    return Path(next(iter(module.__path__))) / "migrations"
+
+
+def registry_of(service: str) -> HandlerRegistry:
+    registry: HandlerRegistry = importlib.import_module(f"services.{service}.handlers").registry
+    return registry
+
+
+def _stop_on_signals(*events: threading.Event) -> None:
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        for event in events:
+            event.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+
+# -- commands ------------------------------------------------------------------------
+def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
+    token = mint_token(
+        settings,
+        sub=args.sub,
+        role=args.role,
+        students=args.students or (),
+        courses=args.courses or (),
+        ttl=timedelta(minutes=args.ttl_minutes),
+    )
+    print(f"# {args.role} {args.sub}, valid {args.ttl_minutes} minutes; use as:", file=sys.stderr)
+    print('#   curl -H "Authorization: Bearer $TOKEN" ...', file=sys.stderr)
+    print(token)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    unknown = sorted(set(args.services or ()) - set(SERVICES))
+    if unknown:
+        print(f"unknown service(s): {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    for service in args.services or SERVICES:
+        upgrade(service, settings.database_url(service), migrations_dir(service))
+        print(f"{service}: database at head")
+    return 0
+
+
+def _relay(service: str, settings: Settings, heartbeat: Heartbeat) -> OutboxRelay:
+    return OutboxRelay(
+        service,
+        Database(settings.database_url(service)),
+        open_publisher(settings),
+        batch_size=settings.relay_batch_size,
+        poll_interval=settings.relay_poll_interval,
+        heartbeat=heartbeat,
+    )
+
+
+def _consumer(service: str, settings: Settings, heartbeat: Heartbeat) -> EventConsumer:
+    return EventConsumer(
+        registry_of(service),
+        Database(settings.database_url(service)),
+        settings,
+        heartbeat=heartbeat,
+    )
+
+
+def _run_loops(loops: Sequence[Any]) -> int:
+    _stop_on_signals(*(loop.stopping for loop in loops))
+    threads = [threading.Thread(target=loop.run, daemon=True) for loop in loops]
+    for thread in threads:
+        thread.start()
+    while any(thread.is_alive() for thread in threads):
+        for thread in threads:
+            thread.join(timeout=0.5)
+    return 0
+
+
+def cmd_relay(args: argparse.Namespace, settings: Settings) -> int:
+    heartbeat = Heartbeat(settings.heartbeat_file)
+    return _run_loops([_relay(service, settings, heartbeat) for service in args.services])
+
+
+def cmd_consume(args: argparse.Namespace, settings: Settings) -> int:
+    heartbeat = Heartbeat(settings.heartbeat_file)
+    return _run_loops([_consumer(service, settings, heartbeat) for service in args.services])
+
+
+def cmd_events(args: argparse.Namespace, settings: Settings) -> int:
+    heartbeat = Heartbeat(settings.heartbeat_file)
+    loops: list[Any] = []
+    for service in args.services:
+        loops.append(_relay(service, settings, heartbeat))
+        if len(registry_of(service)):
+            loops.append(_consumer(service, settings, heartbeat))
+    return _run_loops(loops)
+
+
+def _celery_of(service: str) -> Any:
+    if service not in CELERY_SERVICES:
+        raise SystemExit(f"{service} has no Celery workers; those are {', '.join(CELERY_SERVICES)}")
+    app = importlib.import_module(f"services.{service}.app").create_app()
+    return app.extensions["celery"]
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    celery = _celery_of(args.service)
+    celery.worker_main(
+        [
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--hostname",
+            f"{args.service}@%h",
+            "--queues",
+            celery.conf.task_default_queue,
+            "--concurrency",
+            str(args.concurrency),
+        ]
+    )
+    return 0
+
+
+def cmd_beat(args: argparse.Namespace, settings: Settings) -> int:
+    celery = _celery_of(args.service)
+    schedule = settings.var_dir / f"celerybeat-{args.service}"
+    schedule.parent.mkdir(parents=True, exist_ok=True)
+    celery.start(
+        [
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--scheduler",
+            "shared.tasks:HeartbeatScheduler",
+            "--schedule",
+            str(schedule),
+        ]
+    )
+    return 0
+
+
+def cmd_health(args: argparse.Namespace, settings: Settings) -> int:
+    if args.url:
+        try:
+            with urllib.request.urlopen(args.url, timeout=5) as response:
+                return 0 if response.status == 200 else 1
+        except (urllib.error.URLError, OSError) as exc:
+            print(f"unhealthy: {exc}", file=sys.stderr)
+            return 1
+    if args.heartbeat:
+        fresh = Heartbeat.is_fresh(Path(args.heartbeat), args.max_age)
+        return 0 if fresh else 1
+    if args.celery:
+        replies = _celery_of(args.celery).control.ping(timeout=3)
+        return 0 if replies else 1
+    print("health: give --url, --heartbeat or --celery", file=sys.stderr)
+    return 2
+
+
+def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
+    cmd_migrate(argparse.Namespace(services=None), settings)
+    print(
+        f"""
+Stride is starting (embedded mode: SQLite under {settings.var_dir}, file broker).
+
+  Gateway      {GATEWAY_URL}
+  Health       {GATEWAY_URL}/api/<service>/healthz   services: {", ".join(SERVICES)}
+  API docs     {GATEWAY_URL}/api/<service>/docs      (OpenAPI: .../openapi.json)
+  Token        .venv/bin/stride token --role teacher --sub USR-TEA-1 --courses CRS-MATH-1001
+               (roles: {", ".join(sorted(ROLES))}; --students ID ... for parents)
+
+Ctrl-C stops every process.
+""",
+        flush=True,
+    )
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    bin_dir = Path(sys.executable).parent
+    environment["PATH"] = f"{bin_dir}{os.pathsep}{environment.get('PATH', '')}"
+    return subprocess.call(
+        [str(bin_dir / "honcho"), "start", "-f", str(REPO_ROOT / "Procfile")],
+        cwd=REPO_ROOT,
+        env=environment,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="stride", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    token = commands.add_parser("token", help="mint a development token (printed last)")
+    token.add_argument("--role", required=True, choices=sorted(ROLES))
+    token.add_argument("--sub", required=True, help="the user id, e.g. USR-STU-12345")
+    token.add_argument("--students", nargs="*", help="for a parent: the children")
+    token.add_argument("--courses", nargs="*", help="for a teacher: the courses taught")
+    token.add_argument("--ttl-minutes", type=int, default=480)
+    token.set_defaults(run=cmd_token)
+
+    migrate = commands.add_parser("migrate", help="bring service databases to head")
+    migrate.add_argument("services", nargs="*", help=f"default: all of {', '.join(SERVICES)}")
+    migrate.set_defaults(run=cmd_migrate)
+
+    for name, func, text in (
+        ("relay", cmd_relay, "publish the outbox of these services"),
+        ("consume", cmd_consume, "apply the events queued for these services"),
+        ("events", cmd_events, "relay and consume for these services"),
+    ):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument("services", nargs="+", choices=SERVICES)
+        sub.set_defaults(run=func)
+
+    worker = commands.add_parser("worker", help="run a Celery worker")
+    worker.add_argument("service", choices=CELERY_SERVICES)
+    worker.add_argument("--concurrency", type=int, default=2)
+    worker.set_defaults(run=cmd_worker)
+
+    beat = commands.add_parser("beat", help="run Celery beat (scheduled jobs)")
+    beat.add_argument("service", choices=CELERY_SERVICES)
+    beat.set_defaults(run=cmd_beat)
+
+    health = commands.add_parser("health", help="exit 0 when healthy (for health checks)")
+    health.add_argument("--url")
+    health.add_argument("--heartbeat")
+    health.add_argument("--max-age", type=float, default=60.0)
+    health.add_argument("--celery", choices=CELERY_SERVICES)
+    health.set_defaults(run=cmd_health)
+
+    up = commands.add_parser("up", help="run the whole platform locally")
+    up.set_defaults(run=cmd_up)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    result: int = args.run(args, settings)
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,202 @@
+"""Engines, sessions and the unit of work; the tables every service database carries.
+
+Each service owns one database. Besides its own tables (``services/<name>/models.py``)
+that database carries three platform tables defined here, on their own metadata:
+``outbox`` (events waiting to be published), ``inbox`` (events already applied) and
+``audit_log`` (who read or changed which student's data).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+platform_metadata = sa.MetaData()
+
+outbox_table = sa.Table(
+    "outbox",
+    platform_metadata,
+    sa.Column("id", sa.String(36), primary_key=True, comment="the event id"),
+    sa.Column("event_type", sa.String(120), nullable=False),
+    sa.Column("body", sa.Text, nullable=False, comment="the JSON envelope"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("publish_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Index(
+        "ix_outbox_unsent",
+        "created_at",
+        postgresql_where=sa.text("sent_at IS NULL"),
+        sqlite_where=sa.text("sent_at IS NULL"),
+    ),
+    sa.Index("ix_outbox_sent_at", "sent_at"),
+)
+
+inbox_table = sa.Table(
+    "inbox",
+    platform_metadata,
+    sa.Column("consumer", sa.String(80), primary_key=True),
+    sa.Column("event_id", sa.String(36), primary_key=True),
+    sa.Column("event_type", sa.String(120), nullable=False),
+    sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_inbox_processed_at", "processed_at"),
+)
+
+audit_table = sa.Table(
+    "audit_log",
+    platform_metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("actor", sa.String(120), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("student_id", sa.String(120), nullable=True),
+    sa.Column("course_id", sa.String(120), nullable=True),
+    sa.Column("action", sa.String(120), nullable=False),
+    sa.Column("resource", sa.String(200), nullable=False),
+    sa.Column("outcome", sa.String(20), nullable=False),
+    sa.Column("status_code", sa.Integer, nullable=True),
+    sa.Column("request_id", sa.String(64), nullable=True),
+    sa.Index("ix_audit_student_time", "student_id", "occurred_at"),
+    sa.Index("ix_audit_actor_time", "actor", "occurred_at"),
+)
+
+#: DDL that makes ``audit_log`` append-only, per dialect; applied by each service's
+#: first migration (see ``append_only_audit_ddl``).
+_APPEND_ONLY_DDL: dict[str, list[str]] = {
+    "postgresql": [
+        """
+        CREATE OR REPLACE FUNCTION stride_audit_append_only() RETURNS trigger AS $$
+        BEGIN
+            RAISE EXCEPTION 'audit_log is append-only';
+        END;
+        $$ LANGUAGE plpgsql
+        """,
+        """
+        CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+        FOR EACH ROW EXECUTE FUNCTION stride_audit_append_only()
+        """,
+    ],
+    "sqlite": [
+        """
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END
+        """,
+        """
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END
+        """,
+    ],
+}
+
+
+def append_only_audit_ddl(dialect_name: str) -> list[str]:
+    return _APPEND_ONLY_DDL.get(dialect_name, [])
+
+
+def create_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine configured for Stride's concurrency model on either backend.
+
+    SQLite (embedded mode) is shared by an API, a relay and a consumer process, so it
+    runs in WAL mode with a busy timeout, and every transaction starts with
+    ``BEGIN IMMEDIATE``: a deferred transaction that reads and then writes can fail at
+    once with "database is locked" instead of waiting its turn.
+    """
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    return sa.create_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """One service's database: an engine and a session factory, created on demand."""
+
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        self.url = url
+        self.engine = create_engine(url, **engine_kwargs)
+        self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """A session whose work is rolled back unless the caller commits it."""
+        session = self.session_factory()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    def ping(self) -> None:
+        with self.engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def rowcount_of(result: sa.Result[Any]) -> int:
+    """Rows matched by an INSERT, UPDATE or DELETE."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+_AFTER_COMMIT_KEY = "stride.after_commit"
+
+
+def run_after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the session's current transaction commits; drop it on rollback.
+
+    Used to enqueue Celery tasks and to wake in-process listeners only when the state
+    they depend on is durable (warehouse's ``addAfterCommitHook``).
+    """
+    hooks: list[Callable[[], None]] | None = session.info.get(_AFTER_COMMIT_KEY)
+    if hooks is None:
+        hooks = []
+        session.info[_AFTER_COMMIT_KEY] = hooks
+        event.listen(session, "after_commit", _run_hooks)
+        event.listen(session, "after_soft_rollback", _drop_hooks)
+    hooks.append(callback)
+
+
+def _run_hooks(session: Session) -> None:
+    hooks = session.info.pop(_AFTER_COMMIT_KEY, [])
+    event.remove(session, "after_commit", _run_hooks)
+    event.remove(session, "after_soft_rollback", _drop_hooks)
+    for hook in hooks:
+        hook()
+
+
+def _drop_hooks(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is not None:
+        return  # a savepoint rolled back; the outer transaction may still commit
+    session.info.pop(_AFTER_COMMIT_KEY, None)
+    event.remove(session, "after_commit", _run_hooks)
+    event.remove(session, "after_soft_rollback", _drop_hooks)

@@ -1,0 +1,44 @@
+"""A registry of event handlers: plain functions of ``(event, session)`` by event type."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeAlias
+
+from sqlalchemy.orm import Session
+
+from shared.events.envelope import Envelope
+
+Handler: TypeAlias = Callable[[Envelope, Session], None]
+
+
+class HandlerRegistry:
+    """The event types one consumer applies, each to its handler.
+
+    The registry is also the consumer's subscription: its queue is bound to exactly
+    these event types.
+    """
+
+    def __init__(self, consumer: str) -> None:
+        self.consumer = consumer
+        self._handlers: dict[str, Handler] = {}
+
+    def handles(self, *event_types: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            for event_type in event_types:
+                if event_type in self._handlers:
+                    raise ValueError(f"{self.consumer}: {event_type} already has a handler")
+                self._handlers[event_type] = handler
+            return handler
+
+        return register
+
+    def handler_for(self, event_type: str) -> Handler | None:
+        return self._handlers.get(event_type)
+
+    @property
+    def event_types(self) -> list[str]:
+        return sorted(self._handlers)
+
+    def __len__(self) -> int:
+        return len(self._handlers)

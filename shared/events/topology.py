@@ -1,0 +1,71 @@
+"""Names and arguments of the exchanges and queues, in one place.
+
+Every service consumes from one durable queue, ``stride.<service>``, bound to the
+event types its handlers registry declares, and parks poison events in
+``stride.<service>.dlq``. On RabbitMQ both are quorum queues; the main queue has a
+delivery limit so a message that keeps killing its consumer is dead-lettered too.
+Events no queue is bound to go to ``stride.unrouted`` (the exchange's alternate
+exchange) instead of vanishing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from kombu import Exchange, Queue, binding
+
+EXCHANGE = "stride.events"
+UNROUTED_EXCHANGE = "stride.unrouted"
+UNROUTED_QUEUE = "stride.unrouted"
+EXCHANGE_ARGUMENTS: dict[str, Any] = {"alternate-exchange": UNROUTED_EXCHANGE}
+
+
+def consumer_queue_name(consumer: str) -> str:
+    return f"stride.{consumer}"
+
+
+def dead_letter_queue_name(consumer: str) -> str:
+    return f"stride.{consumer}.dlq"
+
+
+def events_exchange() -> Exchange:
+    return Exchange(EXCHANGE, type="topic", durable=True, arguments=EXCHANGE_ARGUMENTS)
+
+
+def unrouted_exchange() -> Exchange:
+    return Exchange(UNROUTED_EXCHANGE, type="fanout", durable=True)
+
+
+def unrouted_queue() -> Queue:
+    return Queue(
+        UNROUTED_QUEUE,
+        exchange=unrouted_exchange(),
+        durable=True,
+        queue_arguments={"x-queue-type": "quorum"},
+    )
+
+
+def consumer_queue(consumer: str, event_types: Iterable[str], delivery_limit: int) -> Queue:
+    exchange = events_exchange()
+    return Queue(
+        consumer_queue_name(consumer),
+        bindings=[binding(exchange, routing_key=key) for key in sorted(set(event_types))],
+        durable=True,
+        queue_arguments={
+            "x-queue-type": "quorum",
+            "x-delivery-limit": delivery_limit,
+            "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": dead_letter_queue_name(consumer),
+        },
+    )
+
+
+def dead_letter_queue(consumer: str) -> Queue:
+    return Queue(
+        dead_letter_queue_name(consumer),
+        exchange=Exchange(""),
+        routing_key=dead_letter_queue_name(consumer),
+        durable=True,
+        queue_arguments={"x-queue-type": "quorum"},
+    )

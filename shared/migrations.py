@@ -1,0 +1,71 @@
+"""Alembic, one history per service, driven from code.
+
+Each service keeps its revisions in ``services/<name>/migrations``. Its ``env.py``
+calls ``run_env`` with the service's metadata; its first revision calls
+``create_platform_tables`` so every database carries the outbox, inbox and audit log.
+"""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
+from shared.db import append_only_audit_ddl, create_engine, platform_metadata
+
+
+def alembic_config(service: str, url: str, migrations_dir: Path) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.attributes["service"] = service
+    return config
+
+
+def upgrade(service: str, url: str, migrations_dir: Path, revision: str = "head") -> None:
+    """Bring ``service``'s database to ``revision``; safe to run from several processes."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(service, url, migrations_dir), revision)
+
+
+def run_env(target_metadata: sa.MetaData) -> None:
+    """Body of a service's ``migrations/env.py`` (online migrations only)."""
+    from alembic import context
+
+    config = context.config
+    url = config.get_main_option("sqlalchemy.url")
+    assert url is not None
+    engine = create_engine(url, poolclass=sa.pool.NullPool)
+    service = config.attributes.get("service", "stride")
+    with engine.connect() as connection:
+        is_postgres = connection.dialect.name == "postgresql"
+        context.configure(
+            connection=connection,
+            target_metadata=[platform_metadata, target_metadata],
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            if is_postgres:
+                # Several processes may start at once: one migrates, the others wait.
+                lock_key = zlib.crc32(f"stride-migrations-{service}".encode())
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key})
+            context.run_migrations()
+    engine.dispose()
+
+
+def create_platform_tables(op: Any) -> None:
+    """Create ``outbox``, ``inbox`` and the append-only ``audit_log`` (first revision)."""
+    bind = op.get_bind()
+    platform_metadata.create_all(bind)
+    for statement in append_only_audit_ddl(bind.dialect.name):
+        op.execute(statement)
+
+
+def drop_platform_tables(op: Any) -> None:
+    platform_metadata.drop_all(op.get_bind())

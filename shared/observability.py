@@ -1,0 +1,97 @@
+"""Structured JSON logs with the request id, Prometheus metrics, process heartbeats."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess
+
+
+def configure_logging(level: str = "INFO", service: str | None = None) -> None:
+    """JSON lines on stdout; every line carries the bound context (request id, service)."""
+    processors: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.StackInfoRenderer(),
+        structlog.processors.format_exc_info,
+        structlog.processors.JSONRenderer(sort_keys=True),
+    ]
+    structlog.configure(
+        processors=processors,
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+        ),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stdout),
+        cache_logger_on_first_use=False,
+    )
+    if service:
+        structlog.contextvars.bind_contextvars(service=service)
+
+
+class Heartbeat:
+    """Touches a file so a health check can tell a live loop from a stuck one."""
+
+    def __init__(self, path: Path | None, every_seconds: float = 5.0) -> None:
+        self.path = path
+        self.every_seconds = every_seconds
+        self._last = 0.0
+
+    def beat(self) -> None:
+        if self.path is None:
+            return
+        now = time.monotonic()
+        if now - self._last < self.every_seconds:
+            return
+        self._last = now
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.touch()
+
+    @staticmethod
+    def is_fresh(path: Path, max_age_seconds: float) -> bool:
+        try:
+            return time.time() - path.stat().st_mtime <= max_age_seconds
+        except FileNotFoundError:
+            return False
+
+
+class HttpMetrics:
+    """Request counters and latency histograms of one Flask app.
+
+    Under gunicorn with ``PROMETHEUS_MULTIPROC_DIR`` set, values are shared by the
+    worker processes and ``/metrics`` aggregates them.
+    """
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "stride_http_requests_total",
+            "HTTP requests handled",
+            ["service", "method", "endpoint", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "stride_http_request_duration_seconds",
+            "HTTP request latency",
+            ["service", "method", "endpoint"],
+            registry=self.registry,
+            buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+        )
+
+    def observe(self, method: str, endpoint: str, status: int, seconds: float) -> None:
+        self.requests.labels(self.service, method, endpoint, str(status)).inc()
+        self.latency.labels(self.service, method, endpoint).observe(seconds)
+
+    def exposition_registry(self) -> CollectorRegistry:
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            return registry
+        return self.registry

@@ -1,0 +1,95 @@
+"""Celery for the services that have workers (analytics, reports).
+
+Tasks run inside the Flask app context, are acked late and requeued if their worker
+dies, and are enqueued only after the transaction that asked for them commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from celery import Celery, Task
+from celery.beat import PersistentScheduler
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from shared.config import load_settings
+from shared.db import Database, run_after_commit
+from shared.events.broker import celery_broker_options
+from shared.events.inbox import purge_processed
+from shared.events.outbox import purge_sent
+from shared.observability import Heartbeat
+
+INBOX_RETENTION = timedelta(days=30)
+OUTBOX_RETENTION = timedelta(days=7)
+
+
+def task_queue(service: str) -> str:
+    return f"celery.{service}"
+
+
+def celery_init_app(
+    app: Flask, service: str, beat_schedule: Mapping[str, Mapping[str, Any]]
+) -> Celery:
+    settings = app.extensions["stride"].settings
+
+    class FlaskTask(Task):
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery = Celery(f"stride.{service}", task_cls=FlaskTask)
+    celery.conf.update(
+        **celery_broker_options(settings),
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_acks_on_failure_or_timeout=True,
+        task_ignore_result=True,
+        task_serializer="json",
+        accept_content=["json"],
+        task_default_queue=task_queue(service),
+        task_default_delivery_mode="persistent",
+        worker_prefetch_multiplier=1,
+        worker_hijack_root_logger=False,
+        broker_connection_retry_on_startup=True,
+        timezone="UTC",
+        beat_schedule=dict(beat_schedule),
+        include=[f"services.{service}.tasks"],
+    )
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery
+
+
+def send_task_after_commit(
+    session: Session, celery: Celery, name: str, *args: Any, **kwargs: Any
+) -> None:
+    """Enqueue task ``name`` once the session's transaction commits; never if it rolls back."""
+    run_after_commit(session, lambda: celery.send_task(name, args=args, kwargs=kwargs))
+
+
+def purge_event_tables(database: Database) -> dict[str, int]:
+    """Forget published outbox rows and old inbox rows (the retention job of every service)."""
+    with database.unit_of_work() as session:
+        purged = {
+            "outbox": purge_sent(session, OUTBOX_RETENTION),
+            "inbox": purge_processed(session, INBOX_RETENTION),
+        }
+        session.commit()
+    return purged
+
+
+class HeartbeatScheduler(PersistentScheduler):
+    """Celery beat's scheduler, touching ``STRIDE_HEARTBEAT_FILE`` on every tick."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        path = load_settings().heartbeat_file
+        self._heartbeat = Heartbeat(Path(path) if path else None, every_seconds=10)
+
+    def tick(self, *args: Any, **kwargs: Any) -> float:
+        self._heartbeat.beat()
+        return float(super().tick(*args, **kwargs))

@@ -17,7 +17,16 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-platform_metadata = sa.MetaData()
+#: Constraint names every service's metadata uses, so migrations can name what they alter.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+platform_metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 outbox_table = sa.Table(
     "outbox",

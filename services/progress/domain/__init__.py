@@ -9,12 +9,20 @@ from .assignments import (
     AssignmentSubmission,
     record_assignment_change,
 )
+from .criteria import (
+    CriteriaEvaluation,
+    UnmetCriterion,
+    average_score,
+    evaluate_certificate,
+    evaluate_completion,
+)
 from .lessons import (
     LessonCompletion,
     LessonCompletionReport,
     lesson_completion_from_reports,
     record_lesson_completion,
 )
+from .navigation import CurrentPosition, current_position, next_unfinished_item
 from .outline import (
     CertificateCriteria,
     CompletionCriteria,
@@ -26,6 +34,7 @@ from .outline import (
     require_item_in_outline,
 )
 from .outline_parsing import parse_outline
+from .percentage import progress_percentage
 from .quizzes import (
     AttemptGraded,
     AttemptState,
@@ -37,6 +46,13 @@ from .quizzes import (
     quiz_result_of,
     record_attempt_fact,
 )
+from .status import (
+    EnrollmentStatus,
+    status_after_student_work,
+    status_on_request,
+    status_on_resume,
+)
+from .work import CourseWork
 
 __all__ = [
     "AssignmentChange",
@@ -50,6 +66,10 @@ __all__ = [
     "AttemptSubmitted",
     "CertificateCriteria",
     "CompletionCriteria",
+    "CourseWork",
+    "CriteriaEvaluation",
+    "CurrentPosition",
+    "EnrollmentStatus",
     "ItemKind",
     "LessonCompletion",
     "LessonCompletionReport",
@@ -59,13 +79,23 @@ __all__ = [
     "OutlinePosition",
     "QuizAttemptFact",
     "QuizResult",
+    "UnmetCriterion",
     "attempt_states_from_facts",
+    "average_score",
+    "current_position",
+    "evaluate_certificate",
+    "evaluate_completion",
     "lesson_completion_from_reports",
+    "next_unfinished_item",
     "parse_outline",
+    "progress_percentage",
     "quiz_result_from_facts",
     "quiz_result_of",
     "record_assignment_change",
     "record_attempt_fact",
     "record_lesson_completion",
     "require_item_in_outline",
+    "status_after_student_work",
+    "status_on_request",
+    "status_on_resume",
 ]

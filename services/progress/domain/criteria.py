@@ -1,0 +1,147 @@
+"""Completion and certificate criteria: met or not, and what exactly is missing.
+
+Each evaluation returns every unmet criterion with a human-readable message (and the
+item it is about, if any), so the API can show a student what is left to do.
+"Required" items are the outline's counted items: the required ones, or every item
+when the outline marks none as required.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .outline import ItemKind, Outline, OutlineItem
+from .percentage import progress_percentage
+from .status import EnrollmentStatus
+from .work import CourseWork
+
+
+@dataclass(frozen=True)
+class UnmetCriterion:
+    """One reason the criteria are not met. ``criterion`` is the criterion's field name."""
+
+    criterion: str
+    message: str
+    item_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CriteriaEvaluation:
+    unmet: tuple[UnmetCriterion, ...]
+
+    @property
+    def met(self) -> bool:
+        return not self.unmet
+
+    @property
+    def reasons(self) -> list[str]:
+        return [unmet.message for unmet in self.unmet]
+
+
+def evaluate_completion(outline: Outline, work: CourseWork) -> CriteriaEvaluation:
+    """Whether the student has completed the course under the outline's completion criteria."""
+    criteria = outline.completion
+    unmet: list[UnmetCriterion] = []
+    for item in outline.counted_items():
+        if item.kind is ItemKind.LESSON and criteria.all_required_lessons:
+            if not work.is_done(item):
+                unmet.append(_about(item, "all_required_lessons", "is not completed"))
+        elif item.kind is ItemKind.QUIZ and criteria.all_required_quizzes_passed:
+            if not work.is_done(item):
+                unmet.append(
+                    _about(item, "all_required_quizzes_passed", _quiz_shortfall(item, work))
+                )
+        elif item.kind is ItemKind.ASSIGNMENT:
+            unmet.extend(_assignment_shortfall(outline, item, work))
+    minimum = criteria.min_progress_percentage
+    if minimum is not None and (percentage := progress_percentage(outline, work)) < minimum:
+        message = f"progress is {percentage}%, below the required {minimum}%"
+        unmet.append(UnmetCriterion("min_progress_percentage", message))
+    return CriteriaEvaluation(tuple(unmet))
+
+
+def evaluate_certificate(
+    outline: Outline, work: CourseWork, status: EnrollmentStatus
+) -> CriteriaEvaluation:
+    """Whether the student has earned the certificate under the outline's certificate criteria."""
+    criteria = outline.certificate
+    unmet: list[UnmetCriterion] = []
+    if criteria.requires_completion and status is not EnrollmentStatus.COMPLETED:
+        message = f"the course is not completed (status: {status.value})"
+        unmet.append(UnmetCriterion("requires_completion", message))
+    minimum = criteria.min_average_score
+    average = average_score(outline, work)
+    if minimum is not None and average is not None and average < minimum:
+        unscored = sum(1 for item in _scored_items(outline) if work.score_of(item) is None)
+        pending = f" ({unscored} not scored yet, counted as 0)" if unscored else ""
+        message = f"average score {_number(average)} is below the required {_number(minimum)}"
+        unmet.append(UnmetCriterion("min_average_score", message + pending))
+    return CriteriaEvaluation(tuple(unmet))
+
+
+def average_score(outline: Outline, work: CourseWork) -> float | None:
+    """Weighted average of counted quizzes' best scores and assignments' grades, to 0.01.
+
+    An item without a score counts 0. The exact average is rounded half up to two
+    decimals, and that rounded value is both shown and compared with the minimum, so
+    a student never reads "76.67 is below the required 76.67". None when the outline
+    counts no quiz or assignment: ``min_average_score`` then has nothing to judge and
+    is met.
+    """
+    scored = _scored_items(outline)
+    if not scored:
+        return None
+    total_weight = sum((Fraction(str(item.weight)) for item in scored), Fraction(0))
+    weighted = sum(
+        (Fraction(str(item.weight)) * Fraction(str(work.score_of(item) or 0)) for item in scored),
+        Fraction(0),
+    )
+    return math.floor(weighted / total_weight * 100 + Fraction(1, 2)) / 100
+
+
+def _assignment_shortfall(
+    outline: Outline, item: OutlineItem, work: CourseWork
+) -> list[UnmetCriterion]:
+    criteria = outline.completion
+    entry = work.assignments.get(item.item_id)
+    minimum = criteria.assignments_min_grade
+    if entry is None:
+        if criteria.all_required_assignments_submitted:
+            return [_about(item, "all_required_assignments_submitted", "is not submitted")]
+        if minimum is not None:
+            problem = f"is not submitted (a grade of at least {_number(minimum)} is required)"
+            return [_about(item, "assignments_min_grade", problem)]
+        return []
+    if minimum is None:
+        return []
+    if entry.grade is None:
+        problem = f"is not graded yet (a grade of at least {_number(minimum)} is required)"
+        return [_about(item, "assignments_min_grade", problem)]
+    if entry.grade < minimum:
+        problem = f"is graded {_number(entry.grade)}, below the required {_number(minimum)}"
+        return [_about(item, "assignments_min_grade", problem)]
+    return []
+
+
+def _quiz_shortfall(item: OutlineItem, work: CourseWork) -> str:
+    result = work.quizzes.get(item.item_id)
+    if result is None:
+        return "is not attempted yet"
+    if result.best_score is None:
+        return "is not passed yet (awaiting grading)"
+    return f"is not passed yet (best score {_number(result.best_score)})"
+
+
+def _about(item: OutlineItem, criterion: str, problem: str) -> UnmetCriterion:
+    message = f"{item.kind.value} {item.title!r} ({item.item_id}) {problem}"
+    return UnmetCriterion(criterion, message, item.item_id)
+
+
+def _scored_items(outline: Outline) -> list[OutlineItem]:
+    return [item for item in outline.counted_items() if item.kind is not ItemKind.LESSON]
+
+
+def _number(value: float) -> str:
+    return f"{round(float(value), 2):g}"

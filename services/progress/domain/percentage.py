@@ -1,0 +1,31 @@
+"""The enrollment's ``progress_percentage``: the weighted share of counted items done.
+
+``floor(100 * weight of counted items done / weight of counted items)``, an integer
+0-100. Counted items are the outline's required items (every item when none is
+required, see ``Outline.counted_items``); optional items neither add nor penalize.
+Rounding down means 100 is shown only when every counted item is done, and the value
+never goes up by rounding. Weights are summed as exact fractions of their decimal
+form, so 0.1 + 0.2 weighs exactly 0.3.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from .outline import Outline
+from .work import CourseWork
+
+
+def progress_percentage(outline: Outline, work: CourseWork) -> int:
+    """How far the student is through the course, 0-100, as the current outline weighs it."""
+    counted = outline.counted_items()
+    total = sum((_exact(item.weight) for item in counted), Fraction(0))
+    if total == 0:
+        return 0
+    done = sum((_exact(item.weight) for item in counted if work.is_done(item)), Fraction(0))
+    return math.floor(100 * done / total)
+
+
+def _exact(weight: float) -> Fraction:
+    return Fraction(str(weight))

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import pytest
+from progress_factories import assignment_in, item, outline, quiz_taken, work
+
+from services.progress.domain import CourseWork, progress_percentage
+
+pytestmark = pytest.mark.unit
+
+COURSE = outline(
+    [item("L1", weight=2), item("L2", weight=2), item("Q1", "quiz", weight=1)],
+    [item("L3", weight=3), item("X1", required=False, weight=50), item("A1", "assignment")],
+)  # counted weight: 2 + 2 + 1 + 3 + 1 = 9
+
+
+@pytest.mark.parametrize(
+    ("done", "percentage"),
+    [
+        (work(), 0),
+        (work(lessons=("L1",)), 22),  # 2/9 = 22.2
+        (work(lessons=("L1", "L2")), 44),  # 4/9 = 44.4
+        (work(lessons=("L1", "L2", "L3")), 77),  # 7/9 = 77.7: rounded down
+        (work(lessons=("L1", "L2", "L3"), assignments=(assignment_in("A1"),)), 88),
+        (
+            work(
+                lessons=("L1", "L2", "L3"),
+                quizzes=(quiz_taken("Q1", 90, passed=True),),
+                assignments=(assignment_in("A1"),),
+            ),
+            100,
+        ),
+    ],
+)
+def test_percentage_is_the_weighted_share_of_required_items_done(
+    done: CourseWork, percentage: int
+) -> None:
+    assert progress_percentage(COURSE, done) == percentage
+
+
+def test_optional_items_neither_add_nor_penalize() -> None:
+    with_optional = work(lessons=("L1", "X1"))
+
+    assert progress_percentage(COURSE, with_optional) == progress_percentage(
+        COURSE, work(lessons=("L1",))
+    )
+
+
+def test_failed_quiz_is_not_done_and_passed_quiz_is() -> None:
+    course = outline([item("L1"), item("Q1", "quiz")])
+
+    assert progress_percentage(course, work(quizzes=(quiz_taken("Q1", 40, passed=False),))) == 0
+    assert progress_percentage(course, work(quizzes=(quiz_taken("Q1", 80, passed=True),))) == 50
+
+
+def test_submitted_assignment_counts_as_done_before_it_is_graded() -> None:
+    course = outline([item("A1", "assignment"), item("L1")])
+
+    assert progress_percentage(course, work(assignments=(assignment_in("A1"),))) == 50
+
+
+def test_percentage_reaches_100_only_when_everything_counted_is_done() -> None:
+    course = outline([item(f"L{n}") for n in range(1, 201)])  # 199/200 = 99.5
+
+    almost = work(lessons=tuple(f"L{n}" for n in range(1, 200)))
+
+    assert progress_percentage(course, almost) == 99
+
+
+def test_decimal_weights_add_up_exactly() -> None:
+    course = outline([item("L1", weight=0.1), item("L2", weight=0.2), item("L3", weight=0.3)])
+
+    assert progress_percentage(course, work(lessons=("L1", "L2"))) == 50
+
+
+def test_course_without_required_items_measures_every_item() -> None:
+    course = outline([item("L1", required=False), item("L2", required=False)])
+
+    assert progress_percentage(course, work(lessons=("L2",))) == 50
+
+
+def test_outline_change_keeps_work_on_remaining_items_and_ignores_removed_ones() -> None:
+    done = work(lessons=("L1", "L2"))
+    before = outline([item("L1"), item("L2")])
+    after = outline([item("L2"), item("L3"), item("L4"), item("L5")])  # L1 removed, 3 added
+
+    assert progress_percentage(before, done) == 100
+    assert progress_percentage(after, done) == 25
+    assert set(done.lessons) == {"L1", "L2"}

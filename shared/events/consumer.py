@@ -31,7 +31,7 @@ from shared.events import topology
 from shared.events.broker import kombu_connection
 from shared.events.envelope import Envelope, EnvelopeError, to_iso, utcnow
 from shared.events.handlers import HandlerRegistry
-from shared.events.inbox import record_first_delivery
+from shared.events.inbox import record_first_deliveries, record_first_delivery
 from shared.observability import Heartbeat
 
 log = structlog.get_logger(__name__)
@@ -183,6 +183,43 @@ class EventConsumer:
                     raise
 
     def _apply(self, events: list[tuple[Message, Envelope]]) -> list[str | None]:
+        """Apply a batch in one transaction; on any failure, again with one savepoint each.
+
+        The fast path records the whole batch in the inbox with one statement and runs
+        the handlers back to back. If a handler raises, that transaction is rolled back
+        and the batch is applied again event by event, so only the failing events fail.
+        """
+        try:
+            return self._apply_together(events)
+        except INFRASTRUCTURE_ERRORS:
+            raise
+        except Exception:
+            return self._apply_isolated(events)
+
+    def _apply_together(self, events: list[tuple[Message, Envelope]]) -> list[str | None]:
+        applied = duplicates = ignored = 0
+        with self.database.unit_of_work() as session:
+            handled = [e for _m, e in events if self.registry.handler_for(e.type) is not None]
+            if self.deduplicate:
+                fresh = record_first_deliveries(session, self.registry.consumer, handled)
+            else:
+                fresh = {e.id for e in handled}
+            for _message, envelope in events:
+                handler = self.registry.handler_for(envelope.type)
+                if handler is None:
+                    ignored += 1
+                elif envelope.id in fresh:
+                    if self.deduplicate:
+                        fresh.discard(envelope.id)  # a second copy in this batch is a duplicate
+                    handler(envelope, session)
+                    applied += 1
+                else:
+                    duplicates += 1
+            session.commit()
+        self._count(applied, duplicates, ignored)
+        return [None] * len(events)
+
+    def _apply_isolated(self, events: list[tuple[Message, Envelope]]) -> list[str | None]:
         errors: list[str | None] = []
         applied = duplicates = ignored = 0
         with self.database.unit_of_work() as session:
@@ -211,10 +248,13 @@ class EventConsumer:
                     savepoint.rollback()
                     errors.append(_describe(exc))
             session.commit()
+        self._count(applied, duplicates, ignored)
+        return errors
+
+    def _count(self, applied: int, duplicates: int, ignored: int) -> None:
         self.stats.applied += applied
         self.stats.duplicates += duplicates
         self.stats.ignored += ignored
-        return errors
 
     # -- failures -------------------------------------------------------------------
     def _retry_or_park(

@@ -7,6 +7,7 @@ the same event collide on the primary key, and the loser's transaction applies n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -28,6 +29,28 @@ def record_first_delivery(session: Session, consumer: str, envelope: Envelope) -
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(inbox_table).values(**values).on_conflict_do_nothing()
     return bool(rowcount_of(session.execute(statement)))
+
+
+def record_first_deliveries(
+    session: Session, consumer: str, envelopes: Sequence[Envelope]
+) -> set[str]:
+    """Record a batch in one statement; returns the ids not applied before."""
+    if not envelopes:
+        return set()
+    now = utcnow()
+    rows = {
+        e.id: {"consumer": consumer, "event_id": e.id, "event_type": e.type, "processed_at": now}
+        for e in envelopes
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(inbox_table)
+        .values(list(rows.values()))
+        .on_conflict_do_nothing()
+        .returning(inbox_table.c.event_id)
+    )
+    return set(session.execute(statement).scalars())
 
 
 def purge_processed(session: Session, older_than: timedelta) -> int:

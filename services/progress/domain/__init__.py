@@ -16,6 +16,12 @@ from .criteria import (
     evaluate_certificate,
     evaluate_completion,
 )
+from .engagement import (
+    ActivityRecord,
+    Engagement,
+    activities_not_yet_counted,
+    record_activities,
+)
 from .lessons import (
     LessonCompletion,
     LessonCompletionReport,
@@ -52,9 +58,20 @@ from .status import (
     status_on_request,
     status_on_resume,
 )
+from .streaks import (
+    DEFAULT_WINDOW_DAYS,
+    Streak,
+    active_dates_to_keep,
+    local_date_of,
+    streak_is_running,
+    streak_of,
+    student_time_zone,
+)
 from .work import CourseWork
 
 __all__ = [
+    "DEFAULT_WINDOW_DAYS",
+    "ActivityRecord",
     "AssignmentChange",
     "AssignmentEntry",
     "AssignmentGrading",
@@ -69,6 +86,7 @@ __all__ = [
     "CourseWork",
     "CriteriaEvaluation",
     "CurrentPosition",
+    "Engagement",
     "EnrollmentStatus",
     "ItemKind",
     "LessonCompletion",
@@ -79,18 +97,23 @@ __all__ = [
     "OutlinePosition",
     "QuizAttemptFact",
     "QuizResult",
+    "Streak",
     "UnmetCriterion",
+    "active_dates_to_keep",
+    "activities_not_yet_counted",
     "attempt_states_from_facts",
     "average_score",
     "current_position",
     "evaluate_certificate",
     "evaluate_completion",
     "lesson_completion_from_reports",
+    "local_date_of",
     "next_unfinished_item",
     "parse_outline",
     "progress_percentage",
     "quiz_result_from_facts",
     "quiz_result_of",
+    "record_activities",
     "record_assignment_change",
     "record_attempt_fact",
     "record_lesson_completion",
@@ -98,4 +121,7 @@ __all__ = [
     "status_after_student_work",
     "status_on_request",
     "status_on_resume",
+    "streak_is_running",
+    "streak_of",
+    "student_time_zone",
 ]

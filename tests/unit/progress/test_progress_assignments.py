@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-from progress_factories import at
 
 from services.progress.domain import (
     AssignmentChange,
@@ -13,6 +12,7 @@ from services.progress.domain import (
     record_assignment_change,
 )
 from shared.errors import Conflict, InvalidInput
+from tests.unit.progress.progress_factories import at
 
 pytestmark = pytest.mark.unit
 

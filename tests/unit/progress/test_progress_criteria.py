@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from progress_factories import assignment_in, item, outline, quiz_taken, work
 
 from services.progress.domain import (
     CourseWork,
@@ -14,6 +13,7 @@ from services.progress.domain import (
     evaluate_certificate,
     evaluate_completion,
 )
+from tests.unit.progress.progress_factories import assignment_in, item, outline, quiz_taken, work
 
 pytestmark = pytest.mark.unit
 

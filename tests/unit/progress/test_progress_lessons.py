@@ -4,7 +4,6 @@ import itertools
 from datetime import datetime
 
 import pytest
-from progress_factories import at
 
 from services.progress.domain import (
     LessonCompletion,
@@ -13,6 +12,7 @@ from services.progress.domain import (
     record_lesson_completion,
 )
 from shared.errors import InvalidInput
+from tests.unit.progress.progress_factories import at
 
 pytestmark = pytest.mark.unit
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-from progress_factories import assignment_in, item, outline, quiz_taken, work
 
 from services.progress.domain import (
     CourseWork,
@@ -9,6 +8,7 @@ from services.progress.domain import (
     current_position,
     next_unfinished_item,
 )
+from tests.unit.progress.progress_factories import assignment_in, item, outline, quiz_taken, work
 
 pytestmark = pytest.mark.unit
 

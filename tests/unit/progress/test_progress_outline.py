@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from progress_factories import item, outline, raw_outline
 
 from services.progress.domain import (
     CertificateCriteria,
@@ -14,6 +13,7 @@ from services.progress.domain import (
     require_item_in_outline,
 )
 from shared.errors import InvalidInput
+from tests.unit.progress.progress_factories import item, outline, raw_outline
 
 pytestmark = pytest.mark.unit
 

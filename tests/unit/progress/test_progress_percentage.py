@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import pytest
-from progress_factories import assignment_in, item, outline, quiz_taken, work
 
 from services.progress.domain import CourseWork, progress_percentage
+from tests.unit.progress.progress_factories import assignment_in, item, outline, quiz_taken, work
 
 pytestmark = pytest.mark.unit
 

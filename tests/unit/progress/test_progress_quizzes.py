@@ -4,7 +4,6 @@ import itertools
 import random
 
 import pytest
-from progress_factories import at
 
 from services.progress.domain import (
     AttemptGraded,
@@ -18,6 +17,7 @@ from services.progress.domain import (
     record_attempt_fact,
 )
 from shared.errors import InvalidInput
+from tests.unit.progress.progress_factories import at
 
 pytestmark = pytest.mark.unit
 

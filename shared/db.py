@@ -196,16 +196,14 @@ def run_after_commit(session: Session, callback: Callable[[], None]) -> None:
 
 
 def _run_hooks(session: Session) -> None:
-    hooks = session.info.pop(_AFTER_COMMIT_KEY, [])
-    event.remove(session, "after_commit", _run_hooks)
-    event.remove(session, "after_soft_rollback", _drop_hooks)
-    for hook in hooks:
+    hooks: list[Callable[[], None]] = session.info.get(_AFTER_COMMIT_KEY, [])
+    pending, hooks[:] = list(hooks), []
+    for hook in pending:
         hook()
 
 
 def _drop_hooks(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is not None:
         return  # a savepoint rolled back; the outer transaction may still commit
-    session.info.pop(_AFTER_COMMIT_KEY, None)
-    event.remove(session, "after_commit", _run_hooks)
-    event.remove(session, "after_soft_rollback", _drop_hooks)
+    hooks: list[Callable[[], None]] = session.info.get(_AFTER_COMMIT_KEY, [])
+    hooks.clear()

@@ -1,0 +1,149 @@
+"""Every malformed, forged or stale token is refused with 401, before any handler runs."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from flask.testing import FlaskClient
+
+from shared.auth import KeyPair
+from shared.config import Settings
+from tests.support.probe import create_probe_app
+
+pytestmark = pytest.mark.security
+
+PATH = "/students/USR-STU-1/records"
+
+
+@pytest.fixture
+def client(settings: Settings) -> FlaskClient:
+    return create_probe_app(settings).test_client()
+
+
+def claims(settings: Settings, **overrides: Any) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    base: dict[str, Any] = {
+        "sub": "USR-STU-1",
+        "role": "student",
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": now,
+        "exp": now + timedelta(minutes=5),
+    }
+    base.update(overrides)
+    return {key: value for key, value in base.items() if value is not None}
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def get(client: FlaskClient, token: str | None, header: str | None = None) -> Any:
+    headers = {"Authorization": header if header is not None else f"Bearer {token}"}
+    return client.get(PATH, headers=headers)
+
+
+def test_a_valid_token_is_accepted(client: FlaskClient, settings: Settings, jwt_keys: KeyPair):
+    token = jwt.encode(claims(settings), jwt_keys.private_pem, algorithm="RS256")
+    assert get(client, token).status_code == 200
+
+
+def _alg_none(settings: Settings, _keys: KeyPair) -> str:
+    header = b64(json.dumps({"alg": "none", "typ": "JWT"}).encode())
+    body = claims(settings)
+    body = {k: int(v.timestamp()) if isinstance(v, datetime) else v for k, v in body.items()}
+    return f"{header}.{b64(json.dumps(body).encode())}."
+
+
+def _wrong_key(settings: Settings, _keys: KeyPair) -> str:
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return jwt.encode(claims(settings), other, algorithm="RS256")
+
+
+def _hs256_with_public_key(settings: Settings, keys: KeyPair) -> str:
+    # The classic algorithm-confusion attack: HMAC keyed with the RSA public key.
+    header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = claims(settings)
+    body = {k: int(v.timestamp()) if isinstance(v, datetime) else v for k, v in body.items()}
+    signing_input = f"{header}.{b64(json.dumps(body).encode())}"
+    import hashlib
+    import hmac
+
+    signature = hmac.new(keys.public_pem.encode(), signing_input.encode(), hashlib.sha256)
+    return f"{signing_input}.{b64(signature.digest())}"
+
+
+def _expired(settings: Settings, keys: KeyPair) -> str:
+    past = datetime.now(UTC) - timedelta(hours=2)
+    body = claims(settings, iat=past, exp=past + timedelta(minutes=5))
+    return jwt.encode(body, keys.private_pem, algorithm="RS256")
+
+
+def _without(claim: str) -> Callable[[Settings, KeyPair], str]:
+    def build(settings: Settings, keys: KeyPair) -> str:
+        return jwt.encode(claims(settings, **{claim: None}), keys.private_pem, algorithm="RS256")
+
+    return build
+
+
+def _with(**overrides: Any) -> Callable[[Settings, KeyPair], str]:
+    def build(settings: Settings, keys: KeyPair) -> str:
+        return jwt.encode(claims(settings, **overrides), keys.private_pem, algorithm="RS256")
+
+    return build
+
+
+def _tampered(settings: Settings, keys: KeyPair) -> str:
+    token = jwt.encode(claims(settings), keys.private_pem, algorithm="RS256")
+    header, _body, signature = token.split(".")
+    body = claims(settings, role="admin")
+    body = {k: int(v.timestamp()) if isinstance(v, datetime) else v for k, v in body.items()}
+    return f"{header}.{b64(json.dumps(body).encode())}.{signature}"
+
+
+FORGERIES = {
+    "alg none": _alg_none,
+    "wrong key": _wrong_key,
+    "HS256 signed with the RS256 public key": _hs256_with_public_key,
+    "expired": _expired,
+    "no exp": _without("exp"),
+    "no iat": _without("iat"),
+    "no iss": _without("iss"),
+    "no aud": _without("aud"),
+    "no sub": _without("sub"),
+    "wrong aud": _with(aud="another-platform"),
+    "wrong iss": _with(iss="https://evil.example"),
+    "unknown role": _with(role="superuser"),
+    "students claim not a list": _with(role="parent", students="USR-STU-1"),
+    "issued in the future": _with(iat=datetime.now(UTC) + timedelta(hours=1)),
+    "tampered payload": _tampered,
+}
+
+
+@pytest.mark.parametrize("forgery", FORGERIES.values(), ids=FORGERIES.keys())
+def test_forged_or_stale_tokens_get_401(
+    client: FlaskClient, settings: Settings, jwt_keys: KeyPair, forgery: Any
+):
+    response = get(client, forgery(settings, jwt_keys))
+    assert response.status_code == 401
+    assert response.content_type == "application/problem+json"
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(
+    "header", ["", "Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Token abc", "Bearer not.a.jwt"]
+)
+def test_missing_or_malformed_authorization_gets_401(client: FlaskClient, header: str):
+    assert get(client, None, header=header).status_code == 401
+
+
+def test_health_and_docs_need_no_token(client: FlaskClient):
+    for path in ("/healthz", "/readyz", "/metrics", "/openapi.json"):
+        assert client.get(path).status_code == 200, path

@@ -1,0 +1,99 @@
+"""The event envelope and the configuration: pure parsing, no I/O."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from shared.config import load_settings
+from shared.events.envelope import Envelope, EnvelopeError
+
+pytestmark = pytest.mark.unit
+
+
+def test_envelope_round_trips_through_json():
+    original = Envelope(
+        type="attempts.attempt.submitted",
+        producer="attempts",
+        subject="USR-STU-1",
+        course_id="CRS-1",
+        correlation_id="req-1",
+        payload={"score": 85.5, "passed": True},
+    )
+    restored = Envelope.from_json(original.to_json())
+    assert restored == original
+    assert json.loads(original.to_json())["occurred_at"].endswith("Z")
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"not json", "not JSON"),
+        (b"[1, 2]", "JSON object"),
+        (b'{"type": "a.b.c", "producer": "x"}', "missing field"),
+        (
+            b'{"id": "nope", "type": "a.b.c", "producer": "x", "occurred_at": "2026-01-01T00:00:00Z"}',
+            "not a UUID",
+        ),
+        (
+            b'{"id": "6b3f1c1e-8c4e-4c43-9a57-5e0f5d8d2a10", "type": "Bad Type", "producer": "x",'
+            b' "occurred_at": "2026-01-01T00:00:00Z"}',
+            "must read",
+        ),
+        (
+            b'{"id": "6b3f1c1e-8c4e-4c43-9a57-5e0f5d8d2a10", "type": "a.b.c", "producer": "x",'
+            b' "occurred_at": "2026-01-01T00:00:00"}',
+            "time zone",
+        ),
+        (
+            b'{"id": "6b3f1c1e-8c4e-4c43-9a57-5e0f5d8d2a10", "type": "a.b.c", "producer": "x",'
+            b' "occurred_at": "2026-01-01T00:00:00Z", "payload": [1]}',
+            "payload must be",
+        ),
+    ],
+)
+def test_malformed_events_are_refused_with_the_reason(raw: bytes, message: str):
+    with pytest.raises(EnvelopeError, match=message):
+        Envelope.from_json(raw)
+
+
+def test_naive_timestamps_are_refused():
+    with pytest.raises(EnvelopeError):
+        Envelope(type="a.b.c", producer="x", payload={}, occurred_at=datetime(2026, 1, 1))
+    assert Envelope(
+        type="a.b.c", producer="x", payload={}, occurred_at=datetime(2026, 1, 1, tzinfo=UTC)
+    )
+
+
+def test_embedded_defaults_need_no_environment(tmp_path):
+    settings = load_settings({"STRIDE_VAR_DIR": str(tmp_path)})
+    assert settings.uses_file_broker
+    assert settings.database_url("progress") == f"sqlite:///{tmp_path}/progress.db"
+    assert settings.auto_migrate
+
+
+def test_environment_points_processes_at_real_servers(tmp_path):
+    settings = load_settings(
+        {
+            "STRIDE_VAR_DIR": str(tmp_path),
+            "STRIDE_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/%2F",
+            "STRIDE_ATTEMPTS_DATABASE_URL": "postgresql+psycopg://u@h/stride_attempts",
+        }
+    )
+    assert not settings.uses_file_broker
+    assert settings.database_url("attempts") == "postgresql+psycopg://u@h/stride_attempts"
+    assert settings.database_url("progress").startswith("sqlite")
+
+
+def test_bad_values_name_the_variable():
+    with pytest.raises(ValueError, match="STRIDE_MAX_CONTENT_LENGTH"):
+        load_settings({"STRIDE_MAX_CONTENT_LENGTH": "lots"})
+    with pytest.raises(ValueError, match="STRIDE_AUTO_MIGRATE"):
+        load_settings({"STRIDE_AUTO_MIGRATE": "perhaps"})
+
+
+def test_production_refuses_development_secrets():
+    with pytest.raises(ValueError, match="STRIDE_IP_HASH_KEY"):
+        load_settings({"STRIDE_ENV": "production"})

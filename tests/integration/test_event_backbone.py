@@ -1,0 +1,122 @@
+"""Outbox, relay, consumer and inbox on the real RabbitMQ and PostgreSQL, and on the
+embedded broker with SQLite: the same code, the same guarantees."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from shared.config import Settings
+from shared.db import Database
+from shared.events import outbox
+from shared.events.consumer import ERROR_HEADER
+from shared.events.publishers import OutgoingMessage, open_publisher
+from tests.support import backbone
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(params=["rabbitmq+postgresql", "embedded"])
+def mode(
+    request: pytest.FixtureRequest,
+    settings_for: Callable[..., Settings],
+    tmp_path: Any,
+) -> tuple[Settings, Database]:
+    if request.param == "embedded":
+        settings = settings_for(STRIDE_CONSUMER_MAX_RETRIES="2")
+        return settings, backbone.prepare_database(f"sqlite:///{tmp_path}/probe.db")
+    rabbitmq_url = request.getfixturevalue("rabbitmq_url")
+    make_database = request.getfixturevalue("make_postgres_database")
+    settings = settings_for(STRIDE_BROKER_URL=rabbitmq_url, STRIDE_CONSUMER_MAX_RETRIES="2")
+    return settings, backbone.prepare_database(make_database("probe"))
+
+
+@pytest.fixture
+def consumer(mode: tuple[Settings, Database]) -> Any:
+    settings, database = mode
+    consumer = backbone.new_consumer(backbone.fresh_consumer_name(), database, settings)
+    yield consumer
+    backbone.delete_queues(settings, consumer)
+
+
+def _declare(settings: Settings, consumer: Any) -> None:
+    from shared.events.broker import kombu_connection
+
+    with kombu_connection(settings) as connection:
+        consumer.declare(connection)
+
+
+def test_every_committed_event_is_applied_exactly_once(mode, consumer):
+    settings, database = mode
+    _declare(settings, consumer)
+    events = backbone.things(500)
+    backbone.commit_events(database, events[:250])
+    backbone.commit_events(database, events[250:])
+    relay = backbone.new_relay("probe", database, settings)
+
+    assert backbone.run_loops_until(
+        [relay, consumer], lambda: len(backbone.effect_rows(database)) >= 500
+    )
+    rows = backbone.effect_rows(database)
+    assert sorted(event_id for event_id, _n in rows) == sorted(e.id for e in events)
+    with database.unit_of_work() as session:
+        assert outbox.count_unsent(session) == 0
+
+
+def test_a_redelivered_event_changes_nothing(mode, consumer):
+    settings, database = mode
+    _declare(settings, consumer)
+    [event] = backbone.things(1)
+    publisher = open_publisher(settings)
+    message = OutgoingMessage(event.id, event.type, event.to_json().encode())
+    for _ in range(3):
+        assert publisher.publish_batch([message]).confirmed == [event.id]
+    publisher.close()
+
+    backbone.run_loops_until([consumer], lambda: consumer.stats.duplicates >= 2, timeout=20)
+    assert backbone.effect_rows(database) == [(event.id, 0)]
+    assert consumer.stats.applied == 1
+
+
+def test_a_failing_event_is_retried_then_parked_with_its_error(mode, consumer):
+    settings, database = mode
+    _declare(settings, consumer)
+    good = backbone.things(20)
+    [poison] = backbone.things(1, backbone.POISON)
+    backbone.commit_events(database, [*good[:10], poison, *good[10:]])
+    relay = backbone.new_relay("probe", database, settings)
+
+    assert backbone.run_loops_until([relay, consumer], lambda: consumer.stats.parked >= 1)
+    assert sorted(e for e, _ in backbone.effect_rows(database)) == sorted(e.id for e in good)
+    assert consumer.stats.retried == settings.consumer_max_retries
+    [parked] = backbone.drain_dead_letters(settings, consumer)
+    assert parked.properties["message_id"] == poison.id
+    assert "PoisonError: cannot apply" in parked.headers[ERROR_HEADER]
+
+
+def test_a_message_that_is_not_an_event_is_parked_at_once(mode, consumer):
+    settings, database = mode
+    _declare(settings, consumer)
+    publisher = open_publisher(settings)
+    garbage = OutgoingMessage("not-an-event", backbone.HAPPENED, b'{"hello": "world"}')
+    publisher.publish_batch([garbage])
+    publisher.close()
+
+    assert backbone.run_loops_until([consumer], lambda: consumer.stats.parked >= 1, timeout=20)
+    [parked] = backbone.drain_dead_letters(settings, consumer)
+    assert "malformed event" in parked.headers[ERROR_HEADER]
+    assert consumer.stats.retried == 0
+    assert backbone.effect_rows(database) == []
+
+
+def test_two_relays_never_claim_the_same_event(make_postgres_database):
+    database = backbone.prepare_database(make_postgres_database("probe"))
+    backbone.commit_events(database, backbone.things(100))
+    with database.unit_of_work() as first, database.unit_of_work() as second:
+        claimed_first = {event.id for event in outbox.claim_unsent(first, 60)}
+        claimed_second = {event.id for event in outbox.claim_unsent(second, 60)}
+    assert len(claimed_first) == 60
+    assert len(claimed_second) == 40
+    assert not claimed_first & claimed_second

@@ -1,0 +1,130 @@
+"""A tiny event-consuming service for testing the backbone: one effect row per event."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from shared.config import Settings
+from shared.db import Database, platform_metadata
+from shared.events import Envelope, HandlerRegistry, record_events
+from shared.events.broker import kombu_connection
+from shared.events.consumer import EventConsumer
+from shared.events.publishers import open_publisher
+from shared.events.relay import OutboxRelay
+
+metadata = sa.MetaData()
+effects = sa.Table(
+    "effects",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("event_id", sa.String(36), nullable=False),
+    sa.Column("n", sa.Integer, nullable=False),
+)
+
+HAPPENED = "probe.thing.happened"
+POISON = "probe.thing.poisoned"
+
+
+class PoisonError(RuntimeError):
+    pass
+
+
+def make_registry(consumer: str) -> HandlerRegistry:
+    registry = HandlerRegistry(consumer)
+
+    @registry.handles(HAPPENED)
+    def apply_thing(event: Envelope, session: Session) -> None:
+        session.execute(effects.insert().values(event_id=event.id, n=event.payload["n"]))
+
+    @registry.handles(POISON)
+    def refuse_thing(event: Envelope, session: Session) -> None:
+        session.execute(effects.insert().values(event_id=event.id, n=-1))
+        raise PoisonError(f"cannot apply {event.payload}")
+
+    return registry
+
+
+def prepare_database(url: str) -> Database:
+    database = Database(url)
+    platform_metadata.create_all(database.engine)
+    metadata.create_all(database.engine)
+    return database
+
+
+def things(count: int, event_type: str = HAPPENED) -> list[Envelope]:
+    return [Envelope(type=event_type, producer="probe", payload={"n": i}) for i in range(count)]
+
+
+def commit_events(database: Database, envelopes: Iterable[Envelope]) -> None:
+    with database.unit_of_work() as session:
+        record_events(session, list(envelopes))
+        session.commit()
+
+
+def effect_rows(database: Database) -> list[tuple[str, int]]:
+    with database.engine.connect() as connection:
+        rows = connection.execute(sa.select(effects.c.event_id, effects.c.n))
+        return [(row.event_id, row.n) for row in rows]
+
+
+def fresh_consumer_name() -> str:
+    return f"probe{uuid.uuid4().hex[:8]}"
+
+
+def new_consumer(consumer: str, database: Database, settings: Settings) -> EventConsumer:
+    return EventConsumer(make_registry(consumer), database, settings)
+
+
+def delete_queues(settings: Settings, consumer: EventConsumer) -> None:
+    with kombu_connection(settings) as connection:
+        channel = connection.default_channel
+        for queue in (consumer.queue, consumer.dead_letters):
+            queue(channel).delete()
+
+
+def queue_depth(settings: Settings, queue: Any) -> int:
+    with kombu_connection(settings) as connection:
+        declared = queue(connection.default_channel)
+        _name, count, _consumers = declared.queue_declare(passive=True)
+        return int(count)
+
+
+def drain_dead_letters(settings: Settings, consumer: EventConsumer) -> list[Any]:
+    messages = []
+    with kombu_connection(settings) as connection:
+        queue = consumer.dead_letters(connection.default_channel)
+        while (message := queue.get(no_ack=False)) is not None:
+            messages.append(message)
+            message.ack()
+    return messages
+
+
+def run_loops_until(
+    loops: list[Any], done: Callable[[], bool], timeout: float = 60.0
+) -> bool:
+    threads = [threading.Thread(target=loop.run, daemon=True) for loop in loops]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if done():
+                return True
+            time.sleep(0.05)
+        return done()
+    finally:
+        for loop in loops:
+            loop.stopping.set()
+        for thread in threads:
+            thread.join(timeout=30)
+
+
+def new_relay(service: str, database: Database, settings: Settings) -> OutboxRelay:
+    return OutboxRelay(service, database, open_publisher(settings), batch_size=200)

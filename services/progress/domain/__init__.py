@@ -9,6 +9,13 @@ from .assignments import (
     AssignmentSubmission,
     record_assignment_change,
 )
+from .bookmarks import (
+    Bookmark,
+    BookmarkContentType,
+    BookmarkPosition,
+    create_bookmark,
+    parse_position,
+)
 from .criteria import (
     CriteriaEvaluation,
     UnmetCriterion,
@@ -16,6 +23,7 @@ from .criteria import (
     evaluate_certificate,
     evaluate_completion,
 )
+from .custom_fields import validate_custom_fields
 from .engagement import (
     ActivityRecord,
     Engagement,
@@ -29,6 +37,17 @@ from .lessons import (
     record_lesson_completion,
 )
 from .navigation import CurrentPosition, current_position, next_unfinished_item
+from .notes import (
+    MAX_NOTE_LENGTH,
+    Note,
+    edit_note,
+    escape_note_for_html,
+    normalize_tags,
+    note_matches,
+    notes_matching,
+    require_note_content,
+    write_note,
+)
 from .outline import (
     CertificateCriteria,
     CompletionCriteria,
@@ -41,6 +60,7 @@ from .outline import (
 )
 from .outline_parsing import parse_outline
 from .percentage import progress_percentage
+from .preferences import NotificationPreferences, notification_preferences_after
 from .quizzes import (
     AttemptGraded,
     AttemptState,
@@ -71,6 +91,7 @@ from .work import CourseWork
 
 __all__ = [
     "DEFAULT_WINDOW_DAYS",
+    "MAX_NOTE_LENGTH",
     "ActivityRecord",
     "AssignmentChange",
     "AssignmentEntry",
@@ -81,6 +102,9 @@ __all__ = [
     "AttemptGraded",
     "AttemptState",
     "AttemptSubmitted",
+    "Bookmark",
+    "BookmarkContentType",
+    "BookmarkPosition",
     "CertificateCriteria",
     "CompletionCriteria",
     "CourseWork",
@@ -92,6 +116,8 @@ __all__ = [
     "LessonCompletion",
     "LessonCompletionReport",
     "Module",
+    "Note",
+    "NotificationPreferences",
     "Outline",
     "OutlineItem",
     "OutlinePosition",
@@ -103,13 +129,21 @@ __all__ = [
     "activities_not_yet_counted",
     "attempt_states_from_facts",
     "average_score",
+    "create_bookmark",
     "current_position",
+    "edit_note",
+    "escape_note_for_html",
     "evaluate_certificate",
     "evaluate_completion",
     "lesson_completion_from_reports",
     "local_date_of",
     "next_unfinished_item",
+    "normalize_tags",
+    "note_matches",
+    "notes_matching",
+    "notification_preferences_after",
     "parse_outline",
+    "parse_position",
     "progress_percentage",
     "quiz_result_from_facts",
     "quiz_result_of",
@@ -118,10 +152,13 @@ __all__ = [
     "record_attempt_fact",
     "record_lesson_completion",
     "require_item_in_outline",
+    "require_note_content",
     "status_after_student_work",
     "status_on_request",
     "status_on_resume",
     "streak_is_running",
     "streak_of",
     "student_time_zone",
+    "validate_custom_fields",
+    "write_note",
 ]

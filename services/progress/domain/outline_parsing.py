@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from shared.errors import InvalidInput
-
 from .outline import CertificateCriteria, CompletionCriteria, ItemKind, Module, Outline, OutlineItem
-from .values import is_number
+from .values import FieldProblems, is_number
 
 MAX_ID_LENGTH = 128
 MAX_TITLE_LENGTH = 200
@@ -32,25 +30,9 @@ _COMPLETION_KEYS = {
 _CERTIFICATE_KEYS = {"requires_completion", "min_average_score"}
 
 
-class _Problems:
-    def __init__(self) -> None:
-        self.fields: dict[str, list[str]] = {}
-
-    def add(self, path: str, message: str) -> None:
-        self.fields.setdefault(path, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if not self.fields:
-            return
-        path, messages = next(iter(self.fields.items()))
-        more = len(self.fields) - 1
-        suffix = f" (and {more} more field{'s' if more > 1 else ''})" if more else ""
-        raise InvalidInput(f"outline is invalid: {path}: {messages[0]}{suffix}", self.fields)
-
-
 def parse_outline(raw: object) -> Outline:
     """Validate a raw outline document and build the ``Outline`` it describes."""
-    problems = _Problems()
+    problems = FieldProblems("outline")
     if not isinstance(raw, Mapping):
         problems.add("outline", "must be an object")
         problems.raise_if_any()
@@ -63,7 +45,7 @@ def parse_outline(raw: object) -> Outline:
     return Outline(modules, completion, certificate)
 
 
-def _parse_modules(raw: object, problems: _Problems) -> tuple[Module, ...]:
+def _parse_modules(raw: object, problems: FieldProblems) -> tuple[Module, ...]:
     if not isinstance(raw, list) or not raw:
         problems.add("modules", "must be a non-empty list of modules")
         return ()
@@ -83,7 +65,7 @@ def _parse_modules(raw: object, problems: _Problems) -> tuple[Module, ...]:
 
 
 def _parse_items(
-    raw: object, path: str, seen: dict[str, str], problems: _Problems
+    raw: object, path: str, seen: dict[str, str], problems: FieldProblems
 ) -> tuple[OutlineItem, ...]:
     if not isinstance(raw, list) or not raw:
         problems.add(path, "must be a non-empty list of items")
@@ -115,7 +97,7 @@ def _parse_items(
     return tuple(items)
 
 
-def _parse_completion(raw: object, problems: _Problems) -> CompletionCriteria:
+def _parse_completion(raw: object, problems: FieldProblems) -> CompletionCriteria:
     path = "completion_criteria"
     defaults = CompletionCriteria()
     if raw is None:
@@ -135,7 +117,7 @@ def _parse_completion(raw: object, problems: _Problems) -> CompletionCriteria:
     )
 
 
-def _parse_certificate(raw: object, problems: _Problems) -> CertificateCriteria:
+def _parse_certificate(raw: object, problems: FieldProblems) -> CertificateCriteria:
     path = "certificate_criteria"
     if raw is None:
         return CertificateCriteria()
@@ -149,7 +131,7 @@ def _parse_certificate(raw: object, problems: _Problems) -> CertificateCriteria:
     )
 
 
-def _flag(raw: Mapping[str, object], name: str, path: str, problems: _Problems) -> bool:
+def _flag(raw: Mapping[str, object], name: str, path: str, problems: FieldProblems) -> bool:
     """The boolean at ``name``; every criterion flag defaults to true when absent."""
     value = raw.get(name, True)
     if not isinstance(value, bool):
@@ -158,7 +140,9 @@ def _flag(raw: Mapping[str, object], name: str, path: str, problems: _Problems) 
     return value
 
 
-def _percent(raw: Mapping[str, object], name: str, path: str, problems: _Problems) -> float | None:
+def _percent(
+    raw: Mapping[str, object], name: str, path: str, problems: FieldProblems
+) -> float | None:
     value = raw.get(name)
     if value is None:
         return None
@@ -169,7 +153,7 @@ def _percent(raw: Mapping[str, object], name: str, path: str, problems: _Problem
 
 
 def _whole_percent(
-    raw: Mapping[str, object], name: str, path: str, problems: _Problems
+    raw: Mapping[str, object], name: str, path: str, problems: FieldProblems
 ) -> int | None:
     value = raw.get(name)
     if value is None:
@@ -180,7 +164,7 @@ def _whole_percent(
     return value
 
 
-def _unique_id(value: object, path: str, seen: dict[str, str], problems: _Problems) -> str:
+def _unique_id(value: object, path: str, seen: dict[str, str], problems: FieldProblems) -> str:
     if not isinstance(value, str) or not value.strip() or value != value.strip():
         problems.add(path, "must be a non-empty string without surrounding spaces")
         return ""
@@ -193,7 +177,7 @@ def _unique_id(value: object, path: str, seen: dict[str, str], problems: _Proble
     return value
 
 
-def _title(value: object, path: str, problems: _Problems) -> str:
+def _title(value: object, path: str, problems: FieldProblems) -> str:
     if not isinstance(value, str) or not value.strip():
         problems.add(path, "must be a non-empty string")
         return ""
@@ -203,7 +187,7 @@ def _title(value: object, path: str, problems: _Problems) -> str:
 
 
 def _refuse_unknown_keys(
-    raw: Mapping[str, object], known: set[str], prefix: str, problems: _Problems
+    raw: Mapping[str, object], known: set[str], prefix: str, problems: FieldProblems
 ) -> None:
     for key in raw:
         if key not in known:

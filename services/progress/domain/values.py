@@ -2,7 +2,8 @@
 
 Each check returns the value it accepted (normalized where that is unambiguous) or
 raises ``InvalidInput`` naming the field, so callers can write
-``score = require_score(raw, "score")`` and move on.
+``score = require_score(raw, "score")`` and move on. ``FieldProblems`` collects
+several problems of one document and raises them together.
 """
 
 from __future__ import annotations
@@ -12,6 +13,27 @@ from datetime import datetime
 from typing import TypeGuard
 
 from shared.errors import InvalidInput
+
+
+class FieldProblems:
+    """Problems found in one document, by field path, raised together as one InvalidInput."""
+
+    def __init__(self, document: str) -> None:
+        self.document = document
+        self.fields: dict[str, list[str]] = {}
+
+    def add(self, path: str, message: str) -> None:
+        self.fields.setdefault(path, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if not self.fields:
+            return
+        path, messages = next(iter(self.fields.items()))
+        more = len(self.fields) - 1
+        suffix = f" (and {more} more field{'s' if more > 1 else ''})" if more else ""
+        raise InvalidInput(
+            f"{self.document} is invalid: {path}: {messages[0]}{suffix}", self.fields
+        )
 
 
 def is_number(value: object) -> TypeGuard[int | float]:

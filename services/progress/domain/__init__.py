@@ -1,4 +1,18 @@
-"""The progress service's pure rules: no database, no Flask, no clock, no randomness."""
+"""The progress service's pure rules: no database, no Flask, no clock, no randomness.
+
+Functions and frozen dataclasses take plain values and return plain values; broken
+rules raise the exceptions of ``shared.errors`` (``InvalidInput`` naming the field,
+``Conflict`` saying why a move is refused). ``services/progress/COMPUTATION.md``
+explains how each figure is computed.
+
+* ``outline``, ``outline_parsing``: the course outline and its criteria;
+* ``lessons``, ``quizzes``, ``assignments``: the spec's completed_* entries,
+  idempotent and (for events) independent of arrival order;
+* ``work``, ``percentage``, ``navigation``, ``criteria``, ``status``, ``summary``:
+  what the entries mean for progress, position, completion and certificate;
+* ``streaks``, ``engagement``: days active in the student's time zone, time spent;
+* ``notes``, ``bookmarks``, ``preferences``, ``custom_fields``: the student's own data.
+"""
 
 from .assignments import (
     AssignmentChange,
@@ -87,6 +101,7 @@ from .streaks import (
     streak_of,
     student_time_zone,
 )
+from .summary import DerivedProgress, derive_progress
 from .work import CourseWork
 
 __all__ = [
@@ -110,6 +125,7 @@ __all__ = [
     "CourseWork",
     "CriteriaEvaluation",
     "CurrentPosition",
+    "DerivedProgress",
     "Engagement",
     "EnrollmentStatus",
     "ItemKind",
@@ -131,6 +147,7 @@ __all__ = [
     "average_score",
     "create_bookmark",
     "current_position",
+    "derive_progress",
     "edit_note",
     "escape_note_for_html",
     "evaluate_certificate",

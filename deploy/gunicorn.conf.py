@@ -1,0 +1,83 @@
+"""Gunicorn settings shared by the five API containers.
+
+Used as `gunicorn -c deploy/gunicorn.conf.py "services.<svc>.app:create_app()"` (see the
+Dockerfiles and docker-compose.yml). Every knob reads the environment, so one file serves
+all services; the defaults suit one container behind the nginx gateway.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gunicorn.arbiter import Arbiter
+    from gunicorn.workers.base import Worker
+
+
+def _available_cores() -> int:
+    """Cores this process may run on (the container's cpuset, not the whole host's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # sched_getaffinity is Linux-only
+        return os.cpu_count() or 1
+
+
+bind = os.environ.get("STRIDE_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", 2 * _available_cores() + 1))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+
+# Recycle workers now and then to bound slow leaks; the jitter keeps them from all
+# restarting at once. Each recycled worker leaves its counter files in
+# PROMETHEUS_MULTIPROC_DIR (they must survive to keep the totals), so not too often.
+max_requests = 2000
+max_requests_jitter = 200
+
+timeout = 30
+graceful_timeout = 30
+# Longer than the gateway's idle upstream timeout (60 s), so nginx closes an idle
+# connection before gunicorn does and never sends a request into a closing socket.
+keepalive = 75
+
+# Only the gateway can reach this port (no published ports, see docker-compose.yml) and
+# its address is not fixed, so every peer is trusted to set X-Forwarded-Proto.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
+
+# The worker heartbeat file is touched constantly; on overlayfs that can stall a worker.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}i)s'
+
+
+def on_starting(server: Arbiter) -> None:
+    """Start every run with an empty metrics directory.
+
+    prometheus_client's multiprocess mode adds up the files of all processes that ever
+    wrote there; files left by a previous run of this container would be counted again.
+    The directory itself may be a mount point, so only its contents are removed.
+    """
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        return
+    path = Path(directory)
+    path.mkdir(parents=True, exist_ok=True)
+    for entry in path.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
+def child_exit(server: Arbiter, worker: Worker) -> None:
+    """Drop the live gauges of a worker that exited, so /metrics stops reporting it."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,38 @@
+-- One database and one login role per Stride service. Each role owns its own database
+-- and nothing else, and may connect to no other database: no service can read another's
+-- data, even by mistake.
+--
+-- The official postgres image runs this once, as the superuser, when its data volume is
+-- empty (docker-compose.yml mounts it into /docker-entrypoint-initdb.d). The passwords
+-- come from the container's environment through psql's \getenv (psql 15 or newer); an
+-- unset one leaves :'...' unexpanded, a syntax error, and ON_ERROR_STOP fails the init.
+-- Changing a password in .env later does not reach an existing volume: use ALTER ROLE.
+
+\getenv progress_password STRIDE_PROGRESS_DB_PASSWORD
+\getenv attempts_password STRIDE_ATTEMPTS_DB_PASSWORD
+\getenv activity_password STRIDE_ACTIVITY_DB_PASSWORD
+\getenv analytics_password STRIDE_ANALYTICS_DB_PASSWORD
+\getenv reports_password STRIDE_REPORTS_DB_PASSWORD
+
+-- Nobody but the superuser connects to the maintenance databases.
+REVOKE CONNECT, TEMPORARY ON DATABASE postgres, template1 FROM PUBLIC;
+
+CREATE ROLE stride_progress LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD :'progress_password';
+CREATE DATABASE stride_progress OWNER stride_progress;
+REVOKE ALL ON DATABASE stride_progress FROM PUBLIC;
+
+CREATE ROLE stride_attempts LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD :'attempts_password';
+CREATE DATABASE stride_attempts OWNER stride_attempts;
+REVOKE ALL ON DATABASE stride_attempts FROM PUBLIC;
+
+CREATE ROLE stride_activity LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD :'activity_password';
+CREATE DATABASE stride_activity OWNER stride_activity;
+REVOKE ALL ON DATABASE stride_activity FROM PUBLIC;
+
+CREATE ROLE stride_analytics LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD :'analytics_password';
+CREATE DATABASE stride_analytics OWNER stride_analytics;
+REVOKE ALL ON DATABASE stride_analytics FROM PUBLIC;
+
+CREATE ROLE stride_reports LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD :'reports_password';
+CREATE DATABASE stride_reports OWNER stride_reports;
+REVOKE ALL ON DATABASE stride_reports FROM PUBLIC;

@@ -87,6 +87,7 @@ def test_criteria_are_read_from_the_document() -> None:
         ("kind", ["lesson"], "one of lesson, quiz, assignment"),
         ("required", "yes", "true or false"),
         ("title", "   ", "non-empty"),
+        ("title", "T" * 201, "at most 200"),
         ("item_id", "", "non-empty"),
         ("item_id", " L9", "surrounding spaces"),
         ("item_id", "L" * 129, "at most 128"),

@@ -6,7 +6,6 @@ import argparse
 import importlib
 import os
 import signal
-import subprocess
 import sys
 import threading
 import urllib.error
@@ -28,7 +27,6 @@ from shared.migrations import upgrade
 from shared.observability import Heartbeat, configure_logging
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-GATEWAY_URL = "http://localhost:8080"
 
 
 def migrations_dir(service: str) -> Path:
@@ -191,13 +189,14 @@ def cmd_health(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     cmd_migrate(argparse.Namespace(services=None), settings)
+    gateway = f"http://localhost:{settings.gateway_port}"
     print(
         f"""
 Stride is starting (embedded mode: SQLite under {settings.var_dir}, file broker).
 
-  Gateway      {GATEWAY_URL}
-  Health       {GATEWAY_URL}/api/<service>/healthz   services: {", ".join(SERVICES)}
-  API docs     {GATEWAY_URL}/api/<service>/docs      (OpenAPI: .../openapi.json)
+  Gateway      {gateway}
+  Health       {gateway}/api/<service>/healthz   services: {", ".join(SERVICES)}
+  API docs     {gateway}/api/<service>/docs      (OpenAPI: .../openapi.json)
   Token        .venv/bin/stride token --role teacher --sub USR-TEA-1 --courses CRS-MATH-1001
                (roles: {", ".join(sorted(ROLES))}; --students ID ... for parents)
 
@@ -208,11 +207,11 @@ Ctrl-C stops every process.
     environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
     bin_dir = Path(sys.executable).parent
     environment["PATH"] = f"{bin_dir}{os.pathsep}{environment.get('PATH', '')}"
-    return subprocess.call(
-        [str(bin_dir / "honcho"), "start", "-f", str(REPO_ROOT / "Procfile")],
-        cwd=REPO_ROOT,
-        env=environment,
-    )
+    environment["STRIDE_GATEWAY_PORT"] = str(settings.gateway_port)
+    os.chdir(REPO_ROOT)
+    # honcho replaces this process, so Ctrl-C and SIGTERM reach it and every child.
+    honcho = str(bin_dir / "honcho")
+    os.execve(honcho, [honcho, "start", "-f", str(REPO_ROOT / "Procfile")], environment)
 
 
 def build_parser() -> argparse.ArgumentParser:

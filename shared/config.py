@@ -67,6 +67,7 @@ class Settings:
     heartbeat_file: Path | None
     log_level: str
     service_token: str | None
+    gateway_port: int
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -124,6 +125,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         heartbeat_file=Path(heartbeat) if heartbeat else None,
         log_level=env.get("STRIDE_LOG_LEVEL", "INFO"),
         service_token=env.get("STRIDE_SERVICE_TOKEN") or None,
+        gateway_port=_int(env, "STRIDE_GATEWAY_PORT", 8080),
     )
     if settings.is_production:
         _refuse_development_defaults(settings, env)

@@ -50,7 +50,10 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, di
             del environment[name]
     log = open(var / "up.log", "w")  # noqa: SIM115 - closed in teardown
     process = subprocess.Popen(
-        [str(BIN / "stride"), "up"], env=environment, stdout=log, stderr=subprocess.STDOUT,
+        [str(BIN / "stride"), "up"],
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
@@ -80,7 +83,8 @@ def test_every_service_answers_through_the_gateway(platform):
     log = Path(info["var"], "up.log").read_text()
     for service in SERVICES:
         assert fetch(f"{base}/api/{service}/healthz") == (
-            200, {"status": "ok", "service": service}
+            200,
+            {"status": "ok", "service": service},
         ), log[-3000:]
         status, body = fetch(f"{base}/api/{service}/readyz")
         assert status == 200 and body["checks"] == {"database": "ok", "broker": "ok"}

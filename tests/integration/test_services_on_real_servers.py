@@ -22,9 +22,9 @@ def test_service_migrates_its_own_database_and_is_ready(
     rabbitmq_url: str,
 ):
     url = make_postgres_database(service)
-    settings = settings_for(STRIDE_BROKER_URL=rabbitmq_url, **{
-        f"STRIDE_{service.upper()}_DATABASE_URL": url
-    })
+    settings = settings_for(
+        STRIDE_BROKER_URL=rabbitmq_url, **{f"STRIDE_{service.upper()}_DATABASE_URL": url}
+    )
     app = create_service_app_by_name(service, {"STRIDE_SETTINGS": settings})
     client = app.test_client()
 
@@ -40,8 +40,12 @@ def test_service_migrates_its_own_database_and_is_ready(
         assert {"outbox", "inbox", "audit_log", "alembic_version"} <= tables
         connection.execute(
             audit_table.insert().values(
-                occurred_at=sa.func.now(), actor="t", role="admin", action="read",
-                resource="x", outcome="allowed",
+                occurred_at=sa.func.now(),
+                actor="t",
+                role="admin",
+                action="read",
+                resource="x",
+                outcome="allowed",
             )
         )
         connection.commit()

@@ -47,7 +47,11 @@ def test_student_reads_own_records_and_it_is_audited(app: Flask, token_for: Call
     assert response.status_code == 200
     [row] = audit_rows(app)
     assert (row.actor, row.role, row.student_id, row.outcome, row.status_code) == (
-        "USR-STU-1", "student", "USR-STU-1", "allowed", 200,
+        "USR-STU-1",
+        "student",
+        "USR-STU-1",
+        "allowed",
+        200,
     )
     assert row.request_id == response.headers["X-Request-ID"]
 
@@ -58,7 +62,10 @@ def test_student_cannot_see_another_student_and_gets_404(app: Flask, token_for: 
     assert response.json["detail"] == "records/USR-STU-1 not found"
     [row] = audit_rows(app)
     assert (row.actor, row.student_id, row.outcome, row.status_code) == (
-        "USR-STU-2", "USR-STU-1", "denied", 404,
+        "USR-STU-2",
+        "USR-STU-1",
+        "denied",
+        404,
     )
 
 
@@ -90,9 +97,11 @@ def test_audit_log_is_append_only(app: Flask, token_for: Callable):
     read(app, token_for("student", "USR-STU-1"))
     database = app.extensions["stride"].database
     for statement in (audit_table.update().values(outcome="denied"), audit_table.delete()):
-        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
-            with database.engine.begin() as connection:
-                connection.execute(statement)
+        with (
+            pytest.raises(sa.exc.DBAPIError, match="append-only"),
+            database.engine.begin() as connection,
+        ):
+            connection.execute(statement)
     assert len(audit_rows(app)) == 1
 
 

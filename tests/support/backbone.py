@@ -106,9 +106,7 @@ def drain_dead_letters(settings: Settings, consumer: EventConsumer) -> list[Any]
     return messages
 
 
-def run_loops_until(
-    loops: list[Any], done: Callable[[], bool], timeout: float = 60.0
-) -> bool:
+def run_loops_until(loops: list[Any], done: Callable[[], bool], timeout: float = 60.0) -> bool:
     threads = [threading.Thread(target=loop.run, daemon=True) for loop in loops]
     for thread in threads:
         thread.start()

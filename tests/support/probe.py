@@ -70,5 +70,6 @@ def create_probe_app(settings: Settings, database_url: str | None = None) -> Fla
     config: dict[str, Any] = {"STRIDE_SETTINGS": settings, "TESTING": True}
     if database_url:
         config["DATABASE_URL"] = database_url
-    return create_service_app("progress", migrations_dir=MIGRATIONS, blueprints=[blp],
-                              config=config)
+    return create_service_app(
+        "progress", migrations_dir=MIGRATIONS, blueprints=[blp], config=config
+    )

@@ -34,7 +34,8 @@ def test_envelope_round_trips_through_json():
         (b"[1, 2]", "JSON object"),
         (b'{"type": "a.b.c", "producer": "x"}', "missing field"),
         (
-            b'{"id": "nope", "type": "a.b.c", "producer": "x", "occurred_at": "2026-01-01T00:00:00Z"}',
+            b'{"id": "nope", "type": "a.b.c", "producer": "x",'
+            b' "occurred_at": "2026-01-01T00:00:00Z"}',
             "not a UUID",
         ),
         (

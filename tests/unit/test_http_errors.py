@@ -30,7 +30,9 @@ def test_validation_error_names_the_field_and_the_problem(client: FlaskClient, a
     assert response.status_code == 422
     assert response.content_type == "application/problem+json"
     body = response.json
-    assert body["errors"] == {"score": ["Must be greater than or equal to 0 and less than or equal to 100."]}
+    assert body["errors"] == {
+        "score": ["Must be greater than or equal to 0 and less than or equal to 100."]
+    }
     assert "score" in body["detail"]
 
 

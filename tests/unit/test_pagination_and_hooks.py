@@ -29,7 +29,11 @@ def test_pages_cover_every_row_once(database: Database):
     with database.unit_of_work() as session:
         while True:
             page = paginate(
-                session, sa.select(items.c.id), [items.c.id], limit=3, cursor=cursor,
+                session,
+                sa.select(items.c.id),
+                [items.c.id],
+                limit=3,
+                cursor=cursor,
                 key_of=lambda row: [row],
             )
             seen.extend(page.items)

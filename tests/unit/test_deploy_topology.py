@@ -925,6 +925,9 @@ def test_containers_are_built_from_their_service_dockerfile(
         build = services.get(name, {}).get("build")
         if build != expected:
             problems.append(f"{name} builds {build}, expected {expected}")
+        # Otherwise compose first tries to pull an image of that name from a registry.
+        if services.get(name, {}).get("pull_policy") != "build":
+            problems.append(f"{name} may pull its image instead of building it (pull_policy)")
     assert not problems, "\n".join(problems)
 
 

@@ -86,29 +86,21 @@ def authorize(
     A caller who may not see the record gets ``NotFound``, exactly as if it did not
     exist; a caller who may see it but not change it (a parent) gets ``Forbidden``.
     """
+    refusal: NotFound | Forbidden | None = None
     if not principal.may_read(student_id, course_id):
-        audit_access(
-            principal,
-            action=action,
-            resource=resource,
-            student_id=student_id,
-            course_id=course_id,
-            outcome=DENIED,
-        )
-        raise NotFound(f"{resource} not found")
-    if change and not principal.may_change(student_id, course_id):
-        audit_access(
-            principal,
-            action=action,
-            resource=resource,
-            student_id=student_id,
-            course_id=course_id,
-            outcome=DENIED,
-        )
-        raise Forbidden(f"role {principal.role} may not {action} {resource}")
+        refusal = NotFound(f"{resource} not found")
+    elif change and not principal.may_change(student_id, course_id):
+        refusal = Forbidden(f"role {principal.role} may not {action} {resource}")
     audit_access(
-        principal, action=action, resource=resource, student_id=student_id, course_id=course_id
+        principal,
+        action=action,
+        resource=resource,
+        student_id=student_id,
+        course_id=course_id,
+        outcome=ALLOWED if refusal is None else DENIED,
     )
+    if refusal is not None:
+        raise refusal
 
 
 def audit_missing(principal: Principal, *, action: str, resource: str) -> NotFound:

@@ -11,9 +11,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from celery import Celery, Task
+from celery import Celery, Task, shared_task
 from celery.beat import PersistentScheduler
-from flask import Flask
+from celery.schedules import crontab
+from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from shared.config import load_settings
@@ -69,6 +70,30 @@ def send_task_after_commit(
 ) -> None:
     """Enqueue task ``name`` once the session's transaction commits; never if it rolls back."""
     run_after_commit(session, lambda: celery.send_task(name, args=args, kwargs=kwargs))
+
+
+def retention_schedule(service: str) -> dict[str, dict[str, Any]]:
+    """The beat entry of the nightly retention job every Celery service runs."""
+    return {
+        "purge-event-tables": {
+            "task": f"{service}.purge_event_tables",
+            "schedule": crontab(hour=3, minute=15),
+            "options": {"queue": task_queue(service)},
+        }
+    }
+
+
+def define_retention_task(service: str) -> Any:
+    """Register ``<service>.purge_event_tables`` on every Celery app of the process.
+
+    Idempotent: deleting rows older than the retention twice deletes nothing more.
+    """
+
+    @shared_task(name=f"{service}.purge_event_tables")
+    def purge_service_event_tables() -> dict[str, int]:
+        return purge_event_tables(current_app.extensions["stride"].database)
+
+    return purge_service_event_tables
 
 
 def purge_event_tables(database: Database) -> dict[str, int]:

@@ -19,9 +19,9 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from shared.config import Settings
+from shared.config import ROLES, Settings
 
-ROLES = frozenset({"student", "parent", "teacher", "admin", "service"})
+__all__ = ["ROLES", "AccessScope", "AuthenticationError", "Principal", "TokenVerifier"]
 #: roles that may see every student
 UNRESTRICTED_ROLES = frozenset({"admin", "service"})
 

@@ -6,6 +6,7 @@ import argparse
 import importlib
 import os
 import signal
+import socket
 import sys
 import threading
 import urllib.error
@@ -14,17 +15,18 @@ from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shared.auth import ROLES, mint_token
-from shared.config import CELERY_SERVICES, SERVICES, Settings, load_settings
-from shared.db import Database
-from shared.events.consumer import EventConsumer
-from shared.events.handlers import HandlerRegistry
-from shared.events.publishers import open_publisher
-from shared.events.relay import OutboxRelay
-from shared.migrations import upgrade
+from shared.config import CELERY_SERVICES, ROLES, SERVICES, Settings, load_settings
 from shared.observability import Heartbeat, configure_logging
+
+if TYPE_CHECKING:
+    from shared.events.consumer import EventConsumer
+    from shared.events.handlers import HandlerRegistry
+    from shared.events.relay import OutboxRelay
+
+# Heavy modules (SQLAlchemy, kombu, pika, alembic) are imported by the commands that
+# use them, so health checks that run every few seconds start quickly.
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,6 +52,8 @@ def _stop_on_signals(*events: threading.Event) -> None:
 
 # -- commands ------------------------------------------------------------------------
 def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
+    from shared.auth import mint_token
+
     token = mint_token(
         settings,
         sub=args.sub,
@@ -65,6 +69,8 @@ def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from shared.migrations import upgrade
+
     unknown = sorted(set(args.services or ()) - set(SERVICES))
     if unknown:
         print(f"unknown service(s): {', '.join(unknown)}", file=sys.stderr)
@@ -76,6 +82,10 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _relay(service: str, settings: Settings, heartbeat: Heartbeat) -> OutboxRelay:
+    from shared.db import Database
+    from shared.events.publishers import open_publisher
+    from shared.events.relay import OutboxRelay
+
     return OutboxRelay(
         service,
         Database(settings.database_url(service)),
@@ -87,6 +97,9 @@ def _relay(service: str, settings: Settings, heartbeat: Heartbeat) -> OutboxRela
 
 
 def _consumer(service: str, settings: Settings, heartbeat: Heartbeat) -> EventConsumer:
+    from shared.db import Database
+    from shared.events.consumer import EventConsumer
+
     return EventConsumer(
         registry_of(service),
         Database(settings.database_url(service)),
@@ -181,7 +194,9 @@ def cmd_health(args: argparse.Namespace, settings: Settings) -> int:
         fresh = Heartbeat.is_fresh(Path(args.heartbeat), args.max_age)
         return 0 if fresh else 1
     if args.celery:
-        replies = _celery_of(args.celery).control.ping(timeout=3)
+        # Ask this container's worker only: another healthy worker proves nothing here.
+        worker = f"{args.celery}@{socket.gethostname()}"
+        replies = _celery_of(args.celery).control.ping(destination=[worker], timeout=3)
         return 0 if replies else 1
     print("health: give --url, --heartbeat or --celery", file=sys.stderr)
     return 2

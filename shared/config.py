@@ -16,6 +16,8 @@ from pathlib import Path
 SERVICES: tuple[str, ...] = ("progress", "attempts", "activity", "analytics", "reports")
 CELERY_SERVICES: tuple[str, ...] = ("analytics", "reports")
 
+ROLES: frozenset[str] = frozenset({"student", "parent", "teacher", "admin", "service"})
+
 FILE_BROKER_SCHEME = "filesystem"
 
 

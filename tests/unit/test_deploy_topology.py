@@ -1164,3 +1164,11 @@ def test_gunicorn_drops_the_live_gauges_of_an_exited_worker(
     assert not live_gauge.exists(), "the exited worker's live gauge is still reported"
     assert counter.exists(), "counters of an exited worker must keep counting in the totals"
     assert other_worker.exists()
+
+
+def test_gateway_does_not_serve_metrics_to_the_outside(locations: dict[str, Location]) -> None:
+    pattern = "~ ^/api/[a-z]+/metrics$"
+    assert pattern in locations, "the gateway must refuse /api/<service>/metrics"
+    blocked = locations[pattern]
+    assert blocked.proxy_pass is None and blocked.returns and blocked.returns[0] == "404"
+    assert re.match(pattern.split(" ", 1)[1], "/api/progress/metrics")

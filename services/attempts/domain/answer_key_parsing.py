@@ -11,9 +11,9 @@ from collections.abc import Callable, Mapping
 
 from .field_checks import (
     Problems,
+    as_list,
     as_number,
     field_path,
-    as_list,
     read_bool,
     read_number,
     read_text,
@@ -51,9 +51,7 @@ def parse_answer_key(
     _reject_settings_unused_by(problems, question_type, raw, prefix)
     options: tuple[Option, ...] = ()
     if question_type in _OPTIONS_ALLOWED:
-        options = _parse_options(
-            problems, raw, prefix, required=question_type in _OPTIONS_REQUIRED
-        )
+        options = _parse_options(problems, raw, prefix, required=question_type in _OPTIONS_REQUIRED)
     return _KEY_PARSERS[question_type](problems, raw, prefix, options), options
 
 
@@ -90,9 +88,9 @@ def _parse_options(
         if option is None:
             continue
         if option.option_id in first_index:
-            problems.add(
-                f"{path}[{index}].id", f"duplicates {path}[{first_index[option.option_id]}].id"
-            )
+            id_path = f"{path}[{index}]" + (".id" if isinstance(item, Mapping) else "")
+            earlier = first_index[option.option_id]
+            problems.add(id_path, f"{option.option_id!r} duplicates the id of {path}[{earlier}]")
             continue
         first_index[option.option_id] = index
         options.append(option)

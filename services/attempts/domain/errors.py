@@ -33,6 +33,10 @@ class AttemptExpired(Conflict):
     """The attempt's time limit (plus grace) has run out; it only awaits closing."""
 
 
+class AttemptNotExpired(Conflict):
+    """The sweep tried to close an attempt whose deadline has not passed."""
+
+
 class AttemptsExhausted(Conflict):
     """The student has used every graded attempt the quiz allows."""
 

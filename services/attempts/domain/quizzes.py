@@ -59,6 +59,13 @@ class Question:
         return self.answer_key.as_json()
 
     @property
+    def matching_left_items(self) -> tuple[str, ...]:
+        """The left-hand items of a matching question, in the author's order."""
+        if isinstance(self.answer_key, MatchingKey):
+            return self.answer_key.left_items
+        return ()
+
+    @property
     def matching_choices(self) -> tuple[str, ...]:
         """The right-hand items a matching answer may use: the options, else the key's."""
         if self.options:

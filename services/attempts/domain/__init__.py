@@ -6,6 +6,13 @@ subclasses of ``shared.errors`` in :mod:`.errors`. The scoring rules are written
 in ``services/attempts/SCORING.md``.
 """
 
+from .adaptive import (
+    AdaptiveOutcome,
+    AdaptiveStep,
+    adjusted_difficulty,
+    next_adaptive_question,
+    outcome_of,
+)
 from .answering import AnswerRecord, record_answer
 from .answers import validate_answer
 from .attempt_scoring import AttemptScore, score_attempt, score_percentage
@@ -25,6 +32,19 @@ from .errors import (
     QuizNotAdaptive,
     UnknownViewerRole,
 )
+from .lifecycle import (
+    ClosedAttempt,
+    PreviousAttempt,
+    StartedAttempt,
+    close_expired_attempt,
+    ensure_attempt_can_start,
+    grade_attempt,
+    next_attempt_number,
+    remaining_attempts,
+    start_attempt,
+    submit_attempt,
+)
+from .presentation import option_order_for, option_orders_for, question_order_for, seeded_shuffle
 from .question_scoring import QuestionResult, answer_credit, score_answer
 from .question_types import (
     AnswerKey,
@@ -56,6 +76,8 @@ from .timing import deadline_of, is_expired, time_limit_ends_at, time_spent_minu
 __all__ = [
     "ALLOWED_ACTIONS",
     "CLOSED_STATUSES",
+    "AdaptiveOutcome",
+    "AdaptiveStep",
     "AnswerChangeNotAllowed",
     "AnswerKey",
     "AnswerRecord",
@@ -68,6 +90,7 @@ __all__ = [
     "AttemptStateConflict",
     "AttemptStatus",
     "AttemptsExhausted",
+    "ClosedAttempt",
     "EssayKey",
     "InvalidAnswer",
     "InvalidQuizDefinition",
@@ -78,6 +101,7 @@ __all__ = [
     "Option",
     "OrderingKey",
     "PracticeNotAllowed",
+    "PreviousAttempt",
     "Question",
     "QuestionNotFound",
     "QuestionNotPresented",
@@ -86,20 +110,35 @@ __all__ = [
     "Quiz",
     "QuizNotAdaptive",
     "ShortTextKey",
+    "StartedAttempt",
     "TrueFalseKey",
     "UnknownViewerRole",
+    "adjusted_difficulty",
     "answer_credit",
+    "close_expired_attempt",
     "deadline_of",
     "ensure_action_allowed",
+    "ensure_attempt_can_start",
+    "grade_attempt",
     "is_action_allowed",
     "is_expired",
+    "next_adaptive_question",
+    "next_attempt_number",
     "normalize_text_answer",
+    "option_order_for",
+    "option_orders_for",
+    "outcome_of",
     "parse_quiz_definition",
+    "question_order_for",
     "record_answer",
+    "remaining_attempts",
     "score_answer",
     "score_attempt",
     "score_percentage",
+    "seeded_shuffle",
+    "start_attempt",
     "status_after_scoring",
+    "submit_attempt",
     "text_answers_match",
     "time_limit_ends_at",
     "time_spent_minutes",

@@ -32,6 +32,17 @@ from .errors import (
     QuizNotAdaptive,
     UnknownViewerRole,
 )
+from .feedback import SkillResult, auto_feedback, skill_breakdown
+from .integrity import (
+    IntegrityFlag,
+    IntegrityFlagType,
+    add_integrity_flag,
+    count_flags_by_type,
+    count_interruptions,
+    ensure_integrity_flag_accepted,
+    parse_integrity_flag,
+)
+from .item_analysis import AttemptForAnalysis, ItemStatistics, analyze_items
 from .lifecycle import (
     ClosedAttempt,
     PreviousAttempt,
@@ -72,6 +83,13 @@ from .states import (
 )
 from .text_matching import normalize_text_answer, text_answers_match
 from .timing import deadline_of, is_expired, time_limit_ends_at, time_spent_minutes
+from .visibility import (
+    ViewerRole,
+    may_see_correct_answers,
+    redact_attempt,
+    visible_answer_fields,
+    visible_attempt_fields,
+)
 
 __all__ = [
     "ALLOWED_ACTIONS",
@@ -85,6 +103,7 @@ __all__ = [
     "AttemptAction",
     "AttemptAlreadyInProgress",
     "AttemptExpired",
+    "AttemptForAnalysis",
     "AttemptNotExpired",
     "AttemptScore",
     "AttemptStateConflict",
@@ -92,8 +111,11 @@ __all__ = [
     "AttemptsExhausted",
     "ClosedAttempt",
     "EssayKey",
+    "IntegrityFlag",
+    "IntegrityFlagType",
     "InvalidAnswer",
     "InvalidQuizDefinition",
+    "ItemStatistics",
     "MatchingKey",
     "MultipleChoiceKey",
     "MultipleResponseKey",
@@ -110,32 +132,44 @@ __all__ = [
     "Quiz",
     "QuizNotAdaptive",
     "ShortTextKey",
+    "SkillResult",
     "StartedAttempt",
     "TrueFalseKey",
     "UnknownViewerRole",
+    "ViewerRole",
+    "add_integrity_flag",
     "adjusted_difficulty",
+    "analyze_items",
     "answer_credit",
+    "auto_feedback",
     "close_expired_attempt",
+    "count_flags_by_type",
+    "count_interruptions",
     "deadline_of",
     "ensure_action_allowed",
     "ensure_attempt_can_start",
+    "ensure_integrity_flag_accepted",
     "grade_attempt",
     "is_action_allowed",
     "is_expired",
+    "may_see_correct_answers",
     "next_adaptive_question",
     "next_attempt_number",
     "normalize_text_answer",
     "option_order_for",
     "option_orders_for",
     "outcome_of",
+    "parse_integrity_flag",
     "parse_quiz_definition",
     "question_order_for",
     "record_answer",
+    "redact_attempt",
     "remaining_attempts",
     "score_answer",
     "score_attempt",
     "score_percentage",
     "seeded_shuffle",
+    "skill_breakdown",
     "start_attempt",
     "status_after_scoring",
     "submit_attempt",
@@ -143,4 +177,6 @@ __all__ = [
     "time_limit_ends_at",
     "time_spent_minutes",
     "validate_answer",
+    "visible_answer_fields",
+    "visible_attempt_fields",
 ]

@@ -202,6 +202,21 @@ def cmd_health(args: argparse.Namespace, settings: Settings) -> int:
     return 2
 
 
+def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
+    from shared.events.dead_letters import list_parked, replay_parked
+
+    if args.action == "replay":
+        count = replay_parked(settings, args.service, args.limit, args.event_id)
+        print(f"{args.service}: {count} parked event(s) sent back to stride.{args.service}")
+        return 0
+    parked = list_parked(settings, args.service, args.limit)
+    for event in parked:
+        print(f"{event.message_id}  {event.routing_key}  {event.failed_at}")
+        print(f"    {event.error.splitlines()[-1] if event.error else ''}")
+    print(f"{args.service}: {len(parked)} parked event(s) shown")
+    return 0
+
+
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     cmd_migrate(argparse.Namespace(services=None), settings)
     gateway = f"http://localhost:{settings.gateway_port}"
@@ -269,6 +284,13 @@ def build_parser() -> argparse.ArgumentParser:
     health.add_argument("--max-age", type=float, default=60.0)
     health.add_argument("--celery", choices=CELERY_SERVICES)
     health.set_defaults(run=cmd_health)
+
+    dlq = commands.add_parser("dlq", help="list or replay a service's parked events")
+    dlq.add_argument("action", choices=["list", "replay"])
+    dlq.add_argument("service", choices=SERVICES)
+    dlq.add_argument("--limit", type=int, default=100)
+    dlq.add_argument("--event-id", help="replay only this event")
+    dlq.set_defaults(run=cmd_dlq)
 
     up = commands.add_parser("up", help="run the whole platform locally")
     up.set_defaults(run=cmd_up)

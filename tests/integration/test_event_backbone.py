@@ -120,3 +120,25 @@ def test_two_relays_never_claim_the_same_event(make_postgres_database):
     assert len(claimed_first) == 60
     assert len(claimed_second) == 40
     assert not claimed_first & claimed_second
+
+
+def test_parked_events_can_be_listed_and_replayed(mode, consumer):
+    from shared.events.dead_letters import list_parked, replay_parked
+
+    settings, database = mode
+    _declare(settings, consumer)
+    [poison] = backbone.things(1, backbone.POISON)
+    backbone.commit_events(database, [poison])
+    relay = backbone.new_relay("probe", database, settings)
+    assert backbone.run_loops_until([relay, consumer], lambda: consumer.stats.parked >= 1)
+
+    [parked] = list_parked(settings, consumer.registry.consumer)
+    assert parked.message_id == poison.id and "PoisonError" in parked.error
+    assert len(list_parked(settings, consumer.registry.consumer)) == 1  # listing keeps them
+
+    # The cause is fixed: the handler now accepts the event.
+    fixed = backbone.new_consumer(consumer.registry.consumer, database, settings, poison_fixed=True)
+    assert replay_parked(settings, consumer.registry.consumer) == 1
+    assert backbone.run_loops_until([fixed], lambda: fixed.stats.applied >= 1, timeout=20)
+    assert backbone.effect_rows(database) == [(poison.id, 0)]
+    assert list_parked(settings, consumer.registry.consumer) == []

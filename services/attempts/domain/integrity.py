@@ -74,8 +74,10 @@ def parse_integrity_flag(raw: object) -> IntegrityFlag:
     else:
         problems.add("type", f"must be one of: {', '.join(t.value for t in IntegrityFlagType)}")
     timestamp = _parse_timestamp(problems, raw.get("timestamp"))
-    details = raw.get("details") or ""
-    if not isinstance(details, str) or len(details) > MAX_DETAILS_LENGTH:
+    details = raw.get("details")
+    if details is None:
+        details = ""
+    elif not isinstance(details, str) or len(details) > MAX_DETAILS_LENGTH:
         problems.add("details", f"must be text of at most {MAX_DETAILS_LENGTH} characters")
         details = ""
     problems.raise_if_any("integrity flag")

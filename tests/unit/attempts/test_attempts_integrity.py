@@ -53,6 +53,7 @@ def test_parses_a_flag_with_a_datetime_and_no_details(start: datetime) -> None:
         ({"type": "other"}, {"timestamp"}),
         ({"type": "other", "timestamp": "2026-03-02T09:00Z", "details": "x" * 1001}, {"details"}),
         ({"type": "other", "timestamp": "2026-03-02T09:00Z", "details": 5}, {"details"}),
+        ({"type": "other", "timestamp": "2026-03-02T09:00Z", "details": 0}, {"details"}),
         ({"type": "other", "timestamp": "2026-03-02T09:00Z", "ip": "1.2.3.4"}, {"ip"}),
         ({}, {"type", "timestamp"}),
     ],

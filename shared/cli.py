@@ -108,7 +108,11 @@ def _consumer(service: str, settings: Settings, heartbeat: Heartbeat) -> EventCo
     )
 
 
-def _run_loops(loops: Sequence[Any]) -> int:
+def _run_loops(loops: Sequence[Any], settings: Settings) -> int:
+    if settings.metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(settings.metrics_port)
     _stop_on_signals(*(loop.stopping for loop in loops))
     threads = [threading.Thread(target=loop.run, daemon=True) for loop in loops]
     for thread in threads:
@@ -121,12 +125,12 @@ def _run_loops(loops: Sequence[Any]) -> int:
 
 def cmd_relay(args: argparse.Namespace, settings: Settings) -> int:
     heartbeat = Heartbeat(settings.heartbeat_file)
-    return _run_loops([_relay(service, settings, heartbeat) for service in args.services])
+    return _run_loops([_relay(s, settings, heartbeat) for s in args.services], settings)
 
 
 def cmd_consume(args: argparse.Namespace, settings: Settings) -> int:
     heartbeat = Heartbeat(settings.heartbeat_file)
-    return _run_loops([_consumer(service, settings, heartbeat) for service in args.services])
+    return _run_loops([_consumer(s, settings, heartbeat) for s in args.services], settings)
 
 
 def cmd_events(args: argparse.Namespace, settings: Settings) -> int:
@@ -136,7 +140,7 @@ def cmd_events(args: argparse.Namespace, settings: Settings) -> int:
         loops.append(_relay(service, settings, heartbeat))
         if len(registry_of(service)):
             loops.append(_consumer(service, settings, heartbeat))
-    return _run_loops(loops)
+    return _run_loops(loops, settings)
 
 
 def _celery_of(service: str) -> Any:

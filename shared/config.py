@@ -70,6 +70,7 @@ class Settings:
     log_level: str
     service_token: str | None
     gateway_port: int
+    metrics_port: int | None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -128,6 +129,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_level=env.get("STRIDE_LOG_LEVEL", "INFO"),
         service_token=env.get("STRIDE_SERVICE_TOKEN") or None,
         gateway_port=_int(env, "STRIDE_GATEWAY_PORT", 8080),
+        metrics_port=_int(env, "STRIDE_METRICS_PORT", 0) or None,
     )
     if settings.is_production:
         _refuse_development_defaults(settings, env)

@@ -27,7 +27,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from shared.config import Settings
 from shared.db import Database
-from shared.events import topology
+from shared.events import metrics, topology
 from shared.events.broker import kombu_connection
 from shared.events.envelope import Envelope, EnvelopeError, to_iso, utcnow
 from shared.events.handlers import HandlerRegistry
@@ -158,7 +158,8 @@ class EventConsumer:
                 events.append((message, Envelope.from_json(message.body)))
             except EnvelopeError as exc:
                 self._park(message, producer, f"malformed event: {exc}", None)
-        errors = self._apply_until_durable(events)
+        with metrics.BATCH_SECONDS.labels(self.registry.consumer).time():
+            errors = self._apply_until_durable(events)
         for (message, envelope), error in zip(events, errors, strict=True):
             if error is None:
                 message.ack()
@@ -255,6 +256,8 @@ class EventConsumer:
         self.stats.applied += applied
         self.stats.duplicates += duplicates
         self.stats.ignored += ignored
+        metrics.EVENTS_APPLIED.labels(self.registry.consumer).inc(applied)
+        metrics.EVENTS_DUPLICATE.labels(self.registry.consumer).inc(duplicates)
 
     # -- failures -------------------------------------------------------------------
     def _retry_or_park(
@@ -281,6 +284,7 @@ class EventConsumer:
         )
         message.ack()
         self.stats.retried += 1
+        metrics.EVENTS_RETRIED.labels(self.registry.consumer).inc()
 
     def _park(
         self, message: Message, producer: Producer, error: str, envelope: Envelope | None
@@ -301,6 +305,7 @@ class EventConsumer:
         )
         message.ack()
         self.stats.parked += 1
+        metrics.EVENTS_PARKED.labels(self.registry.consumer).inc()
         self.stats.errors.append(error)
 
     def _republish(

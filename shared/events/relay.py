@@ -15,7 +15,7 @@ import structlog
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from shared.db import Database
-from shared.events import outbox
+from shared.events import metrics, outbox
 from shared.events.envelope import utcnow
 from shared.events.publishers import OutgoingMessage, Publisher, PublishError
 from shared.observability import Heartbeat
@@ -63,7 +63,9 @@ class OutboxRelay:
             outbox.mark_sent(session, result.confirmed, utcnow())
             outbox.mark_failed(session, result.failed)
             session.commit()
+        metrics.OUTBOX_PUBLISHED.labels(self.service).inc(len(result.confirmed))
         if result.failed:
+            metrics.OUTBOX_FAILED.labels(self.service).inc(len(result.failed))
             log.error("outbox.publish_failed", service=self.service, failures=result.failed)
         return len(result.confirmed)
 

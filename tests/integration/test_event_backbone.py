@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from shared.config import Settings
 from shared.db import Database
@@ -63,6 +64,10 @@ def test_every_committed_event_is_applied_exactly_once(mode, consumer):
     assert sorted(event_id for event_id, _n in rows) == sorted(e.id for e in events)
     with database.unit_of_work() as session:
         assert outbox.count_unsent(session) == 0
+    applied = REGISTRY.get_sample_value(
+        "stride_events_applied_total", {"consumer": consumer.registry.consumer}
+    )
+    assert applied == 500
 
 
 def test_a_redelivered_event_changes_nothing(mode, consumer):

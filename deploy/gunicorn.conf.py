@@ -49,10 +49,12 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
 # The worker heartbeat file is touched constantly; on overlayfs that can stall a worker.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
-accesslog = "-"
+# No gunicorn access log: every app logs each request itself as a JSON line
+# ("request.finished", with the request id, method, path, status and duration), so a
+# second, non-JSON line per request would only duplicate it.
+accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}i)s'
 
 
 def on_starting(server: Arbiter) -> None:

@@ -14,15 +14,39 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, multiproces
 
 
 def configure_logging(level: str = "INFO", service: str | None = None) -> None:
-    """JSON lines on stdout; every line carries the bound context (request id, service)."""
-    processors: list[Any] = [
+    """JSON lines on stdout; every line carries the bound context (request id, service).
+
+    Libraries that log through the standard library (gunicorn, kombu, alembic, celery)
+    are rendered as the same JSON lines, with the same bound context.
+    """
+    shared_processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    processors: list[Any] = [
+        *shared_processors,
         structlog.processors.StackInfoRenderer(),
         structlog.processors.format_exc_info,
         structlog.processors.JSONRenderer(sort_keys=True),
     ]
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[*shared_processors, structlog.stdlib.add_logger_name],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                structlog.processors.JSONRenderer(sort_keys=True),
+            ],
+        )
+    )
+    root = logging.getLogger()
+    for existing in [h for h in root.handlers if getattr(h, "_stride", False)]:
+        root.removeHandler(existing)
+    handler._stride = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level.upper())
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(

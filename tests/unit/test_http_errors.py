@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -90,3 +91,15 @@ def test_request_id_is_echoed_or_generated(client: FlaskClient):
     assert echoed.headers["X-Request-ID"] == "abc-123"
     generated = client.get("/healthz", headers={"X-Request-ID": "bad id with spaces"})
     assert len(generated.headers["X-Request-ID"]) == 32
+
+
+def test_every_log_line_of_a_request_is_json_with_its_request_id(
+    settings_for: Callable[..., Settings], token_for: Callable, capsys: pytest.CaptureFixture
+):
+    client = create_probe_app(settings_for(STRIDE_LOG_LEVEL="INFO")).test_client()
+    capsys.readouterr()
+    auth = {"Authorization": f"Bearer {token_for('admin', 'USR-ADM-1')}"}
+    client.get("/boom", headers={**auth, "X-Request-ID": "trace-42"})
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line]
+    assert {line["event"] for line in lines} >= {"request.failed", "request.finished"}
+    assert all(line.get("request_id") == "trace-42" for line in lines)

@@ -147,3 +147,36 @@ def test_parked_events_can_be_listed_and_replayed(mode, consumer):
     assert backbone.run_loops_until([fixed], lambda: fixed.stats.applied >= 1, timeout=20)
     assert backbone.effect_rows(database) == [(poison.id, 0)]
     assert list_parked(settings, consumer.registry.consumer) == []
+
+
+def test_rabbitmq_queues_are_quorum_queues_with_a_delivery_limit(
+    settings_for, rabbitmq_url, tmp_path
+):
+    import json
+    import subprocess
+
+    from shared.events.broker import kombu_connection
+
+    settings = settings_for(STRIDE_BROKER_URL=rabbitmq_url)
+    database = backbone.prepare_database(f"sqlite:///{tmp_path}/q.db")
+    consumer = backbone.new_consumer(backbone.fresh_consumer_name(), database, settings)
+    with kombu_connection(settings) as connection:
+        consumer.declare(connection)
+    try:
+        listing = subprocess.run(
+            ["rabbitmqctl", "list_queues", "name", "type", "arguments", "--formatter", "json"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        queues = {queue["name"]: queue for queue in json.loads(listing.stdout)}
+        main = queues[consumer.queue.name]
+        assert main["type"] == "quorum"
+        # rabbitmqctl lists arguments as [name, AMQP type, value] triples.
+        arguments = {name: value for name, _type, value in main["arguments"]}
+        assert arguments["x-delivery-limit"] == settings.queue_delivery_limit
+        assert arguments["x-dead-letter-routing-key"] == consumer.dead_letters.name
+        assert queues[consumer.dead_letters.name]["type"] == "quorum"
+    finally:
+        backbone.delete_queues(settings, consumer)

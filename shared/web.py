@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any, cast
 
 import structlog
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, send_from_directory
 from flask_smorest import Api
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.orm import Session
+from swagger_ui_bundle import swagger_ui_path
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shared.audit import flush_request_audit
@@ -35,7 +36,9 @@ from shared.readiness import BrokerProbe
 log = structlog.get_logger(__name__)
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-PUBLIC_ENDPOINTS = frozenset({"health.healthz", "health.readyz", "health.metrics"})
+PUBLIC_ENDPOINTS = frozenset(
+    {"health.healthz", "health.readyz", "health.metrics", "health.docs_assets"}
+)
 
 
 @dataclass
@@ -87,9 +90,9 @@ def create_service_app(
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
-        OPENAPI_REDOC_PATH="/redoc",
-        OPENAPI_REDOC_URL="https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js",
+        # Relative, so the page works under any prefix (gateway or embedded), and served
+        # from the installed swagger-ui-bundle, so the docs need no internet access.
+        OPENAPI_SWAGGER_UI_URL="docs-assets/",
         MAX_CONTENT_LENGTH=settings.max_content_length,
         JSON_SORT_KEYS=False,
         API_SPEC_OPTIONS={
@@ -209,6 +212,10 @@ def _health_blueprint() -> Blueprint:
             status="ready" if ready else "unavailable", checks=checks, service=context.name
         )
         return body, 200 if ready else 503
+
+    @blueprint.get("/docs-assets/<path:filename>")
+    def docs_assets(filename: str) -> Response:
+        return send_from_directory(str(swagger_ui_path), filename, max_age=86400)
 
     @blueprint.get("/metrics")
     def metrics() -> Response:

@@ -145,5 +145,12 @@ def test_missing_or_malformed_authorization_gets_401(client: FlaskClient, header
 
 
 def test_health_and_docs_need_no_token(client: FlaskClient):
-    for path in ("/healthz", "/readyz", "/metrics", "/openapi.json"):
+    for path in (
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/openapi.json",
+        "/docs",
+        "/docs-assets/swagger-ui-bundle.js",
+    ):
         assert client.get(path).status_code == 200, path

@@ -1,8 +1,58 @@
-"""HTTP routes of the progress service: parse, authorize, call the domain, serialize."""
+"""HTTP routes of the progress service: parse, authorize, call the domain, serialize.
+
+Outlines and enrollments live here; notes and bookmarks in ``notes_api.py``.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+import sqlalchemy as sa
+from flask import g, request
+from flask.views import MethodView
 from flask_smorest import Blueprint
+
+from services.progress import access, entries
+from services.progress.domain import (
+    AssignmentChange,
+    AssignmentGrading,
+    AssignmentReturn,
+    AssignmentSubmission,
+    EnrollmentStatus,
+    LessonCompletionReport,
+    notification_preferences_after,
+    student_time_zone,
+    validate_custom_fields,
+)
+from services.progress.enrollments import (
+    complete_lesson,
+    enroll,
+    enrollment_by_key,
+    record_assignment,
+    replace_outline,
+    request_status,
+    require_outline,
+    set_current_lesson,
+)
+from services.progress.models import Bookmark, CourseOutline, Enrollment, Note
+from services.progress.schemas import (
+    AssignmentInSchema,
+    EnrollmentInSchema,
+    EnrollmentPageSchema,
+    EnrollmentPatchSchema,
+    EnrollmentQuerySchema,
+    EnrollmentSchema,
+    LessonCompletionInSchema,
+    NaturalKeyQuerySchema,
+    OutlineOutSchema,
+    OutlineSchema,
+    enrollment_document,
+)
+from shared.audit import audit_listing, audit_missing, authorize
+from shared.errors import InvalidInput, NotFound
+from shared.events.envelope import utcnow
+from shared.pagination import paginate
+from shared.web import current_principal, request_session
 
 DESCRIPTION = (
     "StudentCourseProgress: course outlines, enrollments, lessons, quizzes and "
@@ -10,3 +60,269 @@ DESCRIPTION = (
 )
 
 blp = Blueprint("progress", __name__, description=DESCRIPTION)
+
+
+def correlation_id() -> str | None:
+    request_id: str | None = g.get("request_id")
+    return request_id
+
+
+def full_document(enrollment: Enrollment) -> dict[str, Any]:
+    session = request_session()
+    notes = session.execute(
+        sa.select(Note)
+        .where(Note.enrollment_id == enrollment.id)
+        .order_by(Note.created_at, Note.id)
+    ).scalars()
+    bookmarks = session.execute(
+        sa.select(Bookmark)
+        .where(Bookmark.enrollment_id == enrollment.id)
+        .order_by(Bookmark.created_at, Bookmark.id)
+    ).scalars()
+    return enrollment_document(enrollment, notes, bookmarks)
+
+
+# -- outlines ----------------------------------------------------------------------------
+def _outline_out(row: CourseOutline) -> dict[str, Any]:
+    return {
+        "course_id": row.course_id,
+        "version": row.version,
+        "updated_at": row.updated_at,
+        "updated_by": row.updated_by,
+        "outline": row.document,
+    }
+
+
+@blp.route("/courses/<course_id>/outline")
+class CourseOutlineView(MethodView):
+    @blp.response(200, OutlineOutSchema)
+    def get(self, course_id: str) -> dict[str, Any]:
+        """The course's current outline (any authenticated caller)."""
+        row = request_session().get(CourseOutline, course_id)
+        if row is None:
+            raise NotFound(f"course {course_id} has no outline")
+        return _outline_out(row)
+
+    @blp.arguments(OutlineSchema)
+    @blp.response(200, OutlineOutSchema)
+    def put(self, document: dict[str, Any], course_id: str) -> dict[str, Any]:
+        """Publish the course's outline; every enrolled student's progress is recomputed."""
+        principal = current_principal()
+        access.authorize_course_author(principal, course_id, action="publish")
+        session = request_session()
+        row = replace_outline(
+            session,
+            course_id,
+            document,
+            by=principal.sub,
+            now=utcnow(),
+            correlation_id=correlation_id(),
+        )
+        session.commit()
+        return _outline_out(row)
+
+
+# -- enrollments -------------------------------------------------------------------------
+@blp.route("/enrollments")
+class EnrollmentsView(MethodView):
+    @blp.arguments(EnrollmentInSchema)
+    @blp.response(201, EnrollmentSchema)
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Enroll a student in a course whose outline is published (409 if enrolled)."""
+        authorize(
+            current_principal(),
+            action="enroll",
+            resource="enrollment",
+            student_id=body["student_id"],
+            course_id=body["course_id"],
+            change=True,
+        )
+        session = request_session()
+        enrollment = enroll(
+            session,
+            student_id=body["student_id"],
+            course_id=body["course_id"],
+            time_zone=body["time_zone"],
+            now=utcnow(),
+            correlation_id=correlation_id(),
+        )
+        session.commit()
+        return enrollment_document(enrollment)
+
+    @blp.arguments(EnrollmentQuerySchema, location="query")
+    @blp.response(200, EnrollmentPageSchema)
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """Enrollments the caller may see, filtered, oldest enrollment first (no notes)."""
+        principal = current_principal()
+        conditions = principal.scope().where(Enrollment.student_id, Enrollment.course_id)
+        for name in ("student_id", "course_id", "status"):
+            if query.get(name) is not None:
+                conditions.append(getattr(Enrollment, name) == query[name])
+        page = paginate(
+            request_session(),
+            sa.select(Enrollment).where(*conditions),
+            [Enrollment.enrolled_at.expression, Enrollment.id.expression],
+            limit=query["limit"],
+            cursor=query["cursor"],
+            key_of=lambda row: [row.enrolled_at, row.id],
+            datetime_positions=[0],
+        )
+        audit_listing(
+            principal,
+            action="list",
+            resource="enrollments",
+            rows=[(row.student_id, row.course_id) for row in page.items],
+        )
+        return {
+            "items": [enrollment_document(row) for row in page.items],
+            "next_cursor": page.next_cursor,
+        }
+
+
+@blp.route("/enrollments/by-key")
+class EnrollmentByKeyView(MethodView):
+    @blp.arguments(NaturalKeyQuerySchema, location="query")
+    @blp.response(200, EnrollmentSchema)
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """The enrollment of one student in one course (the natural key)."""
+        principal = current_principal()
+        enrollment = enrollment_by_key(request_session(), query["student_id"], query["course_id"])
+        if enrollment is None:
+            raise audit_missing(principal, action="read", resource="enrollment")
+        authorize(
+            principal,
+            action="read",
+            resource=access.resource_of(enrollment.id),
+            student_id=enrollment.student_id,
+            course_id=enrollment.course_id,
+        )
+        return full_document(enrollment)
+
+
+@blp.route("/enrollments/<enrollment_id>")
+class EnrollmentView(MethodView):
+    @blp.response(200, EnrollmentSchema)
+    def get(self, enrollment_id: str) -> dict[str, Any]:
+        """The StudentCourseProgress document, with notes and bookmarks."""
+        enrollment = access.enrollment_for(
+            request_session(), current_principal(), enrollment_id, action="read"
+        )
+        return full_document(enrollment)
+
+    @blp.arguments(EnrollmentPatchSchema)
+    @blp.response(200, EnrollmentSchema)
+    @blp.alt_response(409, description="the status move is not allowed; the detail says why")
+    def patch(self, changes: dict[str, Any], enrollment_id: str) -> dict[str, Any]:
+        """Change status, current lesson, notification preferences, custom fields, time zone."""
+        principal = current_principal()
+        session = request_session()
+        enrollment = access.enrollment_for(
+            session, principal, enrollment_id, action="update", change=True
+        )
+        if "status" in changes:
+            request_status(
+                session,
+                enrollment,
+                EnrollmentStatus(changes["status"]),
+                by_admin=principal.role == "admin",
+                now=utcnow(),
+                correlation_id=correlation_id(),
+            )
+        if "current_lesson_id" in changes:
+            outline = require_outline(session, enrollment.course_id)
+            set_current_lesson(enrollment, outline, changes["current_lesson_id"])
+        if "notification_preferences" in changes:
+            preferences = notification_preferences_after(
+                entries.preferences_of(enrollment), changes["notification_preferences"]
+            )
+            enrollment.notification_preferences = preferences.as_dict()
+        if "custom_fields" in changes:
+            enrollment.custom_fields = validate_custom_fields(changes["custom_fields"])
+        if "time_zone" in changes:
+            student_time_zone(changes["time_zone"])
+            enrollment.time_zone = changes["time_zone"]
+        enrollment.updated_at = utcnow()
+        session.commit()
+        return full_document(enrollment)
+
+
+@blp.route("/enrollments/<enrollment_id>/lessons/<lesson_id>/completion")
+class LessonCompletionView(MethodView):
+    @blp.arguments(LessonCompletionInSchema)
+    @blp.response(200, EnrollmentSchema)
+    @blp.alt_response(201, schema=EnrollmentSchema, description="the completion was counted")
+    def post(
+        self, body: dict[str, Any], enrollment_id: str, lesson_id: str
+    ) -> tuple[dict[str, Any], int]:
+        """Record a completion: 201 when counted, 200 when its id was counted before.
+
+        Idempotent on ``completion_id`` or the ``Idempotency-Key`` header; one is required.
+        """
+        completion_id = body.get("completion_id") or request.headers.get("Idempotency-Key")
+        if not completion_id:
+            raise InvalidInput.for_field(
+                "completion_id", "is required (or send an Idempotency-Key header)"
+            )
+        report = LessonCompletionReport(
+            completion_id=completion_id,
+            completed_at=body.get("completed_at") or utcnow(),
+            time_spent=body["time_spent"],
+            score=body.get("score"),
+        )
+        session = request_session()
+        enrollment = access.enrollment_for(
+            session,
+            current_principal(),
+            enrollment_id,
+            action="record_lesson",
+            change=True,
+            child=f"/lessons/{lesson_id}",
+        )
+        counted = complete_lesson(
+            session, enrollment, lesson_id, report, now=utcnow(), correlation_id=correlation_id()
+        )
+        session.commit()
+        return full_document(enrollment), 201 if counted else 200
+
+
+@blp.route("/enrollments/<enrollment_id>/assignments")
+class AssignmentsView(MethodView):
+    @blp.arguments(AssignmentInSchema)
+    @blp.response(200, EnrollmentSchema)
+    @blp.alt_response(409, description="the assignment's status does not allow this")
+    def post(self, body: dict[str, Any], enrollment_id: str) -> dict[str, Any]:
+        """Submit (student, teacher, LMS), grade or return (teacher, admin, LMS) an assignment."""
+        session = request_session()
+        principal = current_principal()
+        action = body["action"]
+        child = f"/assignments/{body['assignment_id']}"
+        if action == "submit":
+            enrollment = access.enrollment_for(
+                session, principal, enrollment_id, action="submit", change=True, child=child
+            )
+        else:
+            enrollment = access.staff_enrollment_for(
+                session, principal, enrollment_id, action=action
+            )
+        now = utcnow()
+        change: AssignmentChange
+        if action == "submit":
+            change = AssignmentSubmission(
+                body["submission_id"], body.get("submitted_at") or now, body["time_spent"]
+            )
+        elif action == "grade":
+            change = AssignmentGrading(
+                body["grade"], body.get("graded_at") or now, body.get("feedback_id")
+            )
+        else:
+            change = AssignmentReturn()
+        record_assignment(
+            session,
+            enrollment,
+            body["assignment_id"],
+            change,
+            now=now,
+            correlation_id=correlation_id(),
+        )
+        session.commit()
+        return full_document(enrollment)

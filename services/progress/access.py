@@ -1,0 +1,126 @@
+"""Who may do what to an enrollment, on top of ``shared.audit`` (every decision is audited).
+
+* reading: the student, their parents, teachers of the course, admins and services;
+* changing progress (status, lessons, submissions): everyone who may read, except parents;
+* grading and returning assignments, publishing outlines: teachers of the course,
+  admins and services (LMS integrations), never students or parents;
+* notes and bookmarks are the student's own: only the student writes them.
+
+A caller who may not see the enrollment gets 404 as if it did not exist; a caller who
+may see it but not do this gets 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from services.progress.enrollments import enrollment_by_id
+from services.progress.models import Enrollment
+from shared.audit import DENIED, audit_access, audit_missing, authorize
+from shared.auth import Principal
+from shared.errors import Forbidden
+
+STAFF_ROLES = frozenset({"teacher", "admin", "service"})
+
+
+def resource_of(enrollment_id: str, child: str = "") -> str:
+    return f"enrollment/{enrollment_id}{child}"
+
+
+def enrollment_for(
+    session: Session,
+    principal: Principal,
+    enrollment_id: str,
+    *,
+    action: str,
+    change: bool = False,
+    child: str = "",
+) -> Enrollment:
+    """The enrollment, locked when it will change, once ``principal`` may ``action`` it."""
+    enrollment = enrollment_by_id(session, enrollment_id, for_update=change)
+    resource = resource_of(enrollment_id, child)
+    if enrollment is None:
+        raise audit_missing(principal, action=action, resource=resource)
+    authorize(
+        principal,
+        action=action,
+        resource=resource,
+        student_id=enrollment.student_id,
+        course_id=enrollment.course_id,
+        change=change,
+    )
+    return enrollment
+
+
+def staff_enrollment_for(
+    session: Session, principal: Principal, enrollment_id: str, *, action: str
+) -> Enrollment:
+    """The enrollment for a teacher's, admin's or service's change (grading, returning)."""
+    return _restricted(
+        session, principal, enrollment_id, action, lambda _e: principal.role in STAFF_ROLES
+    )
+
+
+def own_enrollment_for(
+    session: Session, principal: Principal, enrollment_id: str, *, action: str, child: str
+) -> Enrollment:
+    """The enrollment for a change only its student makes (notes, bookmarks)."""
+
+    def is_own(enrollment: Enrollment) -> bool:
+        return principal.role == "student" and enrollment.student_id == principal.sub
+
+    return _restricted(session, principal, enrollment_id, action, is_own, child=child)
+
+
+def _restricted(
+    session: Session,
+    principal: Principal,
+    enrollment_id: str,
+    action: str,
+    allowed: Callable[[Enrollment], bool],
+    *,
+    child: str = "",
+) -> Enrollment:
+    enrollment = enrollment_by_id(session, enrollment_id, for_update=True)
+    resource = resource_of(enrollment_id, child)
+    if enrollment is None:
+        raise audit_missing(principal, action=action, resource=resource)
+    if not principal.may_read(enrollment.student_id, enrollment.course_id) or allowed(enrollment):
+        # An invisible record answers 404 (authorize raises); a permitted change passes.
+        authorize(
+            principal,
+            action=action,
+            resource=resource,
+            student_id=enrollment.student_id,
+            course_id=enrollment.course_id,
+            change=True,
+        )
+        return enrollment
+    audit_access(
+        principal,
+        action=action,
+        resource=resource,
+        student_id=enrollment.student_id,
+        course_id=enrollment.course_id,
+        outcome=DENIED,
+    )
+    raise Forbidden(f"role {principal.role} may not {action} {resource}")
+
+
+def authorize_course_author(principal: Principal, course_id: str, *, action: str) -> None:
+    """Outlines are published by the course's teachers, admins and services."""
+    allowed = principal.is_unrestricted or (
+        principal.role == "teacher" and course_id in principal.courses
+    )
+    audit_access(
+        principal,
+        action=action,
+        resource=f"course/{course_id}/outline",
+        student_id=None,
+        course_id=course_id,
+        outcome="allowed" if allowed else DENIED,
+    )
+    if not allowed:
+        raise Forbidden(f"role {principal.role} may not {action} the outline of {course_id}")

@@ -1,0 +1,7 @@
+from tests.integration.progress.progress_api_support import (  # noqa: F401
+    admin,
+    app,
+    caller,
+    student,
+    teacher,
+)

@@ -1,0 +1,55 @@
+"""The progress migrations build exactly the tables of services/progress/models.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from services.progress.app import MIGRATIONS
+from services.progress.models import metadata
+from shared.db import platform_metadata
+from shared.migrations import upgrade
+
+pytestmark = pytest.mark.integration
+
+
+def differences(url: str) -> list[object]:
+    upgrade("progress", url, MIGRATIONS)
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return list(compare_metadata(context, [platform_metadata, metadata]))
+    finally:
+        engine.dispose()
+
+
+def test_migrated_sqlite_schema_matches_the_models(tmp_path: Path):
+    assert differences(f"sqlite:///{tmp_path}/progress.db") == []
+
+
+def test_migrated_postgresql_schema_matches_the_models(
+    make_postgres_database: Callable[[str], str],
+):
+    assert differences(make_postgres_database("progress")) == []
+
+
+def test_downgrade_removes_the_progress_tables(make_postgres_database: Callable[[str], str]):
+    from alembic import command
+
+    from shared.migrations import alembic_config
+
+    url = make_postgres_database("progress")
+    upgrade("progress", url, MIGRATIONS)
+    command.downgrade(alembic_config("progress", url, MIGRATIONS), "progress_0001")
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        tables = set(sa.inspect(connection).get_table_names())
+    engine.dispose()
+    assert "enrollments" not in tables and "notes" not in tables
+    assert {"outbox", "inbox", "audit_log"} <= tables

@@ -1,0 +1,212 @@
+"""Event backbone benchmark on the real PostgreSQL and RabbitMQ.
+
+Measures, with the relay and the consumers as separate processes
+(``bench/backbone_processes.py``), each run ``--runs`` times (median quoted):
+
+* end-to-end throughput: events committed to the outbox -> effects committed by the
+  consumer, from the first outbox commit to the last effect, with one consumer and
+  with two competing consumers;
+* latency at a fixed rate (one event per producer transaction, as API requests do):
+  from the producer's commit (its clock just before committing, carried in the
+  payload) to the effect written by the consumer (PostgreSQL's clock_timestamp()).
+
+    .venv/bin/python bench/backbone.py             # print the table
+    .venv/bin/python bench/backbone.py --record    # and write bench/RESULTS.md
+
+Servers: ``STRIDE_BENCH_POSTGRES_URL`` (default postgresql+psycopg://postgres@127.0.0.1:5432)
+and ``STRIDE_BENCH_AMQP_URL`` (default amqp://guest:guest@127.0.0.1:5672/%2F).
+Run as a script: its folder is then on sys.path, and its ``backbone_*`` siblings
+import by name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import signal
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from backbone_processes import EVENT_TYPE, effects_table
+from backbone_results import record_results
+from backbone_rig import BackboneRig, BenchSetupError, machine_facts, server_versions
+
+from shared.db import Database
+from shared.events import Envelope, record_events
+
+THROUGHPUT_TARGET = 3_000.0  # events/s, end to end (product issue)
+P95_TARGET_MS = 200.0  # at 500 events/s (product issue)
+PRODUCER_BATCH = 100  # events per outbox transaction in the throughput runs
+
+
+@dataclass(frozen=True)
+class ThroughputRun:
+    events: int
+    seconds: float  # first outbox commit -> last effect
+    producer_seconds: float  # first -> last outbox commit
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds
+
+    def __str__(self) -> str:
+        return (
+            f"{self.rate:,.0f} events/s ({self.events:,} events in {self.seconds:.2f} s; "
+            f"producer committed them in {self.producer_seconds:.2f} s)"
+        )
+
+
+@dataclass(frozen=True)
+class LatencyRun:
+    events: int
+    offered_rate: float  # events/s the producer actually committed
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+
+    def __str__(self) -> str:
+        return (
+            f"p50 {self.p50_ms:.1f} ms, p95 {self.p95_ms:.1f} ms, p99 {self.p99_ms:.1f} ms, "
+            f"max {self.max_ms:.1f} ms ({self.events:,} events at {self.offered_rate:.0f}/s)"
+        )
+
+
+def measure_throughput(rig: BackboneRig, consumers: int, events: int) -> ThroughputRun:
+    with rig.running(consumers):
+        first_commit = last_commit = 0.0
+        for start in range(0, events, PRODUCER_BATCH):
+            size = min(PRODUCER_BATCH, events - start)
+            commit_outbox(rig.producer_db, range(start, start + size))
+            last_commit = time.time()
+            first_commit = first_commit or last_commit
+        last_effect = rig.wait_for_effects(events, timeout=events / 300 + 60)
+    return ThroughputRun(events, last_effect - first_commit, last_commit - first_commit)
+
+
+def measure_latency(rig: BackboneRig, rate: float, seconds: float) -> LatencyRun:
+    events = int(rate * seconds)
+    with rig.running(consumers=1):
+        started = time.monotonic()
+        for n in range(events):
+            delay = started + n / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            commit_outbox(rig.producer_db, [n])
+        offered = events / (time.monotonic() - started)
+        rig.wait_for_effects(events, timeout=60)
+    with rig.consumer_db.engine.connect() as connection:
+        query = sa.select((effects_table.c.applied_at - effects_table.c.produced_at) * 1000)
+        latencies = sorted(connection.execute(query).scalars())
+    centiles = statistics.quantiles(latencies, n=100, method="inclusive")
+    return LatencyRun(events, offered, centiles[49], centiles[94], centiles[98], latencies[-1])
+
+
+def commit_outbox(database: Database, numbers: Sequence[int] | range) -> None:
+    with database.unit_of_work() as session:
+        record_events(
+            session,
+            [
+                Envelope(
+                    type=EVENT_TYPE,
+                    producer="bench",
+                    subject=f"USR-STU-{n % 1000}",
+                    payload={"n": n, "produced_at": time.time()},
+                )
+                for n in numbers
+            ],
+        )
+        session.commit()
+
+
+# -- report ---------------------------------------------------------------------------
+def table(rows: list[tuple[str, list[float], float, str, bool]]) -> str:
+    lines = [
+        "| measurement | run 1 | run 2 | run 3 | median | target | met |",
+        "|---|---:|---:|---:|---:|---|---|",
+    ]
+    for name, values, median, target, met in rows:
+        runs = [f"{v:,.0f}" if v >= 100 else f"{v:.1f}" for v in values]
+        runs += [""] * (3 - len(runs))
+        shown = f"{median:,.0f}" if median >= 100 else f"{median:.1f}"
+        lines.append(
+            f"| {name} | {' | '.join(runs[:3])} | **{shown}** | {target} | "
+            f"{'yes' if met else 'no'} |"
+        )
+    return "\n".join(lines)
+
+
+def result_rows(
+    one: list[ThroughputRun], two: list[ThroughputRun], latency: list[LatencyRun]
+) -> list[tuple[str, list[float], float, str, bool]]:
+    rows = []
+    for label, runs in (("1 consumer", one), ("2 consumers", two)):
+        rates = [run.rate for run in runs]
+        median = statistics.median(rates)
+        rows.append(
+            (
+                f"end to end, {label} (events/s)",
+                rates,
+                median,
+                f">= {THROUGHPUT_TARGET:,.0f}",
+                median >= THROUGHPUT_TARGET,
+            )
+        )
+    for name in ("p50_ms", "p95_ms", "p99_ms"):
+        values = [getattr(run, name) for run in latency]
+        median = statistics.median(values)
+        target = f"< {P95_TARGET_MS:.0f}" if name == "p95_ms" else "-"
+        met = median < P95_TARGET_MS if name == "p95_ms" else True
+        rows.append((f"latency {name[:3]} at 500/s (ms)", values, median, target, met))
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench/backbone.py", description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=20_000, help="per throughput run")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--rate", type=float, default=500.0, help="events/s, latency runs")
+    parser.add_argument("--seconds", type=float, default=30.0, help="length of a latency run")
+    parser.add_argument("--record", action="store_true", help="write bench/RESULTS.md")
+    parser.add_argument("--profile", metavar="DIR", help="cProfile the child processes")
+    args = parser.parse_args(argv)
+    # Turn SIGTERM into SystemExit, so the processes under test are stopped on the way out.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
+    command = shlex.join([os.path.relpath(sys.executable), "bench/backbone.py", *sys.argv[1:]])
+
+    rig = BackboneRig.from_environment(profile_dir=args.profile)
+    one, two, latency = [], [], []
+    for run in range(1, args.runs + 1):
+        one.append(measure_throughput(rig, consumers=1, events=args.events))
+        print(f"run {run}: end to end, 1 consumer:  {one[-1]}", flush=True)
+        two.append(measure_throughput(rig, consumers=2, events=args.events))
+        print(f"run {run}: end to end, 2 consumers: {two[-1]}", flush=True)
+        latency.append(measure_latency(rig, args.rate, args.seconds))
+        print(f"run {run}: latency at {args.rate:.0f}/s:   {latency[-1]}", flush=True)
+
+    report = table(result_rows(one, two, latency))
+    print(report)
+    if args.record:
+        record_results(
+            report,
+            command=command,
+            machine=machine_facts(),
+            versions=server_versions(rig),
+            throughput_runs=one + two,
+            latency_runs=latency,
+            settings=rig.settings,
+        )
+        print("recorded in bench/RESULTS.md")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BenchSetupError as exc:
+        sys.exit(f"benchmark aborted: {exc}")

@@ -77,6 +77,7 @@ class EventConsumer:
         self.max_retries = settings.consumer_max_retries
         self.stopping = threading.Event()
         self.stats = ConsumerStats()
+        self.connection: Connection | None = None
         self.queue = topology.consumer_queue(
             registry.consumer, registry.event_types, settings.queue_delivery_limit
         )
@@ -88,12 +89,16 @@ class EventConsumer:
         backoff = 0.0
         log.info("consumer.started", consumer=self.registry.consumer)
         while not self.stopping.is_set():
+            connection = kombu_connection(self.settings)
+            # The transport's own error classes (py-amqp's, or the file broker's).
+            recoverable = (OSError, *connection.connection_errors, *connection.channel_errors)
             try:
-                with kombu_connection(self.settings) as connection:
+                with connection:
                     connection.ensure_connection(max_retries=1)
                     backoff = 0.0
+                    self.connection = connection
                     self._consume(connection)
-            except (OSError, *Connection.connection_errors, *Connection.channel_errors) as exc:
+            except recoverable as exc:
                 backoff = min(max(backoff * 2, 0.2), 10.0)
                 log.warning(
                     "consumer.reconnecting",

@@ -180,3 +180,46 @@ def test_rabbitmq_queues_are_quorum_queues_with_a_delivery_limit(
         assert queues[consumer.dead_letters.name]["type"] == "quorum"
     finally:
         backbone.delete_queues(settings, consumer)
+
+
+def test_the_consumer_reconnects_when_its_broker_connection_drops(
+    settings_for, rabbitmq_url, make_postgres_database
+):
+    import socket
+    import threading
+    import time
+
+    settings = settings_for(STRIDE_BROKER_URL=rabbitmq_url)
+    database = backbone.prepare_database(make_postgres_database("probe"))
+    consumer = backbone.new_consumer(backbone.fresh_consumer_name(), database, settings)
+    _declare(settings, consumer)
+    relay = backbone.new_relay("probe", database, settings)
+    threads = [threading.Thread(target=loop.run, daemon=True) for loop in (relay, consumer)]
+    for thread in threads:
+        thread.start()
+    try:
+        first = backbone.things(50)
+        backbone.commit_events(database, first)
+        deadline = time.monotonic() + 30
+        while len(backbone.effect_rows(database)) < 50 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        dropped = consumer.connection
+        assert dropped is not None
+        dropped.connection.sock.shutdown(socket.SHUT_RDWR)  # the network goes away
+
+        second = backbone.things(50)
+        backbone.commit_events(database, second)
+        deadline = time.monotonic() + 30
+        while len(backbone.effect_rows(database)) < 100 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert consumer.connection is not dropped
+        assert sorted(e for e, _ in backbone.effect_rows(database)) == sorted(
+            e.id for e in first + second
+        )
+        assert all(thread.is_alive() for thread in threads)
+    finally:
+        relay.stopping.set()
+        consumer.stopping.set()
+        for thread in threads:
+            thread.join(timeout=30)
+        backbone.delete_queues(settings, consumer)

@@ -17,6 +17,8 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+import structlog
+
 from shared.config import CELERY_SERVICES, ROLES, SERVICES, Settings, load_settings
 from shared.observability import Heartbeat, configure_logging
 
@@ -109,17 +111,38 @@ def _consumer(service: str, settings: Settings, heartbeat: Heartbeat) -> EventCo
 
 
 def _run_loops(loops: Sequence[Any], settings: Settings) -> int:
+    """Run each loop on its own thread; if one dies, stop them all and exit non-zero.
+
+    A relay or consumer that died while the others kept the process (and its
+    heartbeat) alive would fail silently; exiting lets the supervisor restart it.
+    """
     if settings.metrics_port:
         from prometheus_client import start_http_server
 
         start_http_server(settings.metrics_port)
     _stop_on_signals(*(loop.stopping for loop in loops))
-    threads = [threading.Thread(target=loop.run, daemon=True) for loop in loops]
+    failures: list[BaseException] = []
+
+    def guarded(loop: Any) -> None:
+        try:
+            loop.run()
+        except Exception as exc:
+            failures.append(exc)
+            structlog.get_logger(__name__).exception("loop.crashed", loop=type(loop).__name__)
+        finally:
+            if not loop.stopping.is_set():
+                for other in loops:
+                    other.stopping.set()
+
+    threads = [threading.Thread(target=guarded, args=(loop,), daemon=True) for loop in loops]
     for thread in threads:
         thread.start()
     while any(thread.is_alive() for thread in threads):
         for thread in threads:
             thread.join(timeout=0.5)
+    if failures:
+        print(f"stride: stopping after an unexpected error: {failures[0]!r}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -1,0 +1,188 @@
+"""The progress service on the real RabbitMQ and PostgreSQL: events the test publishes are
+applied by an EventConsumer running the progress handlers, a malformed one is parked in
+the dead-letter queue, and the service's own events leave through the outbox relay."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from kombu import Exchange, Queue
+
+from services.progress.handlers import registry as progress_registry
+from shared.config import Settings
+from shared.events import Envelope, HandlerRegistry
+from shared.events.broker import kombu_connection
+from shared.events.consumer import ERROR_HEADER, EventConsumer
+from shared.events.publishers import OutgoingMessage, open_publisher
+from shared.events.relay import OutboxRelay
+from shared.events.topology import EXCHANGE
+from tests.integration.progress.progress_api_support import (
+    COURSE,
+    STUDENT,
+    Caller,
+    enroll,
+    make_app,
+    outline_document,
+    row_counts,
+)
+from tests.support import backbone
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def broker_settings(settings_for: Callable[..., Settings], rabbitmq_url: str) -> Settings:
+    return settings_for(STRIDE_BROKER_URL=rabbitmq_url, STRIDE_CONSUMER_MAX_RETRIES="1")
+
+
+@pytest.fixture
+def pg_app(
+    broker_settings: Settings, make_postgres_database: Callable[[str], str]
+) -> Iterator[Flask]:
+    app = make_app(broker_settings, make_postgres_database("progress"))
+    yield app
+    app.extensions["stride"].database.dispose()
+
+
+@pytest.fixture
+def consumer(pg_app: Flask, broker_settings: Settings) -> Iterator[EventConsumer]:
+    """The progress handlers on a queue of their own, so parallel runs never share one."""
+    registry = HandlerRegistry(f"progresstest{uuid.uuid4().hex[:8]}")
+    for event_type in progress_registry.event_types:
+        handler = progress_registry.handler_for(event_type)
+        assert handler is not None
+        registry.handles(event_type)(handler)
+    consumer = EventConsumer(registry, pg_app.extensions["stride"].database, broker_settings)
+    with kombu_connection(broker_settings) as connection:
+        consumer.declare(connection)
+    yield consumer
+    backbone.delete_queues(broker_settings, consumer)
+
+
+def publish(settings: Settings, *events: Envelope) -> None:
+    publisher = open_publisher(settings)
+    try:
+        messages = [OutgoingMessage(e.id, e.type, e.to_json().encode()) for e in events]
+        assert publisher.publish_batch(messages).confirmed == [e.id for e in events]
+    finally:
+        publisher.close()
+
+
+def attempt(event_type: str, attempt_id: str, **payload: Any) -> Envelope:
+    return Envelope(
+        type=event_type,
+        producer="attempts",
+        subject=STUDENT,
+        course_id=COURSE,
+        payload={"attempt_id": attempt_id, "quiz_id": "QZ-1", **payload},
+    )
+
+
+def test_events_published_on_rabbitmq_update_the_enrollment(
+    pg_app, consumer, broker_settings, token_for
+):
+    admin = Caller(pg_app.test_client(), token_for("admin", "USR-ADM-1"))
+    admin.put(f"/courses/{COURSE}/outline", json=outline_document())
+    enrollment_id = enroll(admin)["id"]
+    graded = attempt(
+        "attempts.attempt.graded", "AT-1", graded_at="2026-11-03T10:00:00Z", score=92, passed=True
+    )
+    submitted = attempt(
+        "attempts.attempt.submitted",
+        "AT-1",
+        completed_at="2026-11-02T10:00:00Z",
+        time_spent=20,
+        score=None,
+        passed=False,
+        pending_grading=True,
+    )
+    logs = Envelope(
+        type="activity.logs.recorded",
+        producer="activity",
+        subject=STUDENT,
+        payload={
+            "records": [
+                {"id": f"LOG-{n}", "student_id": STUDENT, "course_id": COURSE,
+                 "timestamp": f"2026-11-0{n}T18:00:00Z", "activity_type": "lesson_view",
+                 "details": {"duration": 300}}
+                for n in (1, 2, 3)
+            ],
+            "time_zone": "America/New_York",
+        },
+    )  # fmt: skip
+    rendered = Envelope(
+        type="reports.certificate.rendered",
+        producer="reports",
+        payload={
+            "enrollment_id": enrollment_id,
+            "certificate_url": "https://certs.example/1.pdf",
+            "issued_at": "2026-11-05T09:00:00Z",
+        },
+    )
+    # The grading before its submission, and everything twice: same result.
+    publish(broker_settings, graded, submitted, logs, rendered, graded, logs)
+
+    def applied() -> bool:
+        return consumer.stats.applied + consumer.stats.duplicates >= 6
+
+    assert backbone.run_loops_until([consumer], applied, timeout=60)
+    document = admin.get(f"/enrollments/{enrollment_id}").json
+    [quiz] = document["completed_quizzes"]
+    assert (quiz["attempts"], quiz["best_score"], quiz["passed"]) == (1, 92, True)
+    assert (document["login_streak"], document["total_time_spent"]) == (3, 15.0)
+    assert document["last_streak_date"] == "2026-11-03"
+    assert document["certificate_url"] == "https://certs.example/1.pdf"
+    assert consumer.stats.parked == 0
+
+
+def test_a_malformed_event_is_parked_with_its_error_and_writes_nothing(
+    pg_app, consumer, broker_settings, token_for
+):
+    admin = Caller(pg_app.test_client(), token_for("admin", "USR-ADM-1"))
+    admin.put(f"/courses/{COURSE}/outline", json=outline_document())
+    enroll(admin)
+    before = row_counts(pg_app)
+    poison = attempt(
+        "attempts.attempt.submitted",
+        "AT-9",
+        completed_at="2026-11-02T10:00:00Z",
+        time_spent=-3,
+        score=50,
+        passed=False,
+    )
+    publish(broker_settings, poison)
+
+    assert backbone.run_loops_until([consumer], lambda: consumer.stats.parked >= 1, timeout=60)
+    [parked] = backbone.drain_dead_letters(broker_settings, consumer)
+    assert parked.properties["message_id"] == poison.id
+    assert "time_spent" in parked.headers[ERROR_HEADER]
+    assert row_counts(pg_app) == before
+
+
+def test_progress_events_leave_through_the_outbox_to_rabbitmq(pg_app, broker_settings, token_for):
+    admin = Caller(pg_app.test_client(), token_for("admin", "USR-ADM-1"))
+    admin.put(f"/courses/{COURSE}/outline", json=outline_document())
+    queue = Queue(
+        f"progresstest.{uuid.uuid4().hex[:8]}",
+        Exchange(EXCHANGE, type="topic", passive=True),
+        routing_key="progress.#",
+        auto_delete=True,
+        durable=False,
+    )
+    with kombu_connection(broker_settings) as connection:
+        bound = queue(connection.default_channel)
+        bound.declare()
+        enroll(admin)
+        relay = OutboxRelay(
+            "progress", pg_app.extensions["stride"].database, open_publisher(broker_settings)
+        )
+        assert relay.relay_once() == 1
+        message = bound.get(no_ack=True)
+        assert message is not None
+        assert message.delivery_info["routing_key"] == "progress.enrolled"
+        assert Envelope.from_json(message.body).subject == STUDENT
+        bound.delete()

@@ -1,0 +1,123 @@
+"""Who may do what to quizzes and attempts, on top of ``shared.audit`` (every decision is audited).
+
+* Quizzes are published by the course's teachers and admins; any authenticated caller
+  may read a quiz, but only those authors see its answer keys.
+* An attempt is taken (started, answered, flagged, submitted) by its student alone.
+* Feedback and grading, and item analysis, belong to the course's teachers and admins.
+* Reading follows the platform rule (``Principal.may_read``): the student, their
+  parents, the course's teachers, admins and services; the document is then redacted
+  per role by the domain's visibility rules.
+
+A caller who may not see the attempt gets 404 as if it did not exist; a caller who may
+see it but not do this gets 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from services.attempts.models import Attempt
+from shared.audit import ALLOWED, DENIED, audit_access, audit_missing, authorize
+from shared.auth import Principal
+from shared.errors import Forbidden
+
+Rule = Callable[[Principal, Attempt], bool]
+
+
+def resource_of(attempt_id: str) -> str:
+    return f"attempt/{attempt_id}"
+
+
+def is_own_attempt(principal: Principal, attempt: Attempt) -> bool:
+    return principal.role == "student" and principal.sub == attempt.student_id
+
+
+def is_course_staff(principal: Principal, attempt: Attempt) -> bool:
+    return may_author(principal, attempt.course_id)
+
+
+def may_author(principal: Principal, course_id: str) -> bool:
+    """Teachers of the course and admins write quizzes, grade and analyse items."""
+    return principal.role == "admin" or (
+        principal.role == "teacher" and course_id in principal.courses
+    )
+
+
+def attempt_for(
+    session: Session,
+    principal: Principal,
+    attempt_id: str,
+    *,
+    action: str,
+    rule: Rule | None = None,
+    lock: bool = False,
+) -> Attempt:
+    """The attempt, locked when it will change, once ``principal`` may ``action`` it.
+
+    Without ``rule`` reading is enough; with it, the caller must also satisfy it.
+    """
+    attempt = session.get(Attempt, attempt_id, with_for_update=lock or None)
+    resource = resource_of(attempt_id)
+    if attempt is None:
+        raise audit_missing(principal, action=action, resource=resource)
+    if rule is None or not principal.may_read(attempt.student_id, attempt.course_id):
+        authorize(
+            principal,
+            action=action,
+            resource=resource,
+            student_id=attempt.student_id,
+            course_id=attempt.course_id,
+        )
+    allowed = rule is None or rule(principal, attempt)
+    if rule is not None:
+        audit_access(
+            principal,
+            action=action,
+            resource=resource,
+            student_id=attempt.student_id,
+            course_id=attempt.course_id,
+            outcome=ALLOWED if allowed else DENIED,
+        )
+    if not allowed:
+        raise Forbidden(f"role {principal.role} may not {action} {resource}")
+    return attempt
+
+
+def authorize_quiz_author(
+    principal: Principal, quiz_id: str, course_id: str, *, action: str
+) -> None:
+    allowed = may_author(principal, course_id)
+    audit_access(
+        principal,
+        action=action,
+        resource=f"quiz/{quiz_id}",
+        student_id=None,
+        course_id=course_id,
+        outcome=ALLOWED if allowed else DENIED,
+    )
+    if not allowed:
+        raise Forbidden(f"role {principal.role} may not {action} quiz {quiz_id}")
+
+
+def authorize_start(principal: Principal, quiz_id: str, course_id: str) -> None:
+    """Only a student starts an attempt, and only their own."""
+    allowed = principal.role == "student"
+    audit_access(
+        principal,
+        action="start",
+        resource=f"quiz/{quiz_id}/attempts",
+        student_id=principal.sub if allowed else None,
+        course_id=course_id,
+        outcome=ALLOWED if allowed else DENIED,
+    )
+    if not allowed:
+        raise Forbidden(f"role {principal.role} may not start an attempt; students take quizzes")
+
+
+def authorize_operator(principal: Principal, *, action: str) -> None:
+    """Operational endpoints (the expiry sweep): service tokens and admins."""
+    if principal.role not in {"service", "admin"}:
+        audit_access(principal, action=action, resource="attempts", student_id=None, outcome=DENIED)
+        raise Forbidden(f"role {principal.role} may not {action}")

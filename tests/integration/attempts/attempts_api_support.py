@@ -171,3 +171,23 @@ def execute(app: Flask, statement: str, **params: Any) -> None:
     database = app.extensions["stride"].database
     with database.engine.begin() as connection:
         connection.execute(sa.text(statement), params)
+
+
+def move_start_back(app: Flask, attempt_id: str, minutes: float) -> None:
+    """Pretend the attempt started ``minutes`` earlier (its deadline and answers move too)."""
+    from datetime import timedelta
+
+    from services.attempts.models import Attempt, AttemptAnswer
+
+    shift = timedelta(minutes=minutes)
+    database = app.extensions["stride"].database
+    with database.unit_of_work() as session:
+        attempt = session.get(Attempt, attempt_id)
+        assert attempt is not None
+        attempt.started_at -= shift
+        if attempt.time_limit_ends_at is not None and attempt.expires_at is not None:
+            attempt.time_limit_ends_at -= shift
+            attempt.expires_at -= shift
+        for row in session.query(AttemptAnswer).filter_by(attempt_id=attempt_id):
+            row.answered_at -= shift
+        session.commit()

@@ -209,7 +209,7 @@ class QuizAttemptsView(MethodView):
         """Start the calling student's next attempt (409 when one is open or none is left)."""
         principal = current_principal()
         session = request_session()
-        record = quiz_record(session, quiz_id, lock=True)
+        record = quiz_record(session, quiz_id)
         if record is None:
             raise audit_missing(principal, action="start", resource=f"quiz/{quiz_id}")
         access.authorize_start(principal, quiz_id, record.course_id)

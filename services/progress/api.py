@@ -24,7 +24,9 @@ from services.progress.domain import (
     student_time_zone,
     validate_custom_fields,
 )
+from services.progress.domain.values import require_identifier
 from services.progress.enrollments import (
+    MAX_COURSE_ID_LENGTH,
     complete_lesson,
     enroll,
     enrollment_by_key,
@@ -108,6 +110,7 @@ class CourseOutlineView(MethodView):
     def put(self, document: dict[str, Any], course_id: str) -> dict[str, Any]:
         """Publish the course's outline; every enrolled student's progress is recomputed."""
         principal = current_principal()
+        require_identifier(course_id, "course_id", max_length=MAX_COURSE_ID_LENGTH)
         access.authorize_course_author(principal, course_id, action="publish")
         session = request_session()
         row = replace_outline(

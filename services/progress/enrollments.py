@@ -53,7 +53,7 @@ from services.progress.domain import (
     status_on_request,
     student_time_zone,
 )
-from services.progress.domain.values import add_seconds
+from services.progress.domain.values import add_seconds, require_identifier
 from services.progress.models import CountedActivity, CourseOutline, Enrollment
 from services.progress.models import QuizAttemptFact as QuizAttemptFactRow
 from shared.errors import Conflict, InvalidInput
@@ -61,14 +61,25 @@ from shared.events import Envelope, record_event
 from shared.events.envelope import to_iso
 
 PRODUCER = "progress"
+#: course ids are kept to what the audit log stores (shared.db.audit_table.course_id)
+MAX_COURSE_ID_LENGTH = 120
 
 
 # -- loading ---------------------------------------------------------------------------
 def lock_student_course(session: Session, student_id: str, course_id: str) -> None:
     """Serialize work on one (student, course) until the transaction ends (PostgreSQL)."""
+    _advisory_lock(session, f"progress:{student_id}\x00{course_id}")
+
+
+def lock_course_outline(session: Session, course_id: str) -> None:
+    """Serialize publications of one course's outline (the first one inserts its row)."""
+    _advisory_lock(session, f"progress-outline:{course_id}")
+
+
+def _advisory_lock(session: Session, name: str) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
-    key = zlib.crc32(f"progress:{student_id}\x00{course_id}".encode())
+    key = zlib.crc32(name.encode())
     session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
@@ -389,7 +400,9 @@ def replace_outline(
     The students' entries are untouched (``domain.outline``): only percentage and
     position follow the new outline; statuses move only with the students' own work.
     """
+    require_identifier(course_id, "course_id", max_length=MAX_COURSE_ID_LENGTH)
     outline = parse_outline(document)
+    lock_course_outline(session, course_id)
     row = session.get(CourseOutline, course_id, with_for_update=True)
     if row is None:
         row = CourseOutline(course_id=course_id, version=1, document=document)

@@ -42,13 +42,15 @@ registry = HandlerRegistry("progress")
 
 MAX_RECORDS_PER_BATCH = 10_000
 MAX_URL_LENGTH = 2048
+MAX_STUDENT_ID_LENGTH = 120
+MAX_COURSE_ID_LENGTH = 120
 
 
 @registry.handles("attempts.attempt.submitted", "attempts.attempt.graded")
 def apply_quiz_attempt(event: Envelope, session: Session) -> None:
     """Merge a submitted or graded attempt into the student's ``completed_quizzes`` entry."""
-    student_id = _envelope_text(event.subject, "subject")
-    course_id = _envelope_text(event.course_id, "course_id")
+    student_id = _envelope_text(event.subject, "subject", MAX_STUDENT_ID_LENGTH)
+    course_id = _envelope_text(event.course_id, "course_id", MAX_COURSE_ID_LENGTH)
     payload = event.payload
     fact: QuizAttemptFact
     if event.type == "attempts.attempt.submitted":
@@ -110,7 +112,9 @@ def apply_activity_logs(event: Envelope, session: Session) -> None:
             occurred_at=_moment(raw, "timestamp", path),
             duration_seconds=_optional_number(details, "duration", f"{path}.details"),
         )
-        parsed.append((_text(raw, "student_id", path), _text(raw, "course_id", path), record))
+        student_id = _text(raw, "student_id", path, max_length=MAX_STUDENT_ID_LENGTH)
+        course_id = _text(raw, "course_id", path, max_length=MAX_COURSE_ID_LENGTH)
+        parsed.append((student_id, course_id, record))
     for (student_id, course_id), records in group_by_student_course(parsed).items():
         apply_activities(
             session,
@@ -145,9 +149,11 @@ def _name(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
-def _envelope_text(value: str | None, name: str) -> str:
+def _envelope_text(value: str | None, name: str, max_length: int) -> str:
     if not value:
         raise InvalidInput.for_field(name, "the envelope must name it")
+    if len(value) > max_length:
+        raise InvalidInput.for_field(name, f"must be at most {max_length} characters")
     return value
 
 

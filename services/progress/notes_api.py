@@ -77,6 +77,17 @@ def _count(model: Any, enrollment_id: str) -> int:
     return int(request_session().execute(query).scalar_one())
 
 
+def _query_tag(raw: str | None) -> str | None:
+    """The ``tag`` filter normalized as stored tags are (``Exam Prep`` finds ``exam-prep``)."""
+    if raw is None:
+        return None
+    try:
+        return normalize_tags([raw])[0]
+    except InvalidInput as exc:
+        message = next(iter(exc.fields.values()))[0] if exc.fields else exc.message
+        raise InvalidInput.for_field("tag", message) from None
+
+
 def _note_cursor(cursor: str | None) -> tuple[datetime, str] | None:
     if not cursor:
         return None
@@ -106,7 +117,7 @@ class NotesView(MethodView):
             .where(Note.enrollment_id == enrollment.id)
             .order_by(Note.created_at, Note.id)
         ).scalars()
-        tag = normalize_tags([query["tag"]])[0] if query.get("tag") else None
+        tag = _query_tag(query.get("tag"))
         after = _note_cursor(query["cursor"])
         selected = []
         for row in rows:

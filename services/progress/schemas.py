@@ -20,6 +20,8 @@ from shared.pagination import PageQuerySchema
 
 STUDENT_ID = validate.Length(min=1, max=120)
 ITEM_ID = validate.Length(min=1, max=128)
+#: the audit log keeps course ids of at most 120 characters, so no longer ones are accepted
+COURSE_ID = validate.Length(min=1, max=120)
 SCORE = validate.Range(min=0, max=100)
 DURATION = validate.Range(min=0, max=1_000_000)
 STATUSES = [status.value for status in EnrollmentStatus]
@@ -82,7 +84,7 @@ class OutlineOutSchema(Schema):
 # -- enrollments: requests --------------------------------------------------------------
 class EnrollmentInSchema(Schema):
     student_id = fields.String(required=True, validate=STUDENT_ID)
-    course_id = _id(required=True)
+    course_id = fields.String(required=True, validate=COURSE_ID)
     time_zone = fields.String(
         load_default="UTC",
         validate=validate.Length(min=1, max=64),
@@ -92,13 +94,13 @@ class EnrollmentInSchema(Schema):
 
 class EnrollmentQuerySchema(PageQuerySchema):
     student_id = fields.String(validate=STUDENT_ID)
-    course_id = _id()
+    course_id = fields.String(validate=COURSE_ID)
     status = fields.String(validate=validate.OneOf(STATUSES))
 
 
 class NaturalKeyQuerySchema(Schema):
     student_id = fields.String(required=True, validate=STUDENT_ID)
-    course_id = _id(required=True)
+    course_id = fields.String(required=True, validate=COURSE_ID)
 
 
 class EnrollmentPatchSchema(Schema):

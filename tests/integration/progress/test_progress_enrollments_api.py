@@ -98,6 +98,8 @@ def test_enrolling_in_a_course_without_outline_is_a_conflict(admin):
     [
         ({"course_id": COURSE}, "student_id"),
         ({"student_id": STUDENT, "course_id": ""}, "course_id"),
+        ({"student_id": STUDENT, "course_id": "C" * 121}, "course_id"),
+        ({"student_id": "S" * 121, "course_id": COURSE}, "student_id"),
         ({"student_id": STUDENT, "course_id": COURSE, "time_zone": "Mars/Olympus"}, "time_zone"),
         ({"student_id": STUDENT, "course_id": COURSE, "colour": "red"}, "colour"),
     ],
@@ -249,3 +251,9 @@ def test_changing_the_outline_recomputes_progress_without_losing_work(admin, stu
     assert document["current_lesson_id"] == "LSN-9"
     assert [entry["lesson_id"] for entry in document["completed_lessons"]] == ["LSN-1"]
     assert document["status"] == "in_progress"
+
+
+def test_an_overlong_course_id_is_refused_before_anything_is_stored(admin):
+    response = admin.put(f"/courses/{'C' * 121}/outline", json=outline_document())
+    assert response.status_code == 422
+    assert "course_id" in response.json["errors"]

@@ -237,6 +237,7 @@ def test_the_same_activity_in_two_batches_counts_once(admin, app):
         (submitted("AT-1", 50, "yes", 1), "passed"),  # type: ignore[arg-type]
         (submitted("AT-1", 50, False, 1, completed_at="yesterday"), "completed_at"),
         (submitted("AT-1", 50, False, 1, quiz_id=None), "quiz_id"),
+        (submitted("AT-1", 50, False, 1, student="S" * 121), "subject"),
         (activities(("A-1", "2026-11-02T08:00:00Z", -5)), "duration_seconds"),
         (activities(("A-1", "not a time", 5)), "records[0].timestamp"),
         (activities(("A-1", "2026-11-02T08:00:00Z", 5), time_zone="Moon/Base"), "time_zone"),

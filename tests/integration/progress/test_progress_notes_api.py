@@ -137,3 +137,9 @@ def test_a_bookmark_is_moved_and_deleted(student, enrollment_id):
     assert student.patch(path, json={"position": "p. 2"}).status_code == 422
     assert student.delete(path).status_code == 204
     assert student.get(path).status_code == 404
+
+
+def test_an_invalid_tag_filter_names_the_tag_parameter(student, enrollment_id):
+    response = student.get(f"/enrollments/{enrollment_id}/notes?tag=no%20way!")
+    assert response.status_code == 422
+    assert "tag" in response.json["errors"]

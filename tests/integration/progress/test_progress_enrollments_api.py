@@ -73,8 +73,25 @@ def test_openapi_schema_names_every_spec_field(admin):
     spec = admin.get("/openapi.json").json
     schema = spec["components"]["schemas"]["Enrollment"]
     assert set(schema["properties"]) >= SPEC_FIELDS
-    lesson = spec["components"]["schemas"]["CompletedLesson"]["properties"]
-    assert {"lesson_id", "completed_at", "time_spent", "attempts", "score"} <= set(lesson)
+    nested = {
+        "CompletedLesson": {"lesson_id", "completed_at", "time_spent", "attempts", "score"},
+        "CompletedQuiz": {"quiz_id", "completed_at", "attempts", "best_score",
+                          "best_attempt_id", "time_spent", "passed"},
+        "CompletedAssignment": {"assignment_id", "submitted_at", "grade", "feedback_id",
+                                "time_spent", "status"},
+        "Note": {"id", "lesson_id", "content", "created_at", "updated_at", "tags"},
+        "Bookmark": {"id", "content_type", "content_id", "position", "created_at", "note"},
+        "NotificationPreferences": {"reminders", "achievements", "deadlines"},
+    }  # fmt: skip
+    for name, names in nested.items():
+        assert set(spec["components"]["schemas"][name]["properties"]) >= names, name
+    paths = set(spec["paths"])
+    assert {
+        "/courses/{course_id}/outline", "/enrollments", "/enrollments/{enrollment_id}",
+        "/enrollments/by-key", "/enrollments/{enrollment_id}/lessons/{lesson_id}/completion",
+        "/enrollments/{enrollment_id}/assignments", "/enrollments/{enrollment_id}/notes",
+        "/enrollments/{enrollment_id}/bookmarks",
+    } <= paths  # fmt: skip
 
 
 def test_enrolling_twice_is_a_conflict_and_writes_nothing(admin):

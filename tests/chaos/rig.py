@@ -216,10 +216,15 @@ class OutboxWriter(threading.Thread):
 
 
 # -- the broker ----------------------------------------------------------------------
-def rabbitmqctl(*args: str, timeout: float = 120.0) -> str:
+def rabbitmqctl_path() -> str:
     executable = shutil.which("rabbitmqctl")
     if executable is None:
         raise AssertionError("rabbitmqctl is not on PATH: the chaos tests restart RabbitMQ with it")
+    return executable
+
+
+def rabbitmqctl(*args: str, timeout: float = 120.0) -> str:
+    executable = rabbitmqctl_path()
     result = subprocess.run(
         [executable, *args], capture_output=True, text=True, timeout=timeout, check=False
     )

@@ -30,6 +30,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 from backbone_processes import EVENT_TYPE, effects_table
@@ -125,44 +126,58 @@ def commit_outbox(database: Database, numbers: Sequence[int] | range) -> None:
 
 
 # -- report ---------------------------------------------------------------------------
-def table(rows: list[tuple[str, list[float], float, str, bool]]) -> str:
+@dataclass(frozen=True)
+class Row:
+    name: str
+    values: list[float]
+    unit_format: str  # how one value of this row prints
+    target: str = "-"
+    met: bool | None = None  # None: no target for this row
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
+
+
+def table(rows: list[Row]) -> str:
+    runs = max(len(row.values) for row in rows)
     lines = [
-        "| measurement | run 1 | run 2 | run 3 | median | target | met |",
-        "|---|---:|---:|---:|---:|---|---|",
+        "| measurement | "
+        + " | ".join(f"run {n}" for n in range(1, runs + 1))
+        + " | median | target | met |",
+        "|---|" + "---:|" * (runs + 1) + "---|---|",
     ]
-    for name, values, median, target, met in rows:
-        runs = [f"{v:,.0f}" if v >= 100 else f"{v:.1f}" for v in values]
-        runs += [""] * (3 - len(runs))
-        shown = f"{median:,.0f}" if median >= 100 else f"{median:.1f}"
+    for row in rows:
+        shown = [format(value, row.unit_format) for value in row.values]
+        met = "-" if row.met is None else ("yes" if row.met else "**no**")
         lines.append(
-            f"| {name} | {' | '.join(runs[:3])} | **{shown}** | {target} | "
-            f"{'yes' if met else 'no'} |"
+            f"| {row.name} | {' | '.join(shown)} | **{format(row.median, row.unit_format)}** "
+            f"| {row.target} | {met} |"
         )
     return "\n".join(lines)
 
 
 def result_rows(
-    one: list[ThroughputRun], two: list[ThroughputRun], latency: list[LatencyRun]
-) -> list[tuple[str, list[float], float, str, bool]]:
+    one: list[ThroughputRun], two: list[ThroughputRun], latency: list[LatencyRun], rate: float
+) -> list[Row]:
     rows = []
     for label, runs in (("1 consumer", one), ("2 consumers", two)):
         rates = [run.rate for run in runs]
-        median = statistics.median(rates)
         rows.append(
-            (
+            Row(
                 f"end to end, {label} (events/s)",
                 rates,
-                median,
+                ",.0f",
                 f">= {THROUGHPUT_TARGET:,.0f}",
-                median >= THROUGHPUT_TARGET,
+                statistics.median(rates) >= THROUGHPUT_TARGET,
             )
         )
-    for name in ("p50_ms", "p95_ms", "p99_ms"):
-        values = [getattr(run, name) for run in latency]
-        median = statistics.median(values)
-        target = f"< {P95_TARGET_MS:.0f}" if name == "p95_ms" else "-"
-        met = median < P95_TARGET_MS if name == "p95_ms" else True
-        rows.append((f"latency {name[:3]} at 500/s (ms)", values, median, target, met))
+    for name in ("p50", "p95", "p99"):
+        values = [getattr(run, f"{name}_ms") for run in latency]
+        row = Row(f"latency {name} at {rate:.0f} events/s (ms)", values, ".1f")
+        if name == "p95":
+            row = Row(row.name, values, ".1f", f"< {P95_TARGET_MS:.0f}", row.median < P95_TARGET_MS)
+        rows.append(row)
     return rows
 
 
@@ -179,6 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
     command = shlex.join([os.path.relpath(sys.executable), "bench/backbone.py", *sys.argv[1:]])
 
+    load_at_start = Path("/proc/loadavg").read_text().split()[:3]
     rig = BackboneRig.from_environment(profile_dir=args.profile)
     one, two, latency = [], [], []
     for run in range(1, args.runs + 1):
@@ -189,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         latency.append(measure_latency(rig, args.rate, args.seconds))
         print(f"run {run}: latency at {args.rate:.0f}/s:   {latency[-1]}", flush=True)
 
-    report = table(result_rows(one, two, latency))
+    report = table(result_rows(one, two, latency, args.rate))
     print(report)
     if args.record:
         record_results(
@@ -200,6 +216,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             throughput_runs=one + two,
             latency_runs=latency,
             settings=rig.settings,
+            notes=(
+                f"* Load average (1, 5, 15 min) at the start: {', '.join(load_at_start)}; "
+                f"at the end: {', '.join(Path('/proc/loadavg').read_text().split()[:3])}. "
+                "Above the CPU count, other work competed with the benchmark.\n"
+            ),
         )
         print("recorded in bench/RESULTS.md")
     return 0

@@ -132,18 +132,30 @@ class Backbone:
         """Until the outbox is sent, every event applied and the queue empty (not even
         unacked messages), or fail after DRAIN_TIMEOUT with what was left."""
         deadline = time.monotonic() + DRAIN_TIMEOUT
+        last_error: Exception | None = None
         while time.monotonic() < deadline:
             self.relay.check_alive()
             self.consumer.check_alive()
-            if (
-                unsent_events(self.producer_db) == 0
-                and distinct_effects(self.consumer_db) >= expected
-                and ready_messages(self.settings, self.topology.queue.name) == 0
-                and queue_depths().get(self.topology.queue.name, (-1,))[0] == 0
-            ):
-                return
+            try:
+                if self._drained(expected):
+                    return
+            except Exception as exc:  # the broker may be restarting: not drained yet
+                last_error = exc
             time.sleep(1.0)
-        pytest.fail(f"not drained after {DRAIN_TIMEOUT:.0f}s\n{self.diagnostics()}", pytrace=False)
+        pytest.fail(
+            f"not drained after {DRAIN_TIMEOUT:.0f}s (last error while polling: "
+            f"{last_error!r})\n{self.diagnostics()}",
+            pytrace=False,
+        )
+
+    def _drained(self, expected: int) -> bool:
+        queue = self.topology.queue.name
+        return (
+            unsent_events(self.producer_db) == 0
+            and distinct_effects(self.consumer_db) >= expected
+            and ready_messages(self.settings, queue) == 0
+            and queue_depths().get(queue, (-1,))[0] == 0
+        )
 
     def dead_letters(self) -> int:
         return ready_messages(self.settings, self.topology.dead_letters.name)
@@ -164,14 +176,17 @@ class Backbone:
 
     def diagnostics(self) -> str:
         names = (self.topology.queue.name, self.topology.dead_letters.name, "stride.unrouted")
-        depths = queue_depths()
+        try:
+            depths = queue_depths()
+            queues = ", ".join(f"{name}={depths.get(name)}" for name in names)
+        except AssertionError as exc:  # rabbitmqctl failed; report everything else
+            queues = f"unknown ({exc})"
         return "\n".join(
             [
                 EffectLedger.read(self.producer_db, self.consumer_db).summary(),
                 f"outbox unsent: {unsent_events(self.producer_db)}",
                 f"outbox errors: {outbox_errors(self.producer_db)}",
-                "queues (messages, ready, unacked): "
-                + ", ".join(f"{name}={depths.get(name)}" for name in names),
+                f"queues (messages, ready, unacked): {queues}",
                 f"kills: {[(kill.role, kill.aim, hit) for kill, hit in self.performed]}",
                 *self.relay.crashes,
                 *self.consumer.crashes,

@@ -25,6 +25,7 @@ from services.attempts.domain import (
 )
 from services.attempts.models import Attempt, AttemptAnswer
 from services.attempts.quizzes import (
+    parsed_quiz,
     presented_questions,
     publish_quiz,
     quiz_record,
@@ -183,8 +184,7 @@ def _attempt(
     attempt = access.attempt_for(
         session, current_principal(), attempt_id, action=action, rule=rule, lock=lock
     )
-    _, quiz = quiz_version(session, attempt.quiz_id, attempt.quiz_version)
-    return attempt, quiz
+    return attempt, parsed_quiz(session, attempt.quiz_id, attempt.quiz_version)
 
 
 def _document(session: Session, attempt: Attempt, quiz: Quiz) -> dict[str, Any]:
@@ -213,7 +213,7 @@ class QuizAttemptsView(MethodView):
         if record is None:
             raise audit_missing(principal, action="start", resource=f"quiz/{quiz_id}")
         access.authorize_start(principal, quiz_id, record.course_id)
-        _, quiz = quiz_version(session, quiz_id, record.current_version)
+        quiz = parsed_quiz(session, quiz_id, record.current_version)
         attempt = attempts.start(
             session,
             record,

@@ -292,10 +292,12 @@ def save_answer(
     row.time_spent_seconds = record.time_spent_seconds
     row.attempts_before_answer = record.attempts_before_answer
     row.confidence_level = record.confidence_level
-    attempt.updated_at = now
     if quiz.adaptive:
+        # Only an adaptive attempt itself changes with an answer (the next question);
+        # otherwise the answer row is the whole write, keeping the save to one upsert.
         session.flush()
         _present_next_question(session, attempt, quiz)
+        attempt.updated_at = now
     return row
 
 

@@ -171,6 +171,7 @@ class Attempt(Base):
     adaptive: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
     difficulty_adjustments: Mapped[list[int]] = mapped_column(sa.JSON, nullable=False)
 
+    #: the last change of this row (saving an answer writes only its answer row)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
 

@@ -8,11 +8,11 @@ A quiz stays in the course it was first published in.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.attempts.domain import (
@@ -73,18 +73,29 @@ def quiz_version(session: Session, quiz_id: str, version: int) -> tuple[QuizVers
     return row, parse_quiz_definition(row.definition)
 
 
+#: Parsed definitions by (database, quiz, version). A stored version never changes, so
+#: a parsed copy stays right for the life of the process; the bound keeps memory small.
+_PARSED: OrderedDict[tuple[str, str, int], Quiz] = OrderedDict()
+_PARSED_LIMIT = 512
+
+
+def parsed_quiz(session: Session, quiz_id: str, version: int) -> Quiz:
+    """The parsed definition of a stored version, read and parsed once per process."""
+    key = (str(session.get_bind().url), quiz_id, version)
+    quiz = _PARSED.get(key)
+    if quiz is None:
+        quiz = quiz_version(session, quiz_id, version)[1]
+        _PARSED[key] = quiz
+        while len(_PARSED) > _PARSED_LIMIT:
+            _PARSED.popitem(last=False)
+    return quiz
+
+
 def quizzes_of_versions(
     session: Session, keys: set[tuple[str, int]]
 ) -> dict[tuple[str, int], Quiz]:
     """The parsed definitions of several versions at once (for the sweep and listings)."""
-    if not keys:
-        return {}
-    rows = session.execute(
-        sa.select(QuizVersion).where(
-            sa.tuple_(QuizVersion.quiz_id, QuizVersion.version).in_(sorted(keys))
-        )
-    ).scalars()
-    return {(row.quiz_id, row.version): parse_quiz_definition(row.definition) for row in rows}
+    return {key: parsed_quiz(session, *key) for key in sorted(keys)}
 
 
 def presented_questions(

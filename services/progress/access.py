@@ -16,8 +16,8 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from services.progress.enrollments import enrollment_by_id
 from services.progress.models import Enrollment
+from services.progress.store import enrollment_by_id
 from shared.audit import DENIED, audit_access, audit_missing, authorize
 from shared.auth import Principal
 from shared.errors import Forbidden

@@ -13,6 +13,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.progress import access, entries
+from services.progress.derived import Occasion
 from services.progress.domain import (
     AssignmentChange,
     AssignmentGrading,
@@ -29,11 +30,9 @@ from services.progress.enrollments import (
     MAX_COURSE_ID_LENGTH,
     complete_lesson,
     enroll,
-    enrollment_by_key,
     record_assignment,
     replace_outline,
     request_status,
-    require_outline,
     set_current_lesson,
 )
 from services.progress.models import Bookmark, CourseOutline, Enrollment, Note
@@ -50,6 +49,7 @@ from services.progress.schemas import (
     OutlineSchema,
     enrollment_document,
 )
+from services.progress.store import enrollment_by_key, require_outline
 from shared.audit import audit_listing, audit_missing, authorize
 from shared.errors import InvalidInput, NotFound
 from shared.events.envelope import utcnow
@@ -64,9 +64,9 @@ DESCRIPTION = (
 blp = Blueprint("progress", __name__, description=DESCRIPTION)
 
 
-def correlation_id() -> str | None:
-    request_id: str | None = g.get("request_id")
-    return request_id
+def occasion() -> Occasion:
+    """Now, caused by this request (its id becomes the events' correlation id)."""
+    return Occasion(utcnow(), g.get("request_id"))
 
 
 def full_document(enrollment: Enrollment) -> dict[str, Any]:
@@ -113,14 +113,7 @@ class CourseOutlineView(MethodView):
         require_identifier(course_id, "course_id", max_length=MAX_COURSE_ID_LENGTH)
         access.authorize_course_author(principal, course_id, action="publish")
         session = request_session()
-        row = replace_outline(
-            session,
-            course_id,
-            document,
-            by=principal.sub,
-            now=utcnow(),
-            correlation_id=correlation_id(),
-        )
+        row = replace_outline(session, course_id, document, by=principal.sub, occasion=occasion())
         session.commit()
         return _outline_out(row)
 
@@ -146,8 +139,7 @@ class EnrollmentsView(MethodView):
             student_id=body["student_id"],
             course_id=body["course_id"],
             time_zone=body["time_zone"],
-            now=utcnow(),
-            correlation_id=correlation_id(),
+            occasion=occasion(),
         )
         session.commit()
         return enrollment_document(enrollment)
@@ -227,9 +219,8 @@ class EnrollmentView(MethodView):
                 session,
                 enrollment,
                 EnrollmentStatus(changes["status"]),
+                occasion(),
                 by_admin=principal.role == "admin",
-                now=utcnow(),
-                correlation_id=correlation_id(),
             )
         if "current_lesson_id" in changes:
             outline = require_outline(session, enrollment.course_id)
@@ -281,9 +272,7 @@ class LessonCompletionView(MethodView):
             change=True,
             child=f"/lessons/{lesson_id}",
         )
-        counted = complete_lesson(
-            session, enrollment, lesson_id, report, now=utcnow(), correlation_id=correlation_id()
-        )
+        counted = complete_lesson(session, enrollment, lesson_id, report, occasion())
         session.commit()
         return full_document(enrollment), 201 if counted else 200
 
@@ -319,13 +308,6 @@ class AssignmentsView(MethodView):
             )
         else:
             change = AssignmentReturn()
-        record_assignment(
-            session,
-            enrollment,
-            body["assignment_id"],
-            change,
-            now=now,
-            correlation_id=correlation_id(),
-        )
+        record_assignment(session, enrollment, body["assignment_id"], change, occasion())
         session.commit()
         return full_document(enrollment)

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
+from services.progress.derived import Occasion
 from services.progress.domain import (
     ActivityRecord,
     AttemptGraded,
@@ -28,7 +29,7 @@ from services.progress.domain import (
     QuizAttemptFact,
     student_time_zone,
 )
-from services.progress.enrollments import (
+from services.progress.facts import (
     apply_activities,
     apply_attempt_fact,
     group_by_student_course,
@@ -75,8 +76,7 @@ def apply_quiz_attempt(event: Envelope, session: Session) -> None:
         course_id=course_id,
         quiz_id=_text(payload, "quiz_id"),
         fact=fact,
-        now=utcnow(),
-        correlation_id=event.id,
+        occasion=Occasion(utcnow(), event.id),
     )
 
 
@@ -122,8 +122,7 @@ def apply_activity_logs(event: Envelope, session: Session) -> None:
             course_id=course_id,
             records=records,
             time_zone=time_zone,
-            now=utcnow(),
-            correlation_id=event.id,
+            occasion=Occasion(utcnow(), event.id),
         )
 
 

@@ -29,7 +29,6 @@ from services.progress.domain import (
     write_note,
 )
 from services.progress.domain import Note as NoteValue
-from services.progress.enrollments import require_outline
 from services.progress.models import Bookmark, Enrollment, Note
 from services.progress.schemas import (
     BookmarkInSchema,
@@ -43,6 +42,7 @@ from services.progress.schemas import (
     NoteQuerySchema,
     NoteSchema,
 )
+from services.progress.store import require_outline
 from shared.audit import audit_missing
 from shared.errors import Conflict, InvalidInput
 from shared.events.envelope import utcnow

@@ -1,0 +1,116 @@
+"""The enrollment's derived fields, and the events their changes cause.
+
+After any recorded work (or a new outline) ``refresh`` recomputes percentage and
+position with the domain's ``derive_progress``, moves the status, and records in the
+outbox of the same transaction: ``progress.status.changed``,
+``progress.course.completed`` (on reaching ``completed``) and, once per enrollment,
+``progress.certificate.requested`` when the certificate criteria are first met.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from services.progress import entries
+from services.progress.domain import EnrollmentStatus, Outline, average_score, derive_progress
+from services.progress.models import Enrollment
+from shared.events import Envelope, record_event
+from shared.events.envelope import to_iso
+
+PRODUCER = "progress"
+
+
+@dataclass(frozen=True)
+class Occasion:
+    """When a change is made, and what caused it (the request id or the event id)."""
+
+    now: datetime
+    correlation_id: str | None
+
+
+def emit(
+    session: Session,
+    enrollment: Enrollment,
+    event_type: str,
+    payload: dict[str, Any],
+    occasion: Occasion,
+) -> None:
+    """Record a ``progress.*`` event about ``enrollment`` in the session's transaction."""
+    body = {
+        "enrollment_id": enrollment.id,
+        "student_id": enrollment.student_id,
+        "course_id": enrollment.course_id,
+        **payload,
+    }
+    envelope = Envelope(
+        type=event_type,
+        producer=PRODUCER,
+        subject=enrollment.student_id,
+        course_id=enrollment.course_id,
+        correlation_id=occasion.correlation_id,
+        payload=body,
+    )
+    record_event(session, envelope)
+
+
+def refresh(
+    session: Session,
+    enrollment: Enrollment,
+    outline: Outline,
+    occasion: Occasion,
+    *,
+    after_student_work: bool,
+) -> None:
+    """Recompute the derived fields; emit status, completion and certificate events."""
+    work = entries.work_of(enrollment)
+    previous = EnrollmentStatus(enrollment.status)
+    derived = derive_progress(outline, work, previous, after_student_work=after_student_work)
+    enrollment.progress_percentage = derived.progress_percentage
+    enrollment.current_module_id = derived.current_module_id
+    enrollment.current_lesson_id = derived.current_lesson_id
+    enrollment.updated_at = occasion.now
+    change_status(session, enrollment, derived.status, occasion, reason="student_work")
+    if (
+        derived.certificate_earned
+        and not enrollment.certificate_issued
+        and enrollment.certificate_requested_at is None
+    ):
+        enrollment.certificate_requested_at = occasion.now
+        payload = {
+            "completed_at": None
+            if enrollment.completed_at is None
+            else to_iso(enrollment.completed_at),
+            "average_score": average_score(outline, work),
+            "progress_percentage": enrollment.progress_percentage,
+            "requested_at": to_iso(occasion.now),
+        }
+        emit(session, enrollment, "progress.certificate.requested", payload, occasion)
+
+
+def change_status(
+    session: Session,
+    enrollment: Enrollment,
+    new: EnrollmentStatus,
+    occasion: Occasion,
+    *,
+    reason: str,
+) -> None:
+    """Set the status if it changes, with ``progress.status.changed`` (and completion)."""
+    previous = EnrollmentStatus(enrollment.status)
+    if new is previous:
+        return
+    enrollment.status = new.value
+    enrollment.updated_at = occasion.now
+    enrollment.completed_at = occasion.now if new is EnrollmentStatus.COMPLETED else None
+    payload = {"from_status": previous.value, "to_status": new.value, "reason": reason}
+    emit(session, enrollment, "progress.status.changed", payload, occasion)
+    if new is EnrollmentStatus.COMPLETED:
+        completed = {
+            "completed_at": to_iso(occasion.now),
+            "progress_percentage": enrollment.progress_percentage,
+        }
+        emit(session, enrollment, "progress.course.completed", completed, occasion)

@@ -1,0 +1,198 @@
+"""Facts from other services: quiz attempts, activity logs and rendered certificates.
+
+Attempts and activities are stored per (student, course), whether or not the student
+is enrolled yet, and folded with the domain's order-independent merges: per attempt
+``record_attempt_fact`` (submission kept, latest grading wins), per activity id one
+count. The quiz entry and the engagement figures are recomputed from what is stored,
+so any order and any number of deliveries give the same enrollment.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from services.progress import entries
+from services.progress.derived import Occasion, refresh
+from services.progress.domain import (
+    ActivityRecord,
+    AttemptState,
+    Engagement,
+    QuizAttemptFact,
+    QuizResult,
+    active_dates_to_keep,
+    activities_not_yet_counted,
+    local_date_of,
+    quiz_result_of,
+    record_activities,
+    record_attempt_fact,
+)
+from services.progress.domain.values import add_seconds
+from services.progress.models import CountedActivity, Enrollment
+from services.progress.models import QuizAttemptFact as QuizAttemptFactRow
+from services.progress.store import (
+    enrollment_by_id,
+    enrollment_by_key,
+    lock_student_course,
+    require_outline,
+)
+from shared.errors import InvalidInput
+
+
+def apply_attempt_fact(
+    session: Session,
+    *,
+    student_id: str,
+    course_id: str,
+    quiz_id: str,
+    fact: QuizAttemptFact,
+    occasion: Occasion,
+) -> None:
+    """Merge one attempt fact; recompute the quiz's entry if the student is enrolled."""
+    lock_student_course(session, student_id, course_id)
+    row = session.get(QuizAttemptFactRow, (student_id, course_id, fact.attempt_id))
+    if row is None:
+        row = QuizAttemptFactRow(
+            student_id=student_id, course_id=course_id, attempt_id=fact.attempt_id, quiz_id=quiz_id
+        )
+        session.add(row)
+    elif row.quiz_id != quiz_id:
+        raise InvalidInput.for_field(
+            "quiz_id", f"attempt {fact.attempt_id!r} belongs to quiz {row.quiz_id!r}"
+        )
+    state = record_attempt_fact(_state_of(row), fact)
+    row.submission = (
+        None if state.submission is None else entries.submission_to_json(state.submission)
+    )
+    row.grading = None if state.grading is None else entries.grading_to_json(state.grading)
+    session.flush()
+    enrollment = enrollment_by_key(session, student_id, course_id, for_update=True)
+    if enrollment is None:
+        return
+    before = list(enrollment.completed_quizzes)
+    entries.replace_quiz(enrollment, quiz_id, quiz_result_for(session, enrollment, quiz_id))
+    if enrollment.completed_quizzes != before:
+        outline = require_outline(session, course_id)
+        refresh(session, enrollment, outline, occasion, after_student_work=True)
+
+
+def apply_activities(
+    session: Session,
+    *,
+    student_id: str,
+    course_id: str,
+    records: Sequence[ActivityRecord],
+    time_zone: str | None,
+    occasion: Occasion,
+) -> None:
+    """Count the activities not counted before for (student, course): time, access, streak."""
+    lock_student_course(session, student_id, course_id)
+    ids = sorted({record.activity_id for record in records})
+    counted = set(
+        session.execute(
+            sa.select(CountedActivity.activity_id).where(
+                CountedActivity.student_id == student_id,
+                CountedActivity.course_id == course_id,
+                CountedActivity.activity_id.in_(ids),
+            )
+        ).scalars()
+    )
+    fresh = activities_not_yet_counted(records, counted)
+    if not fresh:
+        return
+    enrollment = enrollment_by_key(session, student_id, course_id, for_update=True)
+    zone = time_zone or (enrollment.time_zone if enrollment is not None else "UTC")
+    session.add_all(
+        CountedActivity(
+            student_id=student_id,
+            course_id=course_id,
+            activity_id=record.activity_id,
+            occurred_at=record.occurred_at,
+            duration_seconds=record.duration_seconds or 0.0,
+            local_date=local_date_of(record.occurred_at, zone),
+        )
+        for record in fresh
+    )
+    session.flush()
+    if enrollment is None:
+        return
+    enrollment.time_zone = zone
+    engagement = record_activities(entries.engagement_of(enrollment), fresh, zone)
+    entries.store_engagement(enrollment, engagement)
+    outline = require_outline(session, course_id)
+    refresh(session, enrollment, outline, occasion, after_student_work=True)
+
+
+def record_certificate(
+    session: Session, *, enrollment_id: str, url: str, issued_at: datetime, now: datetime
+) -> None:
+    """Record a rendered certificate; of two renderings the later ``issued_at`` wins."""
+    enrollment = enrollment_by_id(session, enrollment_id, for_update=True)
+    if enrollment is None:
+        raise InvalidInput.for_field("enrollment_id", f"no enrollment {enrollment_id!r}")
+    current = enrollment.certificate_issued_at
+    if enrollment.certificate_issued and current is not None and current >= issued_at:
+        return
+    enrollment.certificate_issued = True
+    enrollment.certificate_url = url
+    enrollment.certificate_issued_at = issued_at
+    enrollment.updated_at = now
+
+
+def group_by_student_course(
+    records: Sequence[tuple[str, str, ActivityRecord]],
+) -> dict[tuple[str, str], list[ActivityRecord]]:
+    """Records grouped by (student, course), in key order (a stable lock order)."""
+    groups: dict[tuple[str, str], list[ActivityRecord]] = defaultdict(list)
+    for student_id, course_id, record in records:
+        groups[(student_id, course_id)].append(record)
+    return dict(sorted(groups.items()))
+
+
+# -- folding what is stored (also when an enrollment is created) -------------------------
+def quiz_ids_with_facts(session: Session, student_id: str, course_id: str) -> list[str]:
+    query = (
+        sa.select(QuizAttemptFactRow.quiz_id)
+        .where(
+            QuizAttemptFactRow.student_id == student_id,
+            QuizAttemptFactRow.course_id == course_id,
+        )
+        .distinct()
+        .order_by(QuizAttemptFactRow.quiz_id)
+    )
+    return list(session.execute(query).scalars())
+
+
+def quiz_result_for(session: Session, enrollment: Enrollment, quiz_id: str) -> QuizResult | None:
+    rows = session.execute(
+        sa.select(QuizAttemptFactRow).where(
+            QuizAttemptFactRow.student_id == enrollment.student_id,
+            QuizAttemptFactRow.course_id == enrollment.course_id,
+            QuizAttemptFactRow.quiz_id == quiz_id,
+        )
+    ).scalars()
+    return quiz_result_of(quiz_id, [_state_of(row) for row in rows])
+
+
+def engagement_from_counted(session: Session, student_id: str, course_id: str) -> Engagement:
+    rows = session.execute(
+        sa.select(CountedActivity)
+        .where(CountedActivity.student_id == student_id, CountedActivity.course_id == course_id)
+        .order_by(CountedActivity.activity_id)
+    ).scalars()
+    total, latest, dates = 0.0, None, set[date]()
+    for row in rows:
+        total = add_seconds(total, row.duration_seconds)
+        latest = row.occurred_at if latest is None else max(latest, row.occurred_at)
+        dates.add(row.local_date)
+    return Engagement(latest, total, active_dates_to_keep(dates))
+
+
+def _state_of(row: QuizAttemptFactRow) -> AttemptState:
+    submission = None if row.submission is None else entries.submission_from_json(row.submission)
+    grading = None if row.grading is None else entries.grading_from_json(row.grading)
+    return AttemptState(attempt_id=row.attempt_id, submission=submission, grading=grading)

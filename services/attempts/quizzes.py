@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.attempts.domain import (
@@ -57,7 +58,11 @@ def publish_quiz(
     record.current_version = version.version
     record.updated_at, record.updated_by = now, by
     session.add(version)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        # Another publication of the same quiz committed first; the client may retry.
+        raise Conflict(f"quiz {quiz_id} was published concurrently; send it again") from exc
     return record, version, quiz
 
 

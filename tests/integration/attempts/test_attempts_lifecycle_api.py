@@ -362,3 +362,32 @@ def test_attempts_list_is_cursor_paginated_and_filtered(app, teacher, student, c
     assert second["next_cursor"] is None
     own = student.get("/attempts").json["items"]
     assert {a["student_id"] for a in own} == {STUDENT} and len(own) == 4
+
+
+def test_close_expired_attempts_closes_only_what_is_past_its_deadline(app, teacher, student):
+    from datetime import timedelta
+
+    from services.attempts.attempts import close_expired_attempts
+    from shared.events.envelope import utcnow
+
+    publish(teacher, time_limit_minutes=5)
+    publish(teacher, quiz_id="QZ-UNTIMED")
+    timed, untimed = start(student), start(student, quiz_id="QZ-UNTIMED")
+    database = app.extensions["stride"].database
+    with database.unit_of_work() as session:
+        assert close_expired_attempts(session, utcnow() + timedelta(minutes=5)) == []
+        closed = close_expired_attempts(session, utcnow() + timedelta(minutes=6))
+        assert [attempt.id for attempt in closed] == [timed["id"]]
+        session.commit()
+    assert student.get(f"/attempts/{untimed['id']}").json["status"] == "in_progress"
+    [event] = outbox_events(app, "attempts.attempt.submitted")
+    assert event["correlation_id"] is None and event["payload"]["attempt_id"] == timed["id"]
+
+
+def test_publishing_the_same_definition_again_keeps_the_version(app, teacher):
+    first = publish(teacher)
+    again = publish(teacher)
+    assert first["version"] == again["version"] == 1
+    assert publish(teacher, passing_score=70)["version"] == 2
+    assert teacher.get(f"/quizzes/{QUIZ}?version=1").json["definition"]["passing_score"] == 60
+    assert teacher.get(f"/quizzes/{QUIZ}?version=3").status_code == 404

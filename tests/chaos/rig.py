@@ -233,8 +233,16 @@ def rabbitmqctl(*args: str, timeout: float = 120.0) -> str:
     return result.stdout
 
 
-def restart_rabbitmq(settings: Settings, queue_name: str, timeout: float = 120.0) -> None:
+def restart_rabbitmq(
+    settings: Settings, queue_name: str, downtime: float, timeout: float = 120.0
+) -> None:
+    """Stop RabbitMQ, keep it down ``downtime`` seconds, start it, wait until it answers.
+
+    The downtime outlasts the processes' first reconnection attempts, as a real restart
+    does, so those attempts meet a broker that refuses connections.
+    """
     rabbitmqctl("stop_app")
+    time.sleep(downtime)
     rabbitmqctl("start_app")
     wait_until_broker_answers(settings, queue_name, timeout)
 

@@ -51,6 +51,8 @@ LINGER = 1.5
 #: Announcement that opens each aimed window, by aim.
 WINDOW_OPENED_BY = {"after-commit": "committed", "after-publish": "published", "mid-batch": "batch"}
 DRAIN_TIMEOUT = 180.0
+#: Seconds RabbitMQ stays stopped: longer than a reconnection attempt with its retry.
+BROKER_DOWNTIME = 5.0
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ class Backbone:
     def perform(self, kill: Kill, plan: list[Kill], index: int) -> None:
         time.sleep(self.rng.uniform(0.2, 1.0))
         if kill.role == "rabbitmq":
-            restart_rabbitmq(self.settings, self.topology.queue.name)
+            restart_rabbitmq(self.settings, self.topology.queue.name, BROKER_DOWNTIME)
             self.performed.append((kill, True))
             return
         process = self.consumer if kill.role == "consumer" else self.relay

@@ -1,28 +1,21 @@
-"""What a chaos test drives: harness processes it kills, the broker it restarts, the
-producer writing the outbox meanwhile, and the ledger it checks at the end."""
+"""The processes a chaos test kills and restarts, and the producer writing the outbox
+meanwhile."""
 
 from __future__ import annotations
 
 import queue
 import random
-import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import sqlalchemy as sa
-
-from shared.config import Settings
-from shared.db import Database, outbox_table
+from shared.db import Database
 from shared.events import Envelope, record_event, record_events
-from shared.events.broker import kombu_connection
-from tests.chaos.harness import effects_table
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,7 +46,6 @@ class HarnessProcess:
     linger_flag: str
     linger: float = 0.0
     incarnations: int = 0
-    kills: int = 0
     crashes: list[str] = field(default_factory=list)
     history: list[Announcement] = field(default_factory=list)
     _process: subprocess.Popen[str] | None = None
@@ -130,7 +122,6 @@ class HarnessProcess:
         assert self._process is not None
         self._process.send_signal(signal.SIGKILL)
         self._process.wait(timeout=30)
-        self.kills += 1
 
     def stop(self, timeout: float = 20.0) -> None:
         """Stop gracefully (SIGTERM); a process that will not stop is killed and reported."""
@@ -213,156 +204,3 @@ class OutboxWriter(threading.Thread):
             raise AssertionError(f"the outbox writer is stuck after {self.written} events")
         if self.error is not None:
             raise self.error
-
-
-# -- the broker ----------------------------------------------------------------------
-def rabbitmqctl_path() -> str:
-    executable = shutil.which("rabbitmqctl")
-    if executable is None:
-        raise AssertionError("rabbitmqctl is not on PATH: the chaos tests restart RabbitMQ with it")
-    return executable
-
-
-def rabbitmqctl(*args: str, timeout: float = 120.0) -> str:
-    executable = rabbitmqctl_path()
-    result = subprocess.run(
-        [executable, *args], capture_output=True, text=True, timeout=timeout, check=False
-    )
-    if result.returncode != 0:
-        raise AssertionError(f"rabbitmqctl {' '.join(args)} failed: {result.stderr.strip()}")
-    return result.stdout
-
-
-def restart_rabbitmq(
-    settings: Settings, queue_name: str, downtime: float, timeout: float = 120.0
-) -> None:
-    """Stop RabbitMQ, keep it down ``downtime`` seconds, start it, wait until it answers.
-
-    The downtime outlasts the processes' first reconnection attempts, as a real restart
-    does, so those attempts meet a broker that refuses connections.
-    """
-    rabbitmqctl("stop_app")
-    time.sleep(downtime)
-    rabbitmqctl("start_app")
-    wait_until_broker_answers(settings, queue_name, timeout)
-
-
-def wait_until_broker_answers(settings: Settings, queue_name: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    last_error: BaseException | None = None
-    while time.monotonic() < deadline:
-        try:
-            ready_messages(settings, queue_name)
-            return
-        except Exception as exc:  # any failure means "not yet"; the last one is reported
-            last_error = exc
-            time.sleep(0.5)
-    raise AssertionError(f"RabbitMQ did not answer within {timeout}s: {last_error!r}")
-
-
-def ready_messages(settings: Settings, queue_name: str) -> int:
-    """Messages ready in ``queue_name`` (a passive declare: unacked ones are not counted)."""
-    with kombu_connection(settings) as connection:
-        declared = connection.default_channel.queue_declare(queue_name, passive=True)
-        return int(declared.message_count)
-
-
-def queue_depths() -> dict[str, tuple[int, int, int]]:
-    """Every queue's (messages, ready, unacknowledged), as RabbitMQ itself counts them."""
-    columns = ("name", "messages", "messages_ready", "messages_unacknowledged")
-    output = rabbitmqctl("list_queues", "--quiet", "--no-table-headers", *columns)
-    depths = {}
-    for line in output.splitlines():
-        parts = line.split("\t")
-        if len(parts) == 4 and all(p.isdigit() for p in parts[1:]):
-            depths[parts[0]] = (int(parts[1]), int(parts[2]), int(parts[3]))
-    return depths
-
-
-# -- the verdict ---------------------------------------------------------------------
-@dataclass(frozen=True)
-class EffectLedger:
-    """How many times each event committed to the outbox was applied by the consumer."""
-
-    expected: frozenset[str]
-    applications: Counter[str]
-
-    @classmethod
-    def read(cls, producer: Database, consumer: Database) -> EffectLedger:
-        with producer.engine.connect() as connection:
-            expected = frozenset(connection.execute(sa.select(outbox_table.c.id)).scalars())
-        with consumer.engine.connect() as connection:
-            rows = connection.execute(sa.select(effects_table.c.event_id)).scalars()
-            applications = Counter(rows)
-        return cls(expected, applications)
-
-    @property
-    def total(self) -> int:
-        return sum(self.applications.values())
-
-    @property
-    def distinct(self) -> int:
-        return len(self.applications)
-
-    @property
-    def applied_twice(self) -> dict[str, int]:
-        return {event_id: n for event_id, n in self.applications.items() if n > 1}
-
-    @property
-    def missing(self) -> set[str]:
-        return set(self.expected - self.applications.keys())
-
-    @property
-    def unexpected(self) -> set[str]:
-        return set(self.applications.keys() - self.expected)
-
-    def summary(self) -> str:
-        return (
-            f"{len(self.expected)} events in the outbox, {self.total} effect rows for "
-            f"{self.distinct} distinct events; {len(self.missing)} missing, "
-            f"{len(self.applied_twice)} applied more than once, "
-            f"{len(self.unexpected)} not from the outbox"
-        )
-
-
-def assert_applied_exactly_once(ledger: EffectLedger) -> None:
-    assert not ledger.missing, f"events lost: {sorted(ledger.missing)[:5]}... {ledger.summary()}"
-    assert not ledger.applied_twice, (
-        f"events applied more than once: {list(ledger.applied_twice.items())[:5]}... "
-        f"{ledger.summary()}"
-    )
-    assert not ledger.unexpected, ledger.summary()
-    assert ledger.total == ledger.distinct == len(ledger.expected), ledger.summary()
-
-
-def unsent_events(producer: Database) -> int:
-    with producer.engine.connect() as connection:
-        query = sa.select(sa.func.count()).where(outbox_table.c.sent_at.is_(None))
-        return int(connection.execute(query).scalar_one())
-
-
-def distinct_effects(consumer: Database) -> int:
-    with consumer.engine.connect() as connection:
-        query = sa.select(sa.func.count(sa.distinct(effects_table.c.event_id)))
-        return int(connection.execute(query).scalar_one())
-
-
-def has_double_effects(consumer: Database) -> bool:
-    with consumer.engine.connect() as connection:
-        query = (
-            sa.select(effects_table.c.event_id)
-            .group_by(effects_table.c.event_id)
-            .having(sa.func.count() > 1)
-            .limit(1)
-        )
-        return connection.execute(query).first() is not None
-
-
-def outbox_errors(producer: Database, limit: int = 5) -> list[tuple[str, int, str]]:
-    with producer.engine.connect() as connection:
-        rows = connection.execute(
-            sa.select(outbox_table.c.id, outbox_table.c.publish_attempts, outbox_table.c.last_error)
-            .where(outbox_table.c.last_error.is_not(None))
-            .limit(limit)
-        )
-        return [(row.id, row.publish_attempts, row.last_error) for row in rows]

@@ -153,6 +153,11 @@ def _install_request_hooks(app: Flask) -> None:
     def finish_request(response: Response) -> Response:
         context = service_context()
         request_id = g.get("request_id")
+        # End the request's transaction before the audit is written in its own: what the
+        # view meant to keep is committed by now, and on SQLite an open transaction holds
+        # the write lock (every transaction there begins IMMEDIATE), which would block
+        # the audit's transaction until the busy timeout.
+        _end_request_session()
         try:
             flush_request_audit(context.database, response.status_code, request_id)
         except Exception as exc:
@@ -179,11 +184,15 @@ def _install_request_hooks(app: Flask) -> None:
 
     @app.teardown_request
     def close_session(_error: BaseException | None) -> None:
-        session: Session | None = g.pop("db_session", None)
-        if session is not None:
-            session.rollback()
-            session.close()
+        _end_request_session()
         structlog.contextvars.clear_contextvars()
+
+
+def _end_request_session() -> None:
+    session: Session | None = g.pop("db_session", None)
+    if session is not None:
+        session.rollback()
+        session.close()
 
 
 def _is_public(endpoint: str | None) -> bool:

@@ -119,12 +119,12 @@ def write_audit_entries(
     rows = [
         {
             "occurred_at": utcnow(),
-            "actor": entry.actor,
+            "actor": _fit(entry.actor, "actor"),
             "role": entry.role,
-            "student_id": entry.student_id,
-            "course_id": entry.course_id,
-            "action": entry.action,
-            "resource": entry.resource[:200],
+            "student_id": _fit(entry.student_id, "student_id"),
+            "course_id": _fit(entry.course_id, "course_id"),
+            "action": _fit(entry.action, "action"),
+            "resource": _fit(entry.resource, "resource"),
             "outcome": entry.outcome,
             "status_code": status_code,
             "request_id": request_id,
@@ -134,6 +134,12 @@ def write_audit_entries(
     if rows:
         session.execute(audit_table.insert(), rows)
     return len(rows)
+
+
+def _fit(value: str | None, column: str) -> str | None:
+    """Shorten a value to its column, so an oversized id never prevents the audit."""
+    length = audit_table.c[column].type.length  # type: ignore[attr-defined]
+    return value if value is None or len(value) <= length else value[: length - 1] + "…"
 
 
 def flush_request_audit(database: Database, status_code: int, request_id: str | None) -> int:

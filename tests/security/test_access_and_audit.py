@@ -122,3 +122,11 @@ def test_audit_log_is_append_only(app: Flask, token_for: Callable):
 def test_access_matrix(principal, student, course, readable, changeable):
     assert principal.may_read(student, course) is readable
     assert principal.may_change(student, course) is changeable
+
+
+def test_an_oversized_id_is_still_audited(app: Flask, token_for: Callable):
+    response = read(app, token_for("student", "USR-STU-2"), student="S" * 500, course="C" * 500)
+    assert response.status_code == 404
+    row = audit_rows(app)[-1]
+    assert row.outcome == "denied" and row.student_id.startswith("SSS")
+    assert len(row.student_id) <= 120 and len(row.course_id) <= 120

@@ -228,7 +228,7 @@ class Bench:
         return started
 
     def answer_load(
-        self, attempts: list[tuple[str, str]], rate: float, seconds: float
+        self, attempts: list[tuple[str, str]], rate: float, seconds: float, clients: int
     ) -> tuple[list[float], int, float]:
         total = int(rate * seconds)
         rng = random.Random(7)
@@ -269,7 +269,7 @@ class Bench:
                     if status != 200:
                         errors[0] += 1
 
-        threads = [threading.Thread(target=work) for _ in range(64)]
+        threads = [threading.Thread(target=work) for _ in range(clients)]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -339,6 +339,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="duration of the load")
     parser.add_argument("--attempts", type=int, default=600, help="open attempts under load")
     parser.add_argument("--submissions", type=int, default=100, help="50-question submissions")
+    parser.add_argument("--clients", type=int, default=32, help="keep-alive connections")
     parser.add_argument("--port", type=int, default=18431)
     args = parser.parse_args(argv)
 
@@ -360,7 +361,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         under_load = bench.start_attempts("QZ-LOAD", args.attempts, "load")
         to_score = bench.start_attempts("QZ-SCORE", args.submissions, "score")
         bench.answer_everything(to_score)
-        latencies, errors, achieved = bench.answer_load(under_load, args.rate, args.seconds)
+        latencies, errors, achieved = bench.answer_load(
+            under_load, args.rate, args.seconds, args.clients
+        )
         scoring = bench.submissions(to_score)
     finally:
         server.terminate()

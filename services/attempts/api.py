@@ -7,7 +7,7 @@ found past its deadline is closed (and that closing committed) before anything e
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import g, request
@@ -61,6 +61,7 @@ DESCRIPTION = (
 )
 
 blp = Blueprint("attempts", __name__, description=DESCRIPTION)
+ATTEMPTS = cast(sa.Table, Attempt.__table__)
 
 
 def correlation_id() -> str | None:
@@ -198,7 +199,7 @@ def _close_if_expired(session: Session, attempt: Attempt, quiz: Quiz) -> bool:
     Views build their response before committing: on SQLite a query after the commit
     would open a write transaction that the audit writer then waits for.
     """
-    return not attempts.ensure_open(session, attempt, quiz, utcnow())
+    return not attempts.ensure_open(session, attempt, quiz, utcnow(), correlation_id())
 
 
 @blp.route("/quizzes/<quiz_id>/attempts")
@@ -248,7 +249,7 @@ class AnswerView(MethodView):
         if _close_if_expired(session, attempt, quiz):
             session.commit()
             raise attempts.expired_error()
-        row = attempts.save_answer(
+        record = attempts.save_answer(
             session,
             attempt,
             quiz,
@@ -261,12 +262,12 @@ class AnswerView(MethodView):
         session.commit()
         return {
             "attempt_id": attempt.id,
-            "question_id": row.question_id,
-            "question_type": row.question_type,
-            "answer": row.answer,
-            "time_spent": row.time_spent_seconds,
-            "attempts_before_answer": row.attempts_before_answer,
-            "confidence_level": row.confidence_level,
+            "question_id": record.question_id,
+            "question_type": quiz.question(question_id).type.value,
+            "answer": record.answer,
+            "time_spent": record.time_spent_seconds,
+            "attempts_before_answer": record.attempts_before_answer,
+            "confidence_level": record.confidence_level,
             "question_order": attempt.question_order,
         }
 
@@ -373,7 +374,7 @@ class AttemptsView(MethodView):
         page = paginate(
             session,
             sa.select(Attempt).where(*conditions),
-            [Attempt.started_at, Attempt.id],
+            [ATTEMPTS.c.started_at, ATTEMPTS.c.id],
             limit=query["limit"],
             cursor=query["cursor"],
             key_of=lambda row: [row.started_at, row.id],

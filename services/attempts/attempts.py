@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from services.attempts import documents
 from services.attempts.domain import (
+    AnswerRecord,
     AttemptAction,
     AttemptExpired,
     AttemptStatus,
@@ -109,7 +110,8 @@ def start(
             .with_for_update()
         ).scalars()
     )
-    close_expired(session, [a for a in earlier if a.status == AttemptStatus.IN_PROGRESS], now)
+    still_open = [a for a in earlier if a.status == AttemptStatus.IN_PROGRESS]
+    close_expired(session, still_open, now, cause)
     previous = [
         PreviousAttempt(
             a.id, a.attempt_number, a.is_practice, AttemptStatus(a.status), a.started_at
@@ -225,11 +227,13 @@ def close_expired_attempts(session: Session, now: datetime, *, limit: int = 500)
     return close_expired(session, expired, now)
 
 
-def ensure_open(session: Session, attempt: Attempt, quiz: Quiz, now: datetime) -> bool:
+def ensure_open(
+    session: Session, attempt: Attempt, quiz: Quiz, now: datetime, cause: str | None = None
+) -> bool:
     """False, after closing it, when ``attempt`` ran out of time; the caller then commits
-    the closing and answers 409 (:func:`expired_error`)."""
+    the closing (and an answer gets 409, :func:`expired_error`)."""
     if attempt.status == AttemptStatus.IN_PROGRESS and is_expired(quiz, attempt.started_at, now):
-        close_expired(session, [attempt], now)
+        close_expired(session, [attempt], now, cause)
         return False
     return True
 
@@ -268,37 +272,47 @@ def save_answer(
     time_spent: float,
     confidence_level: int | None,
     now: datetime,
-) -> AttemptAnswer:
-    """Record the answer (one row per question, rewritten in place)."""
-    row = session.get(AttemptAnswer, (attempt.id, question_id))
+) -> AnswerRecord:
+    """Record the answer: one row per question, inserted or rewritten in place.
+
+    The caller holds the attempt locked, so no other request writes this attempt's
+    answers meanwhile; the row is read and written with plain statements (no ORM unit
+    of work), this being the service's most frequent request.
+    """
+    answers = cast(sa.Table, AttemptAnswer.__table__)
+    key = (answers.c.attempt_id == attempt.id) & (answers.c.question_id == question_id)
+    stored = session.execute(sa.select(answers).where(key)).first()
     record = record_answer(
         quiz,
         status=AttemptStatus(attempt.status),
         started_at=attempt.started_at,
         question_order=attempt.question_order,
-        previous=documents.answer_record(row) if row is not None else None,
+        previous=None if stored is None else documents.answer_record(stored),
         question_id=question_id,
         answer=answer,
         time_spent_seconds=time_spent,
         confidence_level=confidence_level,
         now=now,
     )
-    if row is None:
-        row = AttemptAnswer(attempt_id=attempt.id, question_id=question_id)
-        session.add(row)
-    row.question_type = quiz.question(question_id).type.value
-    row.answer = record.answer
-    row.answered_at = record.answered_at
-    row.time_spent_seconds = record.time_spent_seconds
-    row.attempts_before_answer = record.attempts_before_answer
-    row.confidence_level = record.confidence_level
+    values = {
+        "question_type": quiz.question(question_id).type.value,
+        "answer": record.answer,
+        "answered_at": record.answered_at,
+        "time_spent_seconds": record.time_spent_seconds,
+        "attempts_before_answer": record.attempts_before_answer,
+        "confidence_level": record.confidence_level,
+    }
+    if stored is None:
+        session.execute(
+            answers.insert().values(attempt_id=attempt.id, question_id=question_id, **values)
+        )
+    else:
+        session.execute(answers.update().where(key).values(**values))
     if quiz.adaptive:
-        # Only an adaptive attempt itself changes with an answer (the next question);
-        # otherwise the answer row is the whole write, keeping the save to one upsert.
-        session.flush()
+        # Only an adaptive attempt itself changes with an answer (the next question).
         _present_next_question(session, attempt, quiz)
         attempt.updated_at = now
-    return row
+    return record
 
 
 def _present_next_question(session: Session, attempt: Attempt, quiz: Quiz) -> None:

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from typing import Any
 
+import sqlalchemy as sa
+
 from services.attempts.domain import (
     AnswerRecord,
     AttemptStatus,
@@ -25,7 +27,7 @@ from services.attempts.models import Attempt, AttemptAnswer
 from shared.events.envelope import parse_iso, to_iso
 
 
-def answer_record(row: AttemptAnswer) -> AnswerRecord:
+def answer_record(row: AttemptAnswer | sa.Row[Any]) -> AnswerRecord:
     return AnswerRecord(
         question_id=row.question_id,
         answer=row.answer,

@@ -86,7 +86,7 @@ _PARSED_LIMIT = 512
 
 def parsed_quiz(session: Session, quiz_id: str, version: int) -> Quiz:
     """The parsed definition of a stored version, read and parsed once per process."""
-    key = (str(session.get_bind().url), quiz_id, version)
+    key = (str(session.get_bind().engine.url), quiz_id, version)
     quiz = _PARSED.get(key)
     if quiz is None:
         quiz = quiz_version(session, quiz_id, version)[1]

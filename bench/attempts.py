@@ -372,8 +372,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     cores = len(os.sched_getaffinity(0))
     print(f"# Attempts benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {cores} cores)")
+    workers = os.environ.get("GUNICORN_WORKERS", f"{2 * cores + 1} (default)")
+    threads = os.environ.get("GUNICORN_THREADS", "4 (default)")
     print(
-        "gunicorn (deploy/gunicorn.conf.py) + PostgreSQL, HTTP keep-alive, load on the same machine"
+        f"gunicorn (deploy/gunicorn.conf.py, workers {workers}, threads {threads}) + "
+        f"PostgreSQL; {args.clients} keep-alive client connections from the same machine"
     )
     print(
         f"save answer at {args.rate:.0f}/s for {args.seconds:.0f} s over {args.attempts} open "

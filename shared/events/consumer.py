@@ -204,6 +204,7 @@ class EventConsumer:
 
     def _apply_together(self, events: list[tuple[Message, Envelope]]) -> list[str | None]:
         applied = duplicates = ignored = 0
+        batches: dict[str, list[Envelope]] = {}
         with self.database.unit_of_work() as session:
             handled = [e for _m, e in events if self.registry.handler_for(e.type) is not None]
             if self.deduplicate:
@@ -217,10 +218,17 @@ class EventConsumer:
                 elif envelope.id in fresh:
                     if self.deduplicate:
                         fresh.discard(envelope.id)  # a second copy in this batch is a duplicate
-                    handler(envelope, session)
+                    if self.registry.batch_handler_for(envelope.type) is not None:
+                        batches.setdefault(envelope.type, []).append(envelope)
+                    else:
+                        handler(envelope, session)
                     applied += 1
                 else:
                     duplicates += 1
+            for event_type, envelopes in batches.items():
+                batch_handler = self.registry.batch_handler_for(event_type)
+                assert batch_handler is not None
+                batch_handler(envelopes, session)
             session.commit()
         self._count(applied, duplicates, ignored)
         return [None] * len(events)

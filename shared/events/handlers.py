@@ -1,8 +1,13 @@
-"""A registry of event handlers: plain functions of ``(event, session)`` by event type."""
+"""A registry of event handlers: plain functions of ``(event, session)`` by event type.
+
+A high-volume event type may instead register a batch handler, a function of
+``(events, session)``: the consumer then hands it every new event of that type in a
+batch at once, so one statement can apply many (an upsert, an aggregate).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeAlias
 
 from sqlalchemy.orm import Session
@@ -10,6 +15,7 @@ from sqlalchemy.orm import Session
 from shared.events.envelope import Envelope
 
 Handler: TypeAlias = Callable[[Envelope, Session], None]
+BatchHandler: TypeAlias = Callable[[Sequence[Envelope], Session], None]
 
 
 class HandlerRegistry:
@@ -22,6 +28,7 @@ class HandlerRegistry:
     def __init__(self, consumer: str) -> None:
         self.consumer = consumer
         self._handlers: dict[str, Handler] = {}
+        self._batch_handlers: dict[str, BatchHandler] = {}
 
     def handles(self, *event_types: str) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
@@ -33,8 +40,22 @@ class HandlerRegistry:
 
         return register
 
+    def handles_batch(self, *event_types: str) -> Callable[[BatchHandler], BatchHandler]:
+        """Register a handler that applies many events of these types in one call."""
+
+        def register(handler: BatchHandler) -> BatchHandler:
+            for event_type in event_types:
+                self.handles(event_type)(lambda event, session: handler([event], session))
+                self._batch_handlers[event_type] = handler
+            return handler
+
+        return register
+
     def handler_for(self, event_type: str) -> Handler | None:
         return self._handlers.get(event_type)
+
+    def batch_handler_for(self, event_type: str) -> BatchHandler | None:
+        return self._batch_handlers.get(event_type)
 
     @property
     def event_types(self) -> list[str]:

@@ -223,3 +223,24 @@ def test_the_consumer_reconnects_when_its_broker_connection_drops(
         for thread in threads:
             thread.join(timeout=30)
         backbone.delete_queues(settings, consumer)
+
+
+def test_a_batch_handler_applies_many_events_per_call_and_isolates_a_poisoned_one(mode, consumer):
+    settings, database = mode
+    _declare(settings, consumer)
+    backbone.batch_calls.clear()
+    events = backbone.things(300, backbone.BATCHED)
+    poisoned = backbone.Envelope(
+        type=backbone.BATCHED, producer="probe", payload={"n": backbone.POISON_N}
+    )
+    backbone.commit_events(database, [*events[:150], poisoned, *events[150:]])
+    relay = backbone.new_relay("probe", database, settings)
+
+    assert backbone.run_loops_until(
+        [relay, consumer],
+        lambda: len(backbone.effect_rows(database)) >= 300 and consumer.stats.parked >= 1,
+    )
+    assert sorted(e for e, _ in backbone.effect_rows(database)) == sorted(e.id for e in events)
+    assert max(backbone.batch_calls) > 1, "events were applied one call at a time"
+    [parked] = backbone.drain_dead_letters(settings, consumer)
+    assert parked.properties["message_id"] == poisoned.id

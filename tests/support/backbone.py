@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,6 +30,11 @@ effects = sa.Table(
 
 HAPPENED = "probe.thing.happened"
 POISON = "probe.thing.poisoned"
+BATCHED = "probe.things.counted"
+POISON_N = -99
+
+#: how many times the batch handler was called, and with how many events in all
+batch_calls: list[int] = []
 
 
 class PoisonError(RuntimeError):
@@ -50,6 +55,13 @@ def make_registry(consumer: str, *, poison_fixed: bool = False) -> HandlerRegist
             return
         session.execute(effects.insert().values(event_id=event.id, n=-1))
         raise PoisonError(f"cannot apply {event.payload}")
+
+    @registry.handles_batch(BATCHED)
+    def apply_things(events: Sequence[Envelope], session: Session) -> None:
+        batch_calls.append(len(events))
+        if any(event.payload["n"] == POISON_N for event in events):
+            raise PoisonError("a poisoned event in the batch")
+        session.execute(effects.insert(), [{"event_id": e.id, "n": e.payload["n"]} for e in events])
 
     return registry
 

@@ -61,14 +61,17 @@ def render_section(
 ) -> str:
     facts = "\n".join(f"$ {name}\n{output}" for name, output in machine.items())
     events = throughput_runs[0].events if throughput_runs else 0
-    producer = ", ".join(f"{run.producer_seconds:.2f}" for run in throughput_runs)
+    run_times = ", ".join(
+        f"{run.producer_seconds:.1f} of {run.seconds:.1f}" for run in throughput_runs
+    )
     offered = ", ".join(f"{run.offered_rate:.0f}" for run in latency_runs)
     per_run = latency_runs[0].events if latency_runs else 0
+    relay_poll_ms = settings.relay_poll_interval * 1000
     return f"""{HEADING}
 
 Outbox -> relay -> RabbitMQ -> consumer -> effect, on the real PostgreSQL and RabbitMQ,
-with the relay and each consumer in its own process. Each measurement ran {len(latency_runs)} times;
-the median is in bold and is the number to quote.
+with the relay and each consumer in its own process. Each measurement ran
+{len(latency_runs)} times; the median is in bold and is the number to quote.
 
 Command (from the repository root):
 
@@ -89,17 +92,16 @@ How it was measured:
 
 * Throughput: a relay and 1 or 2 competing consumer processes are started and
   subscribed first; the driver then commits {events:,} events to the outbox, 100 per
-  transaction. Rate = events / (last effect written - first outbox commit). The
-  driver's own commits took {producer} s per run, well inside each run, so the
-  producer was not the bottleneck.
-* Latency: one event per producer transaction at a fixed rate for
-  {per_run:,} events (offered rates per run: {offered} events/s). Per event, from the
-  producer's clock just before its commit (carried in the payload) to PostgreSQL's
+  transaction. Rate = events / (last effect written - first outbox commit).
+  Seconds the driver took to commit its events, of each run's total (1-consumer runs
+  first): {run_times}.
+* Latency: one event per producer transaction at a fixed rate, {per_run:,} events per
+  run (rates actually offered: {offered} events/s). Per event, from the producer's
+  clock just before its commit (carried in the payload) to PostgreSQL's
   `clock_timestamp()` when the consumer writes the effect, inside the transaction
   that commits it. Both clocks are this machine's.
-* Settings: relay batch {settings.relay_batch_size}, relay poll interval
-  {settings.relay_poll_interval * 1000:.0f} ms; consumer batch
-  {settings.consumer_batch_size}, prefetch {settings.consumer_prefetch}; the consumer
-  records each event in its inbox and writes one effect row per event (one INSERT).
-  Producer and consumer have separate databases on the same PostgreSQL server.
+* Settings: relay batch {settings.relay_batch_size}, poll interval {relay_poll_ms:.0f} ms.
+  Consumer batch {settings.consumer_batch_size}, prefetch {settings.consumer_prefetch}.
+  The consumer records each event in its inbox and writes one effect row per event
+  (one INSERT). Producer and consumer have separate databases on the same server.
 {notes}"""

@@ -199,7 +199,7 @@ def machine_facts() -> dict[str, str]:
     facts = {}
     for command in (["date", "-u"], ["nproc"], ["free", "-g"], ["uname", "-m"]):
         result = subprocess.run(command, capture_output=True, text=True, check=True)
-        facts[" ".join(command)] = result.stdout.strip()
+        facts[" ".join(command)] = result.stdout.rstrip("\n")
     return facts
 
 

@@ -45,7 +45,16 @@ from typing import Any
 import psycopg
 import sqlalchemy as sa
 from progress_events import ConsumeRun, Target, attempt_events, measure_consumption
-from progress_http import Gunicorn, LoadRun, WrkRun, closed_loop, open_loop, run_wrk, wrk_available
+from progress_http import (
+    CpuMeter,
+    Gunicorn,
+    LoadRun,
+    WrkRun,
+    closed_loop,
+    open_loop,
+    run_wrk,
+    wrk_available,
+)
 from progress_seed import Course, SeedSummary, seed
 
 from services.progress.app import MIGRATIONS
@@ -197,7 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--profile",
         metavar="DIR",
         help="after the measured runs, one more run of each kind under py-spy "
-        "(PY_SPY, default py-spy on PATH), raw stacks written into DIR",
+        "(PY_SPY, default py-spy on PATH), collapsed stacks written into DIR: CPU only "
+        "for the gunicorn workers, with the waits (--idle) for the consumer",
     )
     parser.add_argument("--output", metavar="FILE", help="also write the section here")
     args = parser.parse_args(argv)
@@ -254,6 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         teacher_runs: list[LoadRun] = []
         wrk_runs: list[WrkRun] = []
         checks: list[str] = []
+        cores: dict[str, list[dict[str, float]]] = {"admin": [], "teacher": []}
         if not args.skip_http:
             with Gunicorn(args.port, env, work_dir / "gunicorn.log") as server:
                 warm = closed_loop(
@@ -271,8 +282,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                     ):
                         wait_until_quiet(waits)
                         paths = [f"/enrollments/{rng.choice(pool)}" for _ in range(total)]
-                        runs.append(open_loop(args.port, paths, token, args.rate))
-                        print(f"run {run}: {label:7} {runs[-1]}", flush=True)
+                        assert server.process is not None
+                        with CpuMeter(server.worker_pids, server.process.pid) as meter:
+                            runs.append(open_loop(args.port, paths, token, args.rate))
+                        cores[label].append(meter.readings)
+                        print(f"run {run}: {label:7} {runs[-1]}; cores used: {meter}", flush=True)
                         note_overlap(waits, f"run {run}, {label} GETs")
                     if args.wrk_seconds and wrk_available():
                         wait_until_quiet(waits)
@@ -350,6 +364,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             wrk_runs=wrk_runs,
             consume_runs=one + two,
             checks=checks,
+            cores=cores,
             notes=[
                 f"Load average (1, 5, 15 min) at the start: {load_at_start}; "
                 f"at the end: {load_average()}.",
@@ -388,7 +403,8 @@ def event_targets(
 
 
 # -- profiling ------------------------------------------------------------------------
-def py_spy(pid: int, seconds: int, output: Path) -> subprocess.Popen[bytes]:
+def py_spy(pid: int, seconds: int, output: Path, *, idle: bool) -> subprocess.Popen[bytes]:
+    """py-spy on ``pid``: collapsed stacks; ``idle`` adds the time spent waiting (wall time)."""
     binary = os.environ.get("PY_SPY", "py-spy")
     return subprocess.Popen(
         [
@@ -400,7 +416,7 @@ def py_spy(pid: int, seconds: int, output: Path) -> subprocess.Popen[bytes]:
             str(seconds),
             "--format",
             "raw",
-            "--idle",
+            *(["--idle"] if idle else []),
             "--rate",
             "200",
             "--output",
@@ -422,7 +438,7 @@ def profile_http(
     folder.mkdir(parents=True, exist_ok=True)
     total = int(args.rate * args.seconds)
     spies = [
-        py_spy(pid, int(args.seconds), folder / f"gunicorn-worker-{pid}.txt")
+        py_spy(pid, int(args.seconds), folder / f"gunicorn-worker-{pid}.txt", idle=False)
         for pid in server.worker_pids()
     ]
     time.sleep(1)
@@ -447,7 +463,7 @@ def profile_consumers(
 
     def attach(processes: list[subprocess.Popen[bytes]]) -> None:
         for process in processes:
-            spies.append(py_spy(process.pid, 30, folder / f"consumer-{process.pid}.txt"))
+            spies.append(py_spy(process.pid, 30, folder / f"consumer-{process.pid}.txt", idle=True))
         time.sleep(1)
 
     run = measure_consumption(
@@ -480,11 +496,13 @@ def render(
     consume_runs: Sequence[ConsumeRun],
     checks: Sequence[str],
     notes: Sequence[str],
+    cores: dict[str, list[dict[str, float]]],
 ) -> str:
     facts = "\n".join(f"$ {name}\n{output}" for name, output in machine.items())
     statuses = ", ".join(f"{name} {count:,}" for name, count in sorted(summary.statuses.items()))
     http_detail = "\n".join(
-        f"  * {label} run {n}: {run}"
+        f"  * {label} run {n}: {run}; cores used: "
+        + ", ".join(f"{name} {used:.2f}" for name, used in cores[label][n - 1].items())
         for label, runs in (("admin", admin_runs), ("teacher", teacher_runs))
         for n, run in enumerate(runs, 1)
     )
@@ -531,7 +549,9 @@ How it was measured:
   complete response. Admin token: any of the {summary.enrollments:,} ids; teacher token
   (courses {", ".join(TEACHER_COURSES)}): ids of those courses (the scoped path,
   answered 200). The client runs on the same 2 cores; its send lag (how late it sent
-  against the schedule) and CPU are listed per run.
+  against the schedule) is listed per run, with the cores used during the run by the
+  gunicorn processes ("server", recycled workers included), all PostgreSQL processes and
+  the client.
 {check_lines}
 {http_detail}
 * wrk (closed loop, {args.wrk_connections} connections, 2 threads, {args.wrk_seconds} s,

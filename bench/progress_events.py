@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from progress_http import CpuMeter
 from sqlalchemy.engine import Engine
 
 from services.progress.handlers import registry
@@ -170,6 +171,7 @@ class ConsumeRun:
     publish_seconds: float
     parked: int
     facts_added: int
+    cores: dict[str, float]  # CPU used during the run: consumers, PostgreSQL, driver
 
     @property
     def rate(self) -> float:
@@ -179,7 +181,9 @@ class ConsumeRun:
         return (
             f"{self.rate:,.0f} events/s ({self.events:,} events applied in {self.seconds:.2f} s "
             f"by {self.consumers} consumer(s); published in {self.publish_seconds:.2f} s; "
-            f"facts added {self.facts_added:,}, parked {self.parked})"
+            f"facts added {self.facts_added:,}, parked {self.parked}; cores used: "
+            + ", ".join(f"{name} {cores:.2f}" for name, cores in self.cores.items())
+            + ")"
         )
 
 
@@ -228,6 +232,8 @@ def measure_consumption(
             on_started(processes)
         published: list[float] = []
         first = last = 0.0
+        meter = CpuMeter(lambda: [p.pid for p in processes], None)
+        meter.__enter__()
         publisher = threading.Thread(target=lambda: published.append(publish(settings, events)))
         publisher.start()
         deadline = time.monotonic() + total / 100 + 120
@@ -242,6 +248,7 @@ def measure_consumption(
             if any(p.poll() is not None for p in processes):
                 raise RuntimeError(f"a consumer exited; logs in {log_dir}")
             time.sleep(poll)
+        meter.__exit__()
         publisher.join()
         if not last:
             raise RuntimeError(f"only {seen} of {total} events applied; logs in {log_dir}")
@@ -253,6 +260,11 @@ def measure_consumption(
         publish_seconds=published[0] if published else float("nan"),
         parked=parked,
         facts_added=facts_count(engine) - facts_before,
+        cores={
+            "consumers": meter.readings["server"],
+            "PostgreSQL": meter.readings["postgres"],
+            "driver": meter.readings["client"],
+        },
     )
 
 

@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,6 +104,75 @@ class Gunicorn:
         assert self.process is not None
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(pid) for pid in children.read_text().split()]
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int, *, children: bool = False) -> float:
+    """CPU seconds of a process (and of its children it reaped, e.g. recycled workers)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    used = int(fields[11]) + int(fields[12])  # utime, stime
+    if children:
+        used += int(fields[13]) + int(fields[14])  # cutime, cstime
+    return used / TICKS
+
+
+def postgres_cpu() -> float:
+    """CPU seconds of the PostgreSQL server: every live process, plus the backends that
+    exited (connections closed, e.g. by recycled gunicorn workers), which the postmaster
+    reaped and counts as its children's time."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() != "postgres":
+                continue
+            parent = (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
+            postmaster = Path(f"/proc/{parent}/comm").read_text().strip() != "postgres"
+        except OSError:
+            continue
+        total += process_cpu(int(entry.name), children=postmaster)
+    return total
+
+
+class CpuMeter:
+    """Cores used by the server processes, PostgreSQL and this client during a run."""
+
+    def __init__(self, server_pids: Callable[[], list[int]], master: int | None) -> None:
+        self.server_pids = server_pids
+        self.master = master
+        self.readings: dict[str, float] = {}
+
+    def _sample(self) -> dict[str, float]:
+        server = sum(process_cpu(pid) for pid in self.server_pids())
+        if self.master is not None:
+            server += process_cpu(self.master, children=True)
+        return {
+            "server": server,
+            "postgres": postgres_cpu(),
+            "client": process_cpu(os.getpid()),
+            "clock": time.monotonic(),
+        }
+
+    def __enter__(self) -> CpuMeter:
+        self._start = self._sample()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        end = self._sample()
+        elapsed = end["clock"] - self._start["clock"]
+        self.readings = {
+            name: (end[name] - self._start[name]) / elapsed
+            for name in ("server", "postgres", "client")
+        }
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name} {cores:.2f}" for name, cores in self.readings.items())
 
 
 def get(connection: http.client.HTTPConnection, path: str, token: str) -> int:

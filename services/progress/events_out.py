@@ -1,4 +1,4 @@
-"""Payloads of the progress events about recorded work (see docs/progress-events.md)."""
+"""Payloads of the progress events about recorded work (see docs/events.md, "Progress service events")."""
 
 from __future__ import annotations
 

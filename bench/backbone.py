@@ -35,7 +35,13 @@ from pathlib import Path
 import sqlalchemy as sa
 from backbone_processes import EVENT_TYPE, effects_table
 from backbone_results import record_results
-from backbone_rig import BackboneRig, BenchSetupError, machine_facts, server_versions
+from backbone_rig import (
+    BackboneRig,
+    BenchSetupError,
+    code_version,
+    machine_facts,
+    server_versions,
+)
 
 from shared.db import Database
 from shared.events import Envelope, record_events
@@ -195,6 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = shlex.join([os.path.relpath(sys.executable), "bench/backbone.py", *sys.argv[1:]])
 
     load_at_start = Path("/proc/loadavg").read_text().split()[:3]
+    code = code_version()
     rig = BackboneRig.from_environment(profile_dir=args.profile)
     one, two, latency = [], [], []
     for run in range(1, args.runs + 1):
@@ -212,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             report,
             command=command,
             machine=machine_facts(),
-            versions=server_versions(rig),
+            versions={**server_versions(rig), "code": code},
             throughput_runs=one + two,
             latency_runs=latency,
             settings=rig.settings,

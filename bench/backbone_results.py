@@ -86,6 +86,8 @@ Machine and servers (a shared, noisy machine: other work may have run meanwhile)
 PostgreSQL {versions.get("PostgreSQL")}, RabbitMQ {versions.get("RabbitMQ")}
 ```
 
+Code measured: {versions.get("code", "unknown")}.
+
 {table}
 
 How it was measured:

@@ -203,6 +203,28 @@ def machine_facts() -> dict[str, str]:
     return facts
 
 
+def code_version() -> str:
+    """The commit measured, and whether shared/ had uncommitted changes (they count too)."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--", "shared"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"commit {commit}" + (" with uncommitted changes in shared/" if changed else "")
+
+
 def server_versions(rig: BackboneRig) -> dict[str, str]:
     with rig.producer_db.engine.connect() as connection:
         postgres = connection.execute(sa.text("SHOW server_version")).scalar_one()

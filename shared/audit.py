@@ -80,16 +80,18 @@ def authorize(
     student_id: str | None,
     course_id: str | None = None,
     change: bool = False,
+    permitted: bool = True,
 ) -> None:
     """Allow the access or raise, auditing either way.
 
     A caller who may not see the record gets ``NotFound``, exactly as if it did not
-    exist; a caller who may see it but not change it (a parent) gets ``Forbidden``.
+    exist; a caller who may see it but not change it (a parent), or whom a rule of the
+    service does not permit this action (``permitted=False``), gets ``Forbidden``.
     """
     refusal: NotFound | Forbidden | None = None
     if not principal.may_read(student_id, course_id):
         refusal = NotFound(f"{resource} not found")
-    elif change and not principal.may_change(student_id, course_id):
+    elif (change and not principal.may_change(student_id, course_id)) or not permitted:
         refusal = Forbidden(f"role {principal.role} may not {action} {resource}")
     audit_access(
         principal,

@@ -1,4 +1,4 @@
-"""Payloads of the progress events about recorded work (see docs/events.md, "Progress service events")."""
+"""Payloads of the progress events about recorded work (docs/events.md, progress section)."""
 
 from __future__ import annotations
 

@@ -71,6 +71,7 @@ class Settings:
     service_token: str | None
     gateway_port: int
     metrics_port: int | None
+    broker_heartbeat: int
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -130,6 +131,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         service_token=env.get("STRIDE_SERVICE_TOKEN") or None,
         gateway_port=_int(env, "STRIDE_GATEWAY_PORT", 8080),
         metrics_port=_int(env, "STRIDE_METRICS_PORT", 0) or None,
+        broker_heartbeat=_int(env, "STRIDE_BROKER_HEARTBEAT", 30),
     )
     if settings.is_production:
         _refuse_development_defaults(settings, env)

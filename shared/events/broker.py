@@ -23,7 +23,9 @@ def kombu_connection(settings: Settings, *, confirm_publish: bool = True) -> Con
             transport_options=filebroker.transport_options_for(settings.broker_dir),
         )
     options: dict[str, Any] = {"confirm_publish": confirm_publish}
-    return Connection(settings.broker_url, transport_options=options, heartbeat=30)
+    return Connection(
+        settings.broker_url, transport_options=options, heartbeat=settings.broker_heartbeat
+    )
 
 
 def celery_broker_options(settings: Settings) -> dict[str, Any]:

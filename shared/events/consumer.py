@@ -23,6 +23,7 @@ from typing import Any
 
 import structlog
 from kombu import Connection, Consumer, Message, Producer
+from kombu.exceptions import OperationalError as BrokerUnavailable
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from shared.config import Settings
@@ -52,6 +53,7 @@ class ConsumerStats:
     retried: int = 0
     parked: int = 0
     batches: int = 0
+    reconnects: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -91,7 +93,12 @@ class EventConsumer:
         while not self.stopping.is_set():
             connection = kombu_connection(self.settings)
             # The transport's own error classes (py-amqp's, or the file broker's).
-            recoverable = (OSError, *connection.connection_errors, *connection.channel_errors)
+            recoverable = (
+                OSError,
+                BrokerUnavailable,
+                *connection.connection_errors,
+                *connection.channel_errors,
+            )
             try:
                 with connection:
                     connection.ensure_connection(max_retries=1)
@@ -99,6 +106,7 @@ class EventConsumer:
                     self.connection = connection
                     self._consume(connection)
             except recoverable as exc:
+                self.stats.reconnects += 1
                 backoff = min(max(backoff * 2, 0.2), 10.0)
                 log.warning(
                     "consumer.reconnecting",
@@ -130,11 +138,21 @@ class EventConsumer:
         with consumer:
             while not self.stopping.is_set():
                 self.heartbeat.beat()
+                self._keep_alive()
                 self._fill(connection, buffer)
                 if buffer:
                     batch = list(buffer)
                     buffer.clear()
                     self.process(batch, producer)
+
+    def _keep_alive(self) -> None:
+        """Send AMQP heartbeats: without them RabbitMQ drops an idle or busy consumer.
+
+        Called at least once a second by the loop and while a batch waits for the
+        database; kombu sends a heartbeat only when one is due.
+        """
+        if self.connection is not None and self.connection.heartbeat:
+            self.connection.heartbeat_check()
 
     def _fill(self, connection: Connection, buffer: list[Message]) -> None:
         deadline: float | None = None
@@ -185,6 +203,7 @@ class EventConsumer:
                     error=str(exc).splitlines()[0],
                     backoff=backoff,
                 )
+                self._keep_alive()
                 if self.stopping.wait(backoff):
                     raise
 

@@ -244,3 +244,50 @@ def test_a_batch_handler_applies_many_events_per_call_and_isolates_a_poisoned_on
     assert max(backbone.batch_calls) > 1, "events were applied one call at a time"
     [parked] = backbone.drain_dead_letters(settings, consumer)
     assert parked.properties["message_id"] == poisoned.id
+
+
+def test_the_consumer_waits_for_an_unreachable_broker_instead_of_exiting(settings_for, tmp_path):
+    import threading
+    import time
+
+    settings = settings_for(STRIDE_BROKER_URL="amqp://guest:guest@127.0.0.1:1/%2F")
+    database = backbone.prepare_database(f"sqlite:///{tmp_path}/down.db")
+    consumer = backbone.new_consumer(backbone.fresh_consumer_name(), database, settings)
+    thread = threading.Thread(target=consumer.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while consumer.stats.reconnects < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert thread.is_alive() and consumer.stats.reconnects >= 2
+    consumer.stopping.set()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+
+
+def test_an_idle_consumer_keeps_its_connection_with_heartbeats(
+    settings_for, rabbitmq_url, tmp_path
+):
+    import threading
+    import time
+
+    settings = settings_for(STRIDE_BROKER_URL=rabbitmq_url, STRIDE_BROKER_HEARTBEAT="4")
+    database = backbone.prepare_database(f"sqlite:///{tmp_path}/idle.db")
+    consumer = backbone.new_consumer(backbone.fresh_consumer_name(), database, settings)
+    _declare(settings, consumer)
+    thread = threading.Thread(target=consumer.run, daemon=True)
+    thread.start()
+    try:
+        time.sleep(15)  # several heartbeat intervals with nothing to consume
+        [event] = backbone.things(1)
+        publisher = open_publisher(settings)
+        publisher.publish_batch([OutgoingMessage(event.id, event.type, event.to_json().encode())])
+        publisher.close()
+        deadline = time.monotonic() + 20
+        while consumer.stats.applied < 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert consumer.stats.applied == 1
+        assert consumer.stats.reconnects == 0, "RabbitMQ dropped the idle consumer"
+    finally:
+        consumer.stopping.set()
+        thread.join(timeout=30)
+        backbone.delete_queues(settings, consumer)

@@ -33,8 +33,8 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # Recycle workers now and then to bound slow leaks; the jitter keeps them from all
 # restarting at once. Each recycled worker leaves its counter files in
 # PROMETHEUS_MULTIPROC_DIR (they must survive to keep the totals), so not too often.
-max_requests = 2000
-max_requests_jitter = 200
+max_requests = 20000
+max_requests_jitter = 2000
 
 timeout = 30
 graceful_timeout = 30

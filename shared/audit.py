@@ -144,11 +144,26 @@ def _fit(value: str | None, column: str) -> str | None:
     return value if value is None or len(value) <= length else value[: length - 1] + "…"
 
 
-def flush_request_audit(database: Database, status_code: int, request_id: str | None) -> int:
-    """Write the entries the current request collected (called once per response)."""
+def flush_request_audit(
+    database: Database,
+    status_code: int,
+    request_id: str | None,
+    read_session: Session | None = None,
+) -> int:
+    """Write the entries the current request collected (called once per response).
+
+    ``read_session`` is the open transaction of a request that changed nothing (a GET):
+    the audit then rides on it, saving a second connection and transaction.
+    """
     entries = g.pop("stride_audit", [])
     if not entries:
         return 0
+    if read_session is not None:
+        written = write_audit_entries(
+            read_session, entries, status_code=status_code, request_id=request_id
+        )
+        read_session.commit()
+        return written
     with database.unit_of_work() as session:
         written = write_audit_entries(
             session, entries, status_code=status_code, request_id=request_id

@@ -120,10 +120,14 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
         engine = sa.create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pre-ping: it costs a round trip on every checkout (14% of a read request's
+    # time, measured). A connection broken by a database restart fails its request
+    # with 503 (shared.http), and SQLAlchemy then discards the whole pool.
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
+        kwargs.setdefault("pool_recycle", 1800)
+        kwargs.setdefault("pool_use_lifo", True)
     return sa.create_engine(url, **kwargs)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import structlog
 from flask import Flask, Response, g, json
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from shared.auth import AuthenticationError
@@ -106,6 +107,17 @@ def handle_authentication_error(error: AuthenticationError) -> Response:
     )
 
 
+def handle_database_unavailable(error: OperationalError) -> Response:
+    log.warning("request.database_unavailable", error=str(error).splitlines()[0])
+    return problem(
+        503,
+        "Service Unavailable",
+        "the database did not answer; nothing was changed, retry shortly",
+        code="database_unavailable",
+        headers={"Retry-After": "1"},
+    )
+
+
 def handle_unexpected(error: Exception) -> Response:
     log.exception("request.failed", error=repr(error))
     return problem(
@@ -120,4 +132,5 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(AuthenticationError, handle_authentication_error)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

@@ -35,6 +35,7 @@ from shared.readiness import BrokerProbe
 
 log = structlog.get_logger(__name__)
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 PUBLIC_ENDPOINTS = frozenset(
     {"health.healthz", "health.readyz", "health.metrics", "health.docs_assets"}
@@ -153,13 +154,24 @@ def _install_request_hooks(app: Flask) -> None:
     def finish_request(response: Response) -> Response:
         context = service_context()
         request_id = g.get("request_id")
-        # End the request's transaction before the audit is written in its own: what the
-        # view meant to keep is committed by now, and on SQLite an open transaction holds
-        # the write lock (every transaction there begins IMMEDIATE), which would block
-        # the audit's transaction until the busy timeout.
-        _end_request_session()
+        # A safe request (GET, HEAD) changes nothing, so its open transaction can carry
+        # the audit rows. Any other request's transaction ends first (what the view meant
+        # to keep is committed by now) and the audit gets its own; on SQLite an open
+        # transaction holds the write lock, which would block that one.
+        session: Session | None = g.get("db_session")
+        read_session = None
+        if (
+            request.method in SAFE_METHODS
+            and response.status_code < 500
+            and session is not None
+            and session.in_transaction()
+            and not (session.new or session.dirty or session.deleted)
+        ):
+            read_session = session
+        else:
+            _end_request_session()
         try:
-            flush_request_audit(context.database, response.status_code, request_id)
+            flush_request_audit(context.database, response.status_code, request_id, read_session)
         except Exception as exc:
             log.exception("audit.write_failed", error=repr(exc))
             response = problem(

@@ -183,12 +183,25 @@ class EventConsumer:
                 self._park(message, producer, f"malformed event: {exc}", None)
         with metrics.BATCH_SECONDS.labels(self.registry.consumer).time():
             errors = self._apply_until_durable(events)
+        succeeded = []
         for (message, envelope), error in zip(events, errors, strict=True):
             if error is None:
-                message.ack()
+                succeeded.append(message)
             else:
                 self._retry_or_park(message, envelope, producer, error)
+        self._ack(succeeded)
         self.stats.batches += 1
+
+    def _ack(self, messages: list[Message]) -> None:
+        """Ack after commit. On RabbitMQ one frame acks the batch: every earlier delivery
+        of this channel is either in it or was already acked (retried or parked)."""
+        if not messages:
+            return
+        if self.connection is not None and self.connection.transport.driver_type == "amqp":
+            messages[-1].ack(multiple=True)
+            return
+        for message in messages:
+            message.ack()
 
     def _apply_until_durable(self, events: list[tuple[Message, Envelope]]) -> list[str | None]:
         backoff = 0.0

@@ -44,13 +44,10 @@ def record_first_deliveries(
     }
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(inbox_table)
-        .values(list(rows.values()))
-        .on_conflict_do_nothing()
-        .returning(inbox_table.c.event_id)
-    )
-    return set(session.execute(statement).scalars())
+    # One statement for the batch (SQLAlchemy's "insertmanyvalues"), and the same
+    # statement every time, so its compiled form is cached.
+    statement = insert(inbox_table).on_conflict_do_nothing().returning(inbox_table.c.event_id)
+    return set(session.execute(statement, list(rows.values())).scalars())
 
 
 def purge_processed(session: Session, older_than: timedelta) -> int:

@@ -103,3 +103,16 @@ def test_every_log_line_of_a_request_is_json_with_its_request_id(
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line]
     assert {line["event"] for line in lines} >= {"request.failed", "request.finished"}
     assert all(line.get("request_id") == "trace-42" for line in lines)
+
+
+def test_an_unreachable_database_answers_503_not_500(
+    settings_for: Callable[..., Settings], token_for: Callable
+):
+    settings = settings_for(STRIDE_AUTO_MIGRATE="false")
+    app = create_probe_app(settings, "postgresql+psycopg://postgres@127.0.0.1:1/nowhere")
+    response = app.test_client().get(
+        "/students/S1/records",
+        headers={"Authorization": f"Bearer {token_for('admin', 'USR-ADM-1')}"},
+    )
+    assert response.status_code == 503
+    assert response.content_type == "application/problem+json"

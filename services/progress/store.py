@@ -6,11 +6,19 @@ A changing enrollment is locked with ``SELECT ... FOR UPDATE``. Work keyed by
 enrollment's creation is either seen by it or sees it; the first publication of an
 outline is serialized the same way. SQLite (embedded mode) serializes writers with
 ``BEGIN IMMEDIATE`` and needs neither.
+
+Parsed outlines are kept per course while the stored version and document are the
+ones parsed (``ParsedOutlines``): an event batch or a request does not parse again the
+outline the previous one parsed.
 """
 
 from __future__ import annotations
 
+import copy
+import threading
 import zlib
+from collections.abc import Collection
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -33,8 +41,11 @@ def lock_course_outline(session: Session, course_id: str) -> None:
 def _advisory_lock(session: Session, name: str) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
-    key = zlib.crc32(name.encode())
-    session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(name)})
+
+
+def _lock_key(name: str) -> int:
+    return zlib.crc32(name.encode())
 
 
 def enrollment_by_id(
@@ -62,4 +73,50 @@ def require_outline(session: Session, course_id: str) -> Outline:
     row = session.get(CourseOutline, course_id)
     if row is None:
         raise Conflict(f"course {course_id!r} has no outline yet: publish it first")
-    return parse_outline(row.document)
+    return PARSED_OUTLINES.parsed(course_id, row.version, row.document)
+
+
+def outlines_of(session: Session, course_ids: Collection[str]) -> dict[str, Outline]:
+    """The current outlines of these courses, by course id (those without one are absent)."""
+    if not course_ids:
+        return {}
+    rows = session.execute(
+        sa.select(CourseOutline.course_id, CourseOutline.version, CourseOutline.document).where(
+            CourseOutline.course_id.in_(sorted(course_ids))
+        )
+    )
+    return {
+        row.course_id: PARSED_OUTLINES.parsed(row.course_id, row.version, row.document)
+        for row in rows
+    }
+
+
+class ParsedOutlines:
+    """The last parsed outline of up to ``capacity`` courses, by course.
+
+    An entry is used only for the same version and an equal document: a course's
+    outline changes only with a new version, and comparing the document as well keeps
+    the cache right across databases (tests, restores) that reuse course ids and
+    versions. Safe to share between threads.
+    """
+
+    def __init__(self, capacity: int = 512) -> None:
+        self.capacity = capacity
+        self._entries: dict[str, tuple[int, dict[str, Any], Outline]] = {}
+        self._lock = threading.Lock()
+
+    def parsed(self, course_id: str, version: int, document: dict[str, Any]) -> Outline:
+        with self._lock:
+            entry = self._entries.get(course_id)
+        if entry is not None and entry[0] == version and entry[1] == document:
+            return entry[2]
+        outline = parse_outline(document)
+        with self._lock:
+            self._entries.pop(course_id, None)
+            self._entries[course_id] = (version, copy.deepcopy(document), outline)
+            while len(self._entries) > self.capacity:
+                del self._entries[next(iter(self._entries))]
+        return outline
+
+
+PARSED_OUTLINES = ParsedOutlines()

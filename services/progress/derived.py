@@ -5,6 +5,9 @@ position with the domain's ``derive_progress``, moves the status, and records in
 outbox of the same transaction: ``progress.status.changed``,
 ``progress.course.completed`` (on reaching ``completed``) and, once per enrollment,
 ``progress.certificate.requested`` when the certificate criteria are first met.
+
+Events are inserted into the outbox at once, or, given an ``outbox`` list, appended
+to it for the caller to insert with the rest of its batch (``record_events``).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ def emit(
     event_type: str,
     payload: dict[str, Any],
     occasion: Occasion,
+    outbox: list[Envelope] | None = None,
 ) -> None:
     """Record a ``progress.*`` event about ``enrollment`` in the session's transaction."""
     body = {
@@ -54,7 +58,10 @@ def emit(
         correlation_id=occasion.correlation_id,
         payload=body,
     )
-    record_event(session, envelope)
+    if outbox is None:
+        record_event(session, envelope)
+    else:
+        outbox.append(envelope)
 
 
 def refresh(
@@ -64,6 +71,7 @@ def refresh(
     occasion: Occasion,
     *,
     after_student_work: bool,
+    outbox: list[Envelope] | None = None,
 ) -> None:
     """Recompute the derived fields; emit status, completion and certificate events."""
     work = entries.work_of(enrollment)
@@ -73,7 +81,9 @@ def refresh(
     enrollment.current_module_id = derived.current_module_id
     enrollment.current_lesson_id = derived.current_lesson_id
     enrollment.updated_at = occasion.now
-    change_status(session, enrollment, derived.status, occasion, reason="student_work")
+    change_status(
+        session, enrollment, derived.status, occasion, reason="student_work", outbox=outbox
+    )
     if (
         derived.certificate_earned
         and not enrollment.certificate_issued
@@ -88,7 +98,7 @@ def refresh(
             "progress_percentage": enrollment.progress_percentage,
             "requested_at": to_iso(occasion.now),
         }
-        emit(session, enrollment, "progress.certificate.requested", payload, occasion)
+        emit(session, enrollment, "progress.certificate.requested", payload, occasion, outbox)
 
 
 def change_status(
@@ -98,6 +108,7 @@ def change_status(
     occasion: Occasion,
     *,
     reason: str,
+    outbox: list[Envelope] | None = None,
 ) -> None:
     """Set the status if it changes, with ``progress.status.changed`` (and completion)."""
     previous = EnrollmentStatus(enrollment.status)
@@ -107,10 +118,10 @@ def change_status(
     enrollment.updated_at = occasion.now
     enrollment.completed_at = occasion.now if new is EnrollmentStatus.COMPLETED else None
     payload = {"from_status": previous.value, "to_status": new.value, "reason": reason}
-    emit(session, enrollment, "progress.status.changed", payload, occasion)
+    emit(session, enrollment, "progress.status.changed", payload, occasion, outbox)
     if new is EnrollmentStatus.COMPLETED:
         completed = {
             "completed_at": to_iso(occasion.now),
             "progress_percentage": enrollment.progress_percentage,
         }
-        emit(session, enrollment, "progress.course.completed", completed, occasion)
+        emit(session, enrollment, "progress.course.completed", completed, occasion, outbox)

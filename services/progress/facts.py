@@ -2,9 +2,10 @@
 
 Attempts and activities are stored per (student, course), whether or not the student
 is enrolled yet, and folded with the domain's order-independent merges: per attempt
-``record_attempt_fact`` (submission kept, latest grading wins), per activity id one
-count. The quiz entry and the engagement figures are recomputed from what is stored,
-so any order and any number of deliveries give the same enrollment.
+``record_attempt_fact`` (submission kept, latest grading wins; applied in batches by
+``quiz_facts``), per activity id one count. The quiz entry and the engagement figures
+are recomputed from what is stored, so any order and any number of deliveries give
+the same enrollment.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -22,14 +24,12 @@ from services.progress.domain import (
     ActivityRecord,
     AttemptState,
     Engagement,
-    QuizAttemptFact,
     QuizResult,
     active_dates_to_keep,
     activities_not_yet_counted,
     local_date_of,
     quiz_result_of,
     record_activities,
-    record_attempt_fact,
 )
 from services.progress.domain.values import add_seconds
 from services.progress.models import CountedActivity, Enrollment
@@ -41,43 +41,6 @@ from services.progress.store import (
     require_outline,
 )
 from shared.errors import InvalidInput
-
-
-def apply_attempt_fact(
-    session: Session,
-    *,
-    student_id: str,
-    course_id: str,
-    quiz_id: str,
-    fact: QuizAttemptFact,
-    occasion: Occasion,
-) -> None:
-    """Merge one attempt fact; recompute the quiz's entry if the student is enrolled."""
-    lock_student_course(session, student_id, course_id)
-    row = session.get(QuizAttemptFactRow, (student_id, course_id, fact.attempt_id))
-    if row is None:
-        row = QuizAttemptFactRow(
-            student_id=student_id, course_id=course_id, attempt_id=fact.attempt_id, quiz_id=quiz_id
-        )
-        session.add(row)
-    elif row.quiz_id != quiz_id:
-        raise InvalidInput.for_field(
-            "quiz_id", f"attempt {fact.attempt_id!r} belongs to quiz {row.quiz_id!r}"
-        )
-    state = record_attempt_fact(_state_of(row), fact)
-    row.submission = (
-        None if state.submission is None else entries.submission_to_json(state.submission)
-    )
-    row.grading = None if state.grading is None else entries.grading_to_json(state.grading)
-    session.flush()
-    enrollment = enrollment_by_key(session, student_id, course_id, for_update=True)
-    if enrollment is None:
-        return
-    before = list(enrollment.completed_quizzes)
-    entries.replace_quiz(enrollment, quiz_id, quiz_result_for(session, enrollment, quiz_id))
-    if enrollment.completed_quizzes != before:
-        outline = require_outline(session, course_id)
-        refresh(session, enrollment, outline, occasion, after_student_work=True)
 
 
 def apply_activities(
@@ -175,7 +138,9 @@ def quiz_result_for(session: Session, enrollment: Enrollment, quiz_id: str) -> Q
             QuizAttemptFactRow.quiz_id == quiz_id,
         )
     ).scalars()
-    return quiz_result_of(quiz_id, [_state_of(row) for row in rows])
+    return quiz_result_of(
+        quiz_id, [attempt_state_of(row.attempt_id, row.submission, row.grading) for row in rows]
+    )
 
 
 def engagement_from_counted(session: Session, student_id: str, course_id: str) -> Engagement:
@@ -192,7 +157,12 @@ def engagement_from_counted(session: Session, student_id: str, course_id: str) -
     return Engagement(latest, total, active_dates_to_keep(dates))
 
 
-def _state_of(row: QuizAttemptFactRow) -> AttemptState:
-    submission = None if row.submission is None else entries.submission_from_json(row.submission)
-    grading = None if row.grading is None else entries.grading_from_json(row.grading)
-    return AttemptState(attempt_id=row.attempt_id, submission=submission, grading=grading)
+def attempt_state_of(
+    attempt_id: str, submission: dict[str, Any] | None, grading: dict[str, Any] | None
+) -> AttemptState:
+    """An attempt's state from its stored fact."""
+    return AttemptState(
+        attempt_id=attempt_id,
+        submission=None if submission is None else entries.submission_from_json(submission),
+        grading=None if grading is None else entries.grading_from_json(grading),
+    )

@@ -5,7 +5,9 @@ A changing enrollment is locked with ``SELECT ... FOR UPDATE``. Work keyed by
 (``lock_student_course``), so an attempt or activity event that races with the
 enrollment's creation is either seen by it or sees it; the first publication of an
 outline is serialized the same way. SQLite (embedded mode) serializes writers with
-``BEGIN IMMEDIATE`` and needs neither.
+``BEGIN IMMEDIATE`` and needs neither. A batch of events takes the locks of all its
+keys in one statement, in the order of the lock keys, so two batches never wait for
+each other in a cycle.
 
 Parsed outlines are kept per course while the stored version and document are the
 ones parsed (``ParsedOutlines``): an event batch or a request does not parse again the
@@ -17,7 +19,7 @@ from __future__ import annotations
 import copy
 import threading
 import zlib
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,6 +38,22 @@ def lock_student_course(session: Session, student_id: str, course_id: str) -> No
 def lock_course_outline(session: Session, course_id: str) -> None:
     """Serialize publications of one course's outline (the first one inserts its row)."""
     _advisory_lock(session, f"progress-outline:{course_id}")
+
+
+def lock_students_courses(session: Session, keys: Iterable[tuple[str, str]]) -> None:
+    """``lock_student_course`` for many keys in one statement, in lock-key order."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    lock_keys = sorted(
+        {_lock_key(f"progress:{student_id}\x00{course_id}") for student_id, course_id in keys}
+    )
+    if lock_keys:
+        session.execute(
+            sa.text(
+                "SELECT pg_advisory_xact_lock(key) FROM unnest(CAST(:keys AS bigint[])) AS key"
+            ),
+            {"keys": lock_keys},
+        )
 
 
 def _advisory_lock(session: Session, name: str) -> None:
@@ -66,6 +84,22 @@ def enrollment_by_key(
     if for_update:
         query = query.with_for_update()
     return session.execute(query).scalar_one_or_none()
+
+
+def enrollments_by_keys(
+    session: Session, keys: Collection[tuple[str, str]], *, for_update: bool = False
+) -> list[Enrollment]:
+    """The enrollments of these (student, course) keys, in id order (the row-lock order)."""
+    if not keys:
+        return []
+    query = (
+        sa.select(Enrollment)
+        .where(sa.tuple_(Enrollment.student_id, Enrollment.course_id).in_(sorted(keys)))
+        .order_by(Enrollment.id)
+    )
+    if for_update:
+        query = query.with_for_update()
+    return list(session.execute(query).scalars())
 
 
 def require_outline(session: Session, course_id: str) -> Outline:

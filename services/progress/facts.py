@@ -2,10 +2,11 @@
 
 Attempts and activities are stored per (student, course), whether or not the student
 is enrolled yet, and folded with the domain's order-independent merges: per attempt
-``record_attempt_fact`` (submission kept, latest grading wins; applied in batches by
-``quiz_facts``), per activity id one count. The quiz entry and the engagement figures
-are recomputed from what is stored, so any order and any number of deliveries give
-the same enrollment.
+``record_attempt_fact`` (submission kept, latest grading wins), per activity id one
+count. Events apply them in batches (``quiz_facts``, ``activity_facts``); this module
+folds what is stored when an enrollment is created, and records certificates. The
+quiz entry and the engagement figures are recomputed from what is stored, so any
+order and any number of deliveries give the same enrollment.
 """
 
 from __future__ import annotations
@@ -19,75 +20,21 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.progress import entries
-from services.progress.derived import Occasion, refresh
 from services.progress.domain import (
     ActivityRecord,
     AttemptState,
     Engagement,
     QuizResult,
     active_dates_to_keep,
-    activities_not_yet_counted,
-    local_date_of,
     quiz_result_of,
-    record_activities,
 )
 from services.progress.domain.values import add_seconds
 from services.progress.models import CountedActivity, Enrollment
 from services.progress.models import QuizAttemptFact as QuizAttemptFactRow
 from services.progress.store import (
     enrollment_by_id,
-    enrollment_by_key,
-    lock_student_course,
-    require_outline,
 )
 from shared.errors import InvalidInput
-
-
-def apply_activities(
-    session: Session,
-    *,
-    student_id: str,
-    course_id: str,
-    records: Sequence[ActivityRecord],
-    time_zone: str | None,
-    occasion: Occasion,
-) -> None:
-    """Count the activities not counted before for (student, course): time, access, streak."""
-    lock_student_course(session, student_id, course_id)
-    ids = sorted({record.activity_id for record in records})
-    counted = set(
-        session.execute(
-            sa.select(CountedActivity.activity_id).where(
-                CountedActivity.student_id == student_id,
-                CountedActivity.course_id == course_id,
-                CountedActivity.activity_id.in_(ids),
-            )
-        ).scalars()
-    )
-    fresh = activities_not_yet_counted(records, counted)
-    if not fresh:
-        return
-    enrollment = enrollment_by_key(session, student_id, course_id, for_update=True)
-    zone = time_zone or (enrollment.time_zone if enrollment is not None else "UTC")
-    session.add_all(
-        CountedActivity(
-            student_id=student_id,
-            course_id=course_id,
-            activity_id=record.activity_id,
-            occurred_at=record.occurred_at,
-            duration_seconds=record.duration_seconds or 0.0,
-            local_date=local_date_of(record.occurred_at, zone),
-        )
-        for record in fresh
-    )
-    session.flush()
-    if enrollment is None:
-        return
-    enrollment.time_zone = zone
-    engagement = record_activities(entries.engagement_of(enrollment), fresh, zone)
-    entries.store_engagement(enrollment, engagement)
-    outline = require_outline(session, course_id)
-    refresh(session, enrollment, outline, occasion, after_student_work=True)
 
 
 def record_certificate(

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
+from services.progress.activity_facts import ActivityReport, apply_activity_reports
 from services.progress.derived import Occasion
 from services.progress.domain import (
     ActivityRecord,
@@ -29,11 +30,7 @@ from services.progress.domain import (
     QuizAttemptFact,
     student_time_zone,
 )
-from services.progress.facts import (
-    apply_activities,
-    group_by_student_course,
-    record_certificate,
-)
+from services.progress.facts import group_by_student_course, record_certificate
 from services.progress.quiz_facts import AttemptReport, apply_attempt_reports
 from shared.errors import InvalidInput
 from shared.events import Envelope, HandlerRegistry
@@ -86,12 +83,17 @@ def _attempt_report(event: Envelope) -> AttemptReport:
     )
 
 
-@registry.handles("activity.logs.recorded")
-def apply_activity_logs(event: Envelope, session: Session) -> None:
-    """Count a batch of activity logs: last access, time spent and streak per enrollment.
+@registry.handles_batch("activity.logs.recorded")
+def apply_activity_logs(events: Sequence[Envelope], session: Session) -> None:
+    """Count batches of activity logs: last access, time spent and streak per enrollment.
 
-    Records without a course are not about course progress and are skipped.
+    A consumer batch at a time (``activity_facts``), with the same result as one event
+    at a time. Records without a course are not about course progress and are skipped.
     """
+    apply_activity_reports(session, [_activity_report(event) for event in events])
+
+
+def _activity_report(event: Envelope) -> ActivityReport:
     raw_records = event.payload.get("records")
     if not isinstance(raw_records, list) or not raw_records:
         raise InvalidInput.for_field("records", "must be a non-empty list of activity logs")
@@ -121,15 +123,11 @@ def apply_activity_logs(event: Envelope, session: Session) -> None:
         student_id = _text(raw, "student_id", path, max_length=MAX_STUDENT_ID_LENGTH)
         course_id = _text(raw, "course_id", path, max_length=MAX_COURSE_ID_LENGTH)
         parsed.append((student_id, course_id, record))
-    for (student_id, course_id), records in group_by_student_course(parsed).items():
-        apply_activities(
-            session,
-            student_id=student_id,
-            course_id=course_id,
-            records=records,
-            time_zone=time_zone,
-            occasion=Occasion(utcnow(), event.id),
-        )
+    return ActivityReport(
+        groups=group_by_student_course(parsed),
+        time_zone=time_zone,
+        occasion=Occasion(utcnow(), event.id),
+    )
 
 
 @registry.handles("reports.certificate.rendered")

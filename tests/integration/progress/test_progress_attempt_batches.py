@@ -1,4 +1,4 @@
-"""Attempt events applied as one batch give what applying them one at a time gives."""
+"""Attempt and activity events applied as one batch give what one at a time gives."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from services.progress.handlers import apply_quiz_attempts, registry
+from services.progress.handlers import apply_activity_logs, apply_quiz_attempts, registry
 from shared.errors import InvalidInput
 from shared.events import Envelope
 from tests.integration.progress.progress_api_support import (
+    COURSE,
     enroll,
     outbox_events,
     publish_outline,
@@ -106,3 +107,53 @@ def test_a_batch_with_an_attempt_reported_under_another_quiz_writes_nothing(admi
         )
     assert "quiz_id" in raised.value.fields
     assert row_counts(app) == before
+
+
+def test_activity_batches_leave_the_engagement_of_one_event_at_a_time(admin, app):
+    publish_outline(admin)
+    histories = {}
+    for student_id in ("USR-STU-ONE", "USR-STU-BATCH", "USR-STU-LATE"):
+        histories[student_id] = [
+            logs(student_id, ("A-1", "2026-10-24T21:30:00Z", 600)),
+            logs(
+                student_id,
+                ("A-1", "2026-10-24T21:30:00Z", 600),
+                ("A-2", "2026-10-25T22:30:00Z", 300),
+            ),
+            logs(student_id, ("A-0", "2026-10-23T21:59:00Z", 60), time_zone="UTC"),
+        ]
+    for student_id in ("USR-STU-ONE", "USR-STU-BATCH"):
+        enroll(admin, student_id=student_id)
+    apply_one_at_a_time(app, histories["USR-STU-ONE"])
+    with app.extensions["stride"].database.unit_of_work() as session:
+        apply_activity_logs([*histories["USR-STU-BATCH"], *histories["USR-STU-LATE"]], session)
+        session.commit()
+    fields = ("login_streak", "last_streak_date", "total_time_spent", "last_accessed", "status")
+    one, batch = document(admin, "USR-STU-ONE"), document(admin, "USR-STU-BATCH")
+    assert {f: batch[f] for f in fields} == {f: one[f] for f in fields}
+    assert one["total_time_spent"] == 16.0
+    assert events_about(app, "USR-STU-BATCH") == events_about(app, "USR-STU-ONE")
+    late = enroll(admin, student_id="USR-STU-LATE")
+    assert late["total_time_spent"] == 16.0
+
+
+def logs(student_id: str, *records: tuple[str, str, float], time_zone: str = "Europe/Berlin"):
+    return Envelope(
+        type="activity.logs.recorded",
+        producer="activity",
+        subject=student_id,
+        payload={
+            "records": [
+                {
+                    "id": activity_id,
+                    "student_id": student_id,
+                    "course_id": COURSE,
+                    "timestamp": timestamp,
+                    "activity_type": "lesson_view",
+                    "details": {"duration": seconds},
+                }
+                for activity_id, timestamp, seconds in records
+            ],
+            "time_zone": time_zone,
+        },
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 from shared.errors import InvalidInput
 
@@ -96,6 +97,11 @@ class Outline:
         A course with no required item at all measures progress on every item, so
         an all-optional course still shows progress instead of a permanent 0.
         """
+        return self._counted_items
+
+    @cached_property
+    def _counted_items(self) -> tuple[OutlineItem, ...]:
+        # Computed once per outline: every derivation of progress asks for it.
         required = tuple(item for item in self.items() if item.required)
         return required or tuple(self.items())
 

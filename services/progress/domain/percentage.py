@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from functools import lru_cache
 
 from .outline import Outline
 from .work import CourseWork
@@ -20,12 +21,15 @@ from .work import CourseWork
 def progress_percentage(outline: Outline, work: CourseWork) -> int:
     """How far the student is through the course, 0-100, as the current outline weighs it."""
     counted = outline.counted_items()
-    total = sum((_exact(item.weight) for item in counted), Fraction(0))
+    total = sum((exact_decimal(item.weight) for item in counted), Fraction(0))
     if total == 0:
         return 0
-    done = sum((_exact(item.weight) for item in counted if work.is_done(item)), Fraction(0))
+    done = sum((exact_decimal(item.weight) for item in counted if work.is_done(item)), Fraction(0))
     return math.floor(100 * done / total)
 
 
-def _exact(weight: float) -> Fraction:
-    return Fraction(str(weight))
+@lru_cache(maxsize=4096)
+def exact_decimal(value: float) -> Fraction:
+    """The exact fraction of a number's decimal form (``0.1`` is 1/10), remembered:
+    parsing it is the costly part, and weights and scores repeat."""
+    return Fraction(str(value))

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 
 from services.progress.domain import CourseWork, progress_percentage
+from services.progress.domain.percentage import exact_decimal
 from tests.unit.progress.progress_factories import assignment_in, item, outline, quiz_taken, work
 
 pytestmark = pytest.mark.unit
@@ -86,3 +89,17 @@ def test_outline_change_keeps_work_on_remaining_items_and_ignores_removed_ones()
     assert progress_percentage(before, done) == 100
     assert progress_percentage(after, done) == 25
     assert set(done.lessons) == {"L1", "L2"}
+
+
+def test_exact_decimal_is_the_fraction_of_the_decimal_form_and_is_remembered() -> None:
+    assert exact_decimal(0.1) == Fraction(1, 10)
+    assert exact_decimal(0.1) + exact_decimal(0.2) == Fraction(3, 10)
+    assert exact_decimal(0.1) is exact_decimal(0.1)
+
+
+def test_counted_items_are_computed_once_per_outline_and_keep_equality() -> None:
+    parsed = outline([item("L1"), item("L2", required=False)])
+
+    assert parsed.counted_items() is parsed.counted_items()
+    assert [i.item_id for i in parsed.counted_items()] == ["L1"]
+    assert parsed == outline([item("L1"), item("L2", required=False)])

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .outline import ItemKind, Outline, OutlineItem
-from .percentage import exact_decimal, progress_percentage
+from .percentage import exact_decimal, exact_sum, progress_percentage
 from .status import EnrollmentStatus
 from .work import CourseWork
 
@@ -93,10 +93,9 @@ def average_score(outline: Outline, work: CourseWork) -> float | None:
     scored = _scored_items(outline)
     if not scored:
         return None
-    total_weight = sum((exact_decimal(item.weight) for item in scored), Fraction(0))
-    weighted = sum(
-        (exact_decimal(item.weight) * exact_decimal(work.score_of(item) or 0) for item in scored),
-        Fraction(0),
+    total_weight = exact_sum(exact_decimal(item.weight) for item in scored)
+    weighted = exact_sum(
+        exact_decimal(item.weight) * exact_decimal(work.score_of(item) or 0) for item in scored
     )
     return math.floor(weighted / total_weight * 100 + Fraction(1, 2)) / 100
 

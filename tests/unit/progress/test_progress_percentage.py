@@ -5,7 +5,7 @@ from fractions import Fraction
 import pytest
 
 from services.progress.domain import CourseWork, progress_percentage
-from services.progress.domain.percentage import exact_decimal
+from services.progress.domain.percentage import exact_decimal, exact_sum
 from tests.unit.progress.progress_factories import assignment_in, item, outline, quiz_taken, work
 
 pytestmark = pytest.mark.unit
@@ -103,3 +103,11 @@ def test_counted_items_are_computed_once_per_outline_and_keep_equality() -> None
     assert parsed.counted_items() is parsed.counted_items()
     assert [i.item_id for i in parsed.counted_items()] == ["L1"]
     assert parsed == outline([item("L1"), item("L2", required=False)])
+
+
+def test_exact_sum_equals_adding_the_fractions_one_by_one() -> None:
+    terms = [Fraction(1, 10), Fraction(1, 3), Fraction(7, 4), Fraction(-2, 5), Fraction(0)]
+
+    assert exact_sum(terms) == sum(terms, Fraction(0))
+    assert exact_sum([]) == 0
+    assert exact_sum([Fraction(1, 2), Fraction(1, 2)]).denominator == 1

@@ -105,6 +105,29 @@ def authorize(
         raise refusal
 
 
+def authorize_action(
+    principal: Principal,
+    *,
+    allowed: bool,
+    action: str,
+    resource: str,
+    student_id: str | None = None,
+    course_id: str | None = None,
+) -> None:
+    """Audit a decision a service's rule made (publish an outline, start an attempt...)
+    and raise ``Forbidden`` if it refused."""
+    audit_access(
+        principal,
+        action=action,
+        resource=resource,
+        student_id=student_id,
+        course_id=course_id,
+        outcome=ALLOWED if allowed else DENIED,
+    )
+    if not allowed:
+        raise Forbidden(f"role {principal.role} may not {action} {resource}")
+
+
 def audit_missing(principal: Principal, *, action: str, resource: str) -> NotFound:
     """Audit a request for a record that does not exist; returns the error to raise."""
     audit_access(principal, action=action, resource=resource, student_id=None, outcome=NOT_FOUND)

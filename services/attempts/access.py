@@ -19,9 +19,8 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from services.attempts.models import Attempt
-from shared.audit import ALLOWED, DENIED, audit_access, audit_missing, authorize
+from shared.audit import audit_missing, authorize, authorize_action
 from shared.auth import Principal
-from shared.errors import Forbidden
 
 Rule = Callable[[Principal, Attempt], bool]
 
@@ -62,62 +61,43 @@ def attempt_for(
     resource = resource_of(attempt_id)
     if attempt is None:
         raise audit_missing(principal, action=action, resource=resource)
-    if rule is None or not principal.may_read(attempt.student_id, attempt.course_id):
-        authorize(
-            principal,
-            action=action,
-            resource=resource,
-            student_id=attempt.student_id,
-            course_id=attempt.course_id,
-        )
-    allowed = rule is None or rule(principal, attempt)
-    if rule is not None:
-        audit_access(
-            principal,
-            action=action,
-            resource=resource,
-            student_id=attempt.student_id,
-            course_id=attempt.course_id,
-            outcome=ALLOWED if allowed else DENIED,
-        )
-    if not allowed:
-        raise Forbidden(f"role {principal.role} may not {action} {resource}")
+    authorize(
+        principal,
+        action=action,
+        resource=resource,
+        student_id=attempt.student_id,
+        course_id=attempt.course_id,
+        permitted=rule is None or rule(principal, attempt),
+    )
     return attempt
 
 
 def authorize_quiz_author(
     principal: Principal, quiz_id: str, course_id: str, *, action: str
 ) -> None:
-    allowed = may_author(principal, course_id)
-    audit_access(
+    authorize_action(
         principal,
+        allowed=may_author(principal, course_id),
         action=action,
         resource=f"quiz/{quiz_id}",
-        student_id=None,
         course_id=course_id,
-        outcome=ALLOWED if allowed else DENIED,
     )
-    if not allowed:
-        raise Forbidden(f"role {principal.role} may not {action} quiz {quiz_id}")
 
 
 def authorize_start(principal: Principal, quiz_id: str, course_id: str) -> None:
     """Only a student starts an attempt, and only their own."""
-    allowed = principal.role == "student"
-    audit_access(
+    is_student = principal.role == "student"
+    authorize_action(
         principal,
+        allowed=is_student,
         action="start",
         resource=f"quiz/{quiz_id}/attempts",
-        student_id=principal.sub if allowed else None,
+        student_id=principal.sub if is_student else None,
         course_id=course_id,
-        outcome=ALLOWED if allowed else DENIED,
     )
-    if not allowed:
-        raise Forbidden(f"role {principal.role} may not start an attempt; students take quizzes")
 
 
 def authorize_operator(principal: Principal, *, action: str) -> None:
     """Operational endpoints (the expiry sweep): service tokens and admins."""
     if principal.role not in {"service", "admin"}:
-        audit_access(principal, action=action, resource="attempts", student_id=None, outcome=DENIED)
-        raise Forbidden(f"role {principal.role} may not {action}")
+        authorize_action(principal, allowed=False, action=action, resource="attempts")

@@ -18,9 +18,8 @@ from sqlalchemy.orm import Session
 
 from services.progress.models import Enrollment
 from services.progress.store import enrollment_by_id
-from shared.audit import DENIED, audit_access, audit_missing, authorize
+from shared.audit import audit_missing, authorize, authorize_action
 from shared.auth import Principal
-from shared.errors import Forbidden
 
 STAFF_ROLES = frozenset({"teacher", "admin", "service"})
 
@@ -101,16 +100,11 @@ def _restricted(
 
 def authorize_course_author(principal: Principal, course_id: str, *, action: str) -> None:
     """Outlines are published by the course's teachers, admins and services."""
-    allowed = principal.is_unrestricted or (
-        principal.role == "teacher" and course_id in principal.courses
-    )
-    audit_access(
+    authorize_action(
         principal,
+        allowed=principal.is_unrestricted
+        or (principal.role == "teacher" and course_id in principal.courses),
         action=action,
         resource=f"course/{course_id}/outline",
-        student_id=None,
         course_id=course_id,
-        outcome="allowed" if allowed else DENIED,
     )
-    if not allowed:
-        raise Forbidden(f"role {principal.role} may not {action} the outline of {course_id}")

@@ -16,15 +16,13 @@ per (student, quiz, practice), and a partial unique index allows at most one
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
 
-from shared.db import NAMING_CONVENTION
+from shared.db import NAMING_CONVENTION, UTCDateTime
 
 
 class Base(DeclarativeBase):
@@ -36,25 +34,6 @@ metadata = Base.metadata
 IN_PROGRESS_CONDITION = sa.text("status = 'in_progress'")
 EXTERNAL_ID = sa.String(128)
 USER_ID = sa.String(120)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp stored in UTC and always read back timezone-aware (SQLite keeps none)."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("timestamps must be timezone-aware")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class QuizRecord(Base):

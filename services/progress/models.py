@@ -18,15 +18,13 @@ Notes and bookmarks are child rows: they are listed, filtered and paginated.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
 
-from shared.db import NAMING_CONVENTION
+from shared.db import NAMING_CONVENTION, UTCDateTime
 
 #: the statuses in which a student is still expected to work on the course
 ACTIVE_STATUSES = ("not_started", "in_progress")
@@ -38,29 +36,6 @@ class Base(DeclarativeBase):
 
 
 metadata = Base.metadata
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp stored in UTC and always read back timezone-aware.
-
-    PostgreSQL's ``timestamptz`` keeps the offset; SQLite keeps none, so values are
-    converted to UTC on the way in and tagged UTC on the way out.
-    """
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("timestamps must be timezone-aware")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 ID = sa.String(36)

@@ -205,7 +205,7 @@ class AnswerSchema(Schema):
 
 
 class DeviceInfoOutSchema(DeviceInfoSchema):
-    pass
+    """The same fields as the request's, named apart in the OpenAPI document."""
 
 
 class LocationInfoSchema(LocationInSchema):

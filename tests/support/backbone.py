@@ -38,7 +38,7 @@ batch_calls: list[int] = []
 
 
 class PoisonError(RuntimeError):
-    pass
+    """What the poisoned handler raises: the consumer must retry, then park, the event."""
 
 
 def make_registry(consumer: str, *, poison_fixed: bool = False) -> HandlerRegistry:

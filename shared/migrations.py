@@ -33,6 +33,25 @@ def upgrade(service: str, url: str, migrations_dir: Path, revision: str = "head"
     command.upgrade(alembic_config(service, url, migrations_dir), revision)
 
 
+def schema_differences(
+    service: str, url: str, migrations_dir: Path, target_metadata: sa.MetaData
+) -> list[Any]:
+    """Upgrade to head, then list how the database differs from the models (empty when
+    the migrations build exactly the tables the code declares)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    upgrade(service, url, migrations_dir)
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            models = [platform_metadata, target_metadata]  # alembic accepts a list, as in env.py
+            return list(compare_metadata(context, models))  # type: ignore[arg-type]
+    finally:
+        engine.dispose()
+
+
 def run_env(target_metadata: sa.MetaData) -> None:
     """Body of a service's ``migrations/env.py`` (online migrations only)."""
     from alembic import context

@@ -8,26 +8,16 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 
 from services.attempts.app import MIGRATIONS
 from services.attempts.models import metadata
-from shared.db import platform_metadata
-from shared.migrations import alembic_config, upgrade
+from shared.migrations import alembic_config, schema_differences, upgrade
 
 pytestmark = pytest.mark.integration
 
 
 def differences(url: str) -> list[object]:
-    upgrade("attempts", url, MIGRATIONS)
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            return list(compare_metadata(context, [platform_metadata, metadata]))
-    finally:
-        engine.dispose()
+    return schema_differences("attempts", url, MIGRATIONS, metadata)
 
 
 def test_migrated_sqlite_schema_matches_the_models(tmp_path: Path):

@@ -70,6 +70,22 @@ def _child(session: Any, model: Any, enrollment: Enrollment, child_id: str, reso
     return row
 
 
+def _enrollment_child(
+    model: Any, collection: str, enrollment_id: str, child_id: str, *, action: str, own: bool
+) -> tuple[Any, Any]:
+    """The request's session and the note or bookmark ``child_id`` of the enrollment.
+
+    ``own``: only the enrollment's student may do ``action`` (edit, delete); otherwise
+    anyone who may read the enrollment may.
+    """
+    session = request_session()
+    child = f"/{collection}/{child_id}"
+    find = access.own_enrollment_for if own else access.enrollment_for
+    enrollment = find(session, current_principal(), enrollment_id, action=action, child=child)
+    row = _child(session, model, enrollment, child_id, access.resource_of(enrollment_id, child))
+    return session, row
+
+
 def _count(model: Any, enrollment_id: str) -> int:
     query = (
         sa.select(sa.func.count()).select_from(model).where(model.enrollment_id == enrollment_id)
@@ -168,13 +184,8 @@ class NotesView(MethodView):
 class NoteView(MethodView):
     @notes_blp.response(200, NoteSchema)
     def get(self, enrollment_id: str, note_id: str) -> Note:
-        session = request_session()
-        resource = f"/notes/{note_id}"
-        enrollment = access.enrollment_for(
-            session, current_principal(), enrollment_id, action="read", child=resource
-        )
-        row: Note = _child(
-            session, Note, enrollment, note_id, access.resource_of(enrollment_id, resource)
+        _session, row = _enrollment_child(
+            Note, "notes", enrollment_id, note_id, action="read", own=False
         )
         return row
 
@@ -182,13 +193,8 @@ class NoteView(MethodView):
     @notes_blp.response(200, NoteSchema)
     def patch(self, changes: dict[str, Any], enrollment_id: str, note_id: str) -> Note:
         """Edit a note's content and/or tags (the student only)."""
-        session = request_session()
-        resource = f"/notes/{note_id}"
-        enrollment = access.own_enrollment_for(
-            session, current_principal(), enrollment_id, action="edit_note", child=resource
-        )
-        row: Note = _child(
-            session, Note, enrollment, note_id, access.resource_of(enrollment_id, resource)
+        session, row = _enrollment_child(
+            Note, "notes", enrollment_id, note_id, action="edit_note", own=True
         )
         edited = edit_note(
             _note_value(row), now=utcnow(), content=changes.get("content"), tags=changes.get("tags")
@@ -200,13 +206,8 @@ class NoteView(MethodView):
     @notes_blp.response(204)
     def delete(self, enrollment_id: str, note_id: str) -> Response:
         """Delete a note (the student only)."""
-        session = request_session()
-        resource = f"/notes/{note_id}"
-        enrollment = access.own_enrollment_for(
-            session, current_principal(), enrollment_id, action="delete_note", child=resource
-        )
-        row = _child(
-            session, Note, enrollment, note_id, access.resource_of(enrollment_id, resource)
+        session, row = _enrollment_child(
+            Note, "notes", enrollment_id, note_id, action="delete_note", own=True
         )
         session.delete(row)
         session.commit()
@@ -286,13 +287,8 @@ class BookmarksView(MethodView):
 class BookmarkView(MethodView):
     @notes_blp.response(200, BookmarkSchema)
     def get(self, enrollment_id: str, bookmark_id: str) -> Bookmark:
-        session = request_session()
-        resource = f"/bookmarks/{bookmark_id}"
-        enrollment = access.enrollment_for(
-            session, current_principal(), enrollment_id, action="read", child=resource
-        )
-        row: Bookmark = _child(
-            session, Bookmark, enrollment, bookmark_id, access.resource_of(enrollment_id, resource)
+        _session, row = _enrollment_child(
+            Bookmark, "bookmarks", enrollment_id, bookmark_id, action="read", own=False
         )
         return row
 
@@ -300,13 +296,8 @@ class BookmarkView(MethodView):
     @notes_blp.response(200, BookmarkSchema)
     def patch(self, changes: dict[str, Any], enrollment_id: str, bookmark_id: str) -> Bookmark:
         """Move a bookmark or change its note (the student only)."""
-        session = request_session()
-        resource = f"/bookmarks/{bookmark_id}"
-        enrollment = access.own_enrollment_for(
-            session, current_principal(), enrollment_id, action="edit_bookmark", child=resource
-        )
-        row: Bookmark = _child(
-            session, Bookmark, enrollment, bookmark_id, access.resource_of(enrollment_id, resource)
+        session, row = _enrollment_child(
+            Bookmark, "bookmarks", enrollment_id, bookmark_id, action="edit_bookmark", own=True
         )
         edited = create_bookmark(
             row.id,
@@ -323,13 +314,8 @@ class BookmarkView(MethodView):
     @notes_blp.response(204)
     def delete(self, enrollment_id: str, bookmark_id: str) -> Response:
         """Delete a bookmark (the student only)."""
-        session = request_session()
-        resource = f"/bookmarks/{bookmark_id}"
-        enrollment = access.own_enrollment_for(
-            session, current_principal(), enrollment_id, action="delete_bookmark", child=resource
-        )
-        row = _child(
-            session, Bookmark, enrollment, bookmark_id, access.resource_of(enrollment_id, resource)
+        session, row = _enrollment_child(
+            Bookmark, "bookmarks", enrollment_id, bookmark_id, action="delete_bookmark", own=True
         )
         session.delete(row)
         session.commit()

@@ -8,8 +8,11 @@ key pair generated under ``<var>/keys``.
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +27,9 @@ from shared.config import ROLES, Settings
 __all__ = ["ROLES", "AccessScope", "AuthenticationError", "Principal", "TokenVerifier"]
 #: roles that may see every student
 UNRESTRICTED_ROLES = frozenset({"admin", "service"})
+#: the longest a verified token is trusted without checking its signature again: as
+#: long as the JWKS client keeps a key, so a rotated-out key stops working as soon
+TOKEN_CACHE_SECONDS = 300
 
 
 class AuthenticationError(Exception):
@@ -97,9 +103,29 @@ def _string_set(claims: dict[str, Any], name: str) -> frozenset[str]:
 
 
 class TokenVerifier:
-    def __init__(self, settings: Settings) -> None:
+    """Verifies bearer tokens; a token verified once is trusted until it expires.
+
+    Clients send the same token with every request, and checking an RSA signature and
+    the claims costs more than the rest of a small request's authentication. A verified
+    token's principal is kept (at most ``cache_size`` tokens, LRU) until the token's
+    ``exp`` plus the leeway, and never longer than ``TOKEN_CACHE_SECONDS``. Refused
+    tokens are never kept.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        cache_size: int = 4096,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.settings = settings
         self.algorithm = settings.jwt_algorithm
+        self.cache_size = cache_size
+        self._clock = clock
+        # token -> (trusted until, expires at, principal), in least recently used order
+        self._verified: OrderedDict[str, tuple[float, float, Principal]] = OrderedDict()
+        self._lock = threading.Lock()
         self._jwks: jwt.PyJWKClient | None = None
         self._key: Any = None
         if settings.jwt_jwks_url:
@@ -117,7 +143,31 @@ class TokenVerifier:
                 raise AuthenticationError(f"no signing key for token: {exc}") from exc
         return self._key
 
+    def cached_tokens(self) -> int:
+        return len(self._verified)
+
     def verify(self, token: str) -> Principal:
+        now = self._clock()
+        leeway = self.settings.jwt_leeway_seconds
+        with self._lock:
+            cached = self._verified.get(token)
+            if cached is not None:
+                trusted_until, expires_at, principal = cached
+                if now < trusted_until:
+                    self._verified.move_to_end(token)
+                    return principal
+                del self._verified[token]
+                if now >= expires_at + leeway:
+                    raise AuthenticationError("Signature has expired")
+        principal, expires_at = self._verify_signed(token)
+        trusted_until = min(expires_at + leeway, now + TOKEN_CACHE_SECONDS)
+        with self._lock:
+            self._verified[token] = (trusted_until, expires_at, principal)
+            while len(self._verified) > self.cache_size:
+                self._verified.popitem(last=False)
+        return principal
+
+    def _verify_signed(self, token: str) -> tuple[Principal, float]:
         try:
             claims = jwt.decode(
                 token,
@@ -135,12 +185,13 @@ class TokenVerifier:
             raise AuthenticationError(f"role must be one of {sorted(ROLES)}")
         if not isinstance(claims["sub"], str) or not claims["sub"]:
             raise AuthenticationError("sub must be a non-empty string")
-        return Principal(
+        principal = Principal(
             sub=claims["sub"],
             role=role,
             students=_string_set(claims, "students"),
             courses=_string_set(claims, "courses"),
         )
+        return principal, float(claims["exp"])
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from shared.http import problem, register_error_handlers
 from shared.migrations import upgrade
 from shared.observability import HttpMetrics, configure_logging
 from shared.readiness import BrokerProbe
+from shared.serialization import CompiledDumper
 
 log = structlog.get_logger(__name__)
 
@@ -68,6 +69,14 @@ def request_session() -> Session:
     if "db_session" not in g:
         g.db_session = service_context().database.session_factory()
     return cast(Session, g.db_session)
+
+
+def dumped_response(dumper: CompiledDumper, obj: Any, status: int = 200) -> Response:
+    """``obj`` as JSON through a compiled schema (the view keeps ``@blp.response(Schema)``
+    for the documentation; a returned ``Response`` passes flask-smorest unchanged)."""
+    response = jsonify(dumper.dump(obj))
+    response.status_code = status
+    return response
 
 
 def create_service_app(

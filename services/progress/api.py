@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import g, request
+from flask import Response, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -37,6 +37,8 @@ from services.progress.enrollments import (
 )
 from services.progress.models import Bookmark, CourseOutline, Enrollment, Note
 from services.progress.schemas import (
+    ENROLLMENT_DUMPER,
+    ENROLLMENT_PAGE_DUMPER,
     AssignmentInSchema,
     EnrollmentInSchema,
     EnrollmentPageSchema,
@@ -54,7 +56,7 @@ from shared.audit import audit_listing, audit_missing, authorize
 from shared.errors import InvalidInput, NotFound
 from shared.events.envelope import utcnow
 from shared.pagination import paginate
-from shared.web import current_principal, request_session
+from shared.web import current_principal, dumped_response, request_session
 
 DESCRIPTION = (
     "StudentCourseProgress: course outlines, enrollments, lessons, quizzes and "
@@ -69,7 +71,8 @@ def occasion() -> Occasion:
     return Occasion(utcnow(), g.get("request_id"))
 
 
-def full_document(enrollment: Enrollment) -> dict[str, Any]:
+def document_response(enrollment: Enrollment, status: int = 200) -> Response:
+    """The enrollment's whole document, notes and bookmarks included, as the response."""
     session = request_session()
     notes = session.execute(
         sa.select(Note)
@@ -81,7 +84,9 @@ def full_document(enrollment: Enrollment) -> dict[str, Any]:
         .where(Bookmark.enrollment_id == enrollment.id)
         .order_by(Bookmark.created_at, Bookmark.id)
     ).scalars()
-    return enrollment_document(enrollment, notes, bookmarks)
+    return dumped_response(
+        ENROLLMENT_DUMPER, enrollment_document(enrollment, notes, bookmarks), status
+    )
 
 
 # -- outlines ----------------------------------------------------------------------------
@@ -123,7 +128,7 @@ class CourseOutlineView(MethodView):
 class EnrollmentsView(MethodView):
     @blp.arguments(EnrollmentInSchema)
     @blp.response(201, EnrollmentSchema)
-    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+    def post(self, body: dict[str, Any]) -> Response:
         """Enroll a student in a course whose outline is published (409 if enrolled)."""
         authorize(
             current_principal(),
@@ -142,11 +147,11 @@ class EnrollmentsView(MethodView):
             occasion=occasion(),
         )
         session.commit()
-        return enrollment_document(enrollment)
+        return dumped_response(ENROLLMENT_DUMPER, enrollment_document(enrollment), 201)
 
     @blp.arguments(EnrollmentQuerySchema, location="query")
     @blp.response(200, EnrollmentPageSchema)
-    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+    def get(self, query: dict[str, Any]) -> Response:
         """Enrollments the caller may see, filtered, oldest enrollment first (no notes)."""
         principal = current_principal()
         conditions = principal.scope().where(Enrollment.student_id, Enrollment.course_id)
@@ -168,17 +173,20 @@ class EnrollmentsView(MethodView):
             resource="enrollments",
             rows=[(row.student_id, row.course_id) for row in page.items],
         )
-        return {
-            "items": [enrollment_document(row) for row in page.items],
-            "next_cursor": page.next_cursor,
-        }
+        return dumped_response(
+            ENROLLMENT_PAGE_DUMPER,
+            {
+                "items": [enrollment_document(row) for row in page.items],
+                "next_cursor": page.next_cursor,
+            },
+        )
 
 
 @blp.route("/enrollments/by-key")
 class EnrollmentByKeyView(MethodView):
     @blp.arguments(NaturalKeyQuerySchema, location="query")
     @blp.response(200, EnrollmentSchema)
-    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+    def get(self, query: dict[str, Any]) -> Response:
         """The enrollment of one student in one course (the natural key)."""
         principal = current_principal()
         enrollment = enrollment_by_key(request_session(), query["student_id"], query["course_id"])
@@ -191,23 +199,23 @@ class EnrollmentByKeyView(MethodView):
             student_id=enrollment.student_id,
             course_id=enrollment.course_id,
         )
-        return full_document(enrollment)
+        return document_response(enrollment)
 
 
 @blp.route("/enrollments/<enrollment_id>")
 class EnrollmentView(MethodView):
     @blp.response(200, EnrollmentSchema)
-    def get(self, enrollment_id: str) -> dict[str, Any]:
+    def get(self, enrollment_id: str) -> Response:
         """The StudentCourseProgress document, with notes and bookmarks."""
         enrollment = access.enrollment_for(
             request_session(), current_principal(), enrollment_id, action="read"
         )
-        return full_document(enrollment)
+        return document_response(enrollment)
 
     @blp.arguments(EnrollmentPatchSchema)
     @blp.response(200, EnrollmentSchema)
     @blp.alt_response(409, description="the status move is not allowed; the detail says why")
-    def patch(self, changes: dict[str, Any], enrollment_id: str) -> dict[str, Any]:
+    def patch(self, changes: dict[str, Any], enrollment_id: str) -> Response:
         """Change status, current lesson, notification preferences, custom fields, time zone."""
         principal = current_principal()
         session = request_session()
@@ -237,7 +245,7 @@ class EnrollmentView(MethodView):
             enrollment.time_zone = changes["time_zone"]
         enrollment.updated_at = utcnow()
         session.commit()
-        return full_document(enrollment)
+        return document_response(enrollment)
 
 
 @blp.route("/enrollments/<enrollment_id>/lessons/<lesson_id>/completion")
@@ -245,9 +253,7 @@ class LessonCompletionView(MethodView):
     @blp.arguments(LessonCompletionInSchema)
     @blp.response(200, EnrollmentSchema)
     @blp.alt_response(201, schema=EnrollmentSchema, description="the completion was counted")
-    def post(
-        self, body: dict[str, Any], enrollment_id: str, lesson_id: str
-    ) -> tuple[dict[str, Any], int]:
+    def post(self, body: dict[str, Any], enrollment_id: str, lesson_id: str) -> Response:
         """Record a completion: 201 when counted, 200 when its id was counted before.
 
         Idempotent on ``completion_id`` or the ``Idempotency-Key`` header; one is required.
@@ -274,7 +280,7 @@ class LessonCompletionView(MethodView):
         )
         counted = complete_lesson(session, enrollment, lesson_id, report, occasion())
         session.commit()
-        return full_document(enrollment), 201 if counted else 200
+        return document_response(enrollment, 201 if counted else 200)
 
 
 @blp.route("/enrollments/<enrollment_id>/assignments")
@@ -282,7 +288,7 @@ class AssignmentsView(MethodView):
     @blp.arguments(AssignmentInSchema)
     @blp.response(200, EnrollmentSchema)
     @blp.alt_response(409, description="the assignment's status does not allow this")
-    def post(self, body: dict[str, Any], enrollment_id: str) -> dict[str, Any]:
+    def post(self, body: dict[str, Any], enrollment_id: str) -> Response:
         """Submit (student, teacher, LMS), grade or return (teacher, admin, LMS) an assignment."""
         session = request_session()
         principal = current_principal()
@@ -310,4 +316,4 @@ class AssignmentsView(MethodView):
             change = AssignmentReturn()
         record_assignment(session, enrollment, body["assignment_id"], change, occasion())
         session.commit()
-        return full_document(enrollment)
+        return document_response(enrollment)

@@ -17,6 +17,7 @@ from services.progress.domain import EnrollmentStatus
 from services.progress.models import Bookmark, Enrollment, Note
 from shared.events.envelope import parse_iso
 from shared.pagination import PageQuerySchema
+from shared.serialization import CompiledDumper
 
 STUDENT_ID = validate.Length(min=1, max=120)
 ITEM_ID = validate.Length(min=1, max=128)
@@ -358,3 +359,13 @@ def enrollment_document(
         "custom_fields": enrollment.custom_fields,
         "time_zone": enrollment.time_zone,
     }
+
+
+#: ``EnrollmentSchema`` and ``EnrollmentPageSchema`` compiled (``shared.serialization``);
+#: the JSON entries' ISO timestamps are parsed as ``parse_timestamps`` does
+ENROLLMENT_DUMPER = CompiledDumper(
+    EnrollmentSchema, replicated_hooks={"parse_timestamps"}, parse_datetime=parse_iso
+)
+ENROLLMENT_PAGE_DUMPER = CompiledDumper(
+    EnrollmentPageSchema, replicated_hooks={"parse_timestamps"}, parse_datetime=parse_iso
+)

@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask.testing import FlaskClient
 
-from shared.auth import KeyPair
+from shared.auth import TOKEN_CACHE_SECONDS, AuthenticationError, KeyPair, TokenVerifier
 from shared.config import Settings
 from tests.support.probe import create_probe_app
 
@@ -154,3 +154,77 @@ def test_health_and_docs_need_no_token(client: FlaskClient):
         "/docs-assets/swagger-ui-bundle.js",
     ):
         assert client.get(path).status_code == 200, path
+
+
+# -- the verifier's cache of verified tokens ------------------------------------------
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC).timestamp()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_verified_token_is_not_verified_again(
+    settings: Settings, jwt_keys: KeyPair, monkeypatch: pytest.MonkeyPatch
+):
+    verifier = TokenVerifier(settings)
+    token = jwt.encode(claims(settings), jwt_keys.private_pem, algorithm="RS256")
+    decoded: list[str] = []
+    real_decode = jwt.decode
+    monkeypatch.setattr(jwt, "decode", lambda *a, **k: decoded.append("x") or real_decode(*a, **k))
+    first, second = verifier.verify(token), verifier.verify(token)
+    assert first == second and first.sub == "USR-STU-1"
+    assert len(decoded) == 1
+
+
+def test_a_cached_token_is_refused_once_it_expires(settings: Settings, jwt_keys: KeyPair):
+    clock = Clock()
+    verifier = TokenVerifier(settings, clock=clock)
+    expires = datetime.fromtimestamp(clock.now, UTC) + timedelta(seconds=30)
+    token = jwt.encode(claims(settings, exp=expires), jwt_keys.private_pem, algorithm="RS256")
+    assert verifier.verify(token).sub == "USR-STU-1"
+    clock.now += 29
+    assert verifier.verify(token).sub == "USR-STU-1"
+    clock.now += 2 + settings.jwt_leeway_seconds
+    with pytest.raises(AuthenticationError):
+        verifier.verify(token)
+
+
+def test_a_cached_token_is_verified_again_after_the_cache_lifetime(
+    settings: Settings, jwt_keys: KeyPair, monkeypatch: pytest.MonkeyPatch
+):
+    """Keys rotate (JWKS): no verification outlives ``TOKEN_CACHE_SECONDS``."""
+    clock = Clock()
+    verifier = TokenVerifier(settings, clock=clock)
+    token = jwt.encode(
+        claims(settings, exp=datetime.now(UTC) + timedelta(hours=1)),
+        jwt_keys.private_pem,
+        algorithm="RS256",
+    )
+    verifier.verify(token)
+    decoded: list[str] = []
+    real_decode = jwt.decode
+    monkeypatch.setattr(jwt, "decode", lambda *a, **k: decoded.append("x") or real_decode(*a, **k))
+    clock.now += TOKEN_CACHE_SECONDS + 1
+    verifier.verify(token)
+    assert len(decoded) == 1
+
+
+def test_refused_tokens_are_not_cached(settings: Settings, jwt_keys: KeyPair):
+    verifier = TokenVerifier(settings)
+    forged = _tampered(settings, jwt_keys)
+    for _ in range(2):
+        with pytest.raises(AuthenticationError):
+            verifier.verify(forged)
+    assert verifier.cached_tokens() == 0
+
+
+def test_the_cache_is_bounded(settings: Settings, jwt_keys: KeyPair):
+    verifier = TokenVerifier(settings, cache_size=3)
+    for index in range(5):
+        token = jwt.encode(
+            claims(settings, sub=f"USR-STU-{index}"), jwt_keys.private_pem, algorithm="RS256"
+        )
+        assert verifier.verify(token).sub == f"USR-STU-{index}"
+    assert verifier.cached_tokens() == 3

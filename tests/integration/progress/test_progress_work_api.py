@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import json
 
+import pytest
+import sqlalchemy as sa
+
+from services.progress.models import Bookmark, Enrollment, Note
+from services.progress.schemas import EnrollmentSchema, enrollment_document
+from shared.web import request_session
 from tests.integration.progress.progress_api_support import (
     complete,
     enroll,
@@ -160,3 +166,40 @@ def finish_course(student, teacher, enrollment_id: str, grade: float) -> dict:
     return dict(
         teacher.post(path, json={"assignment_id": "ASG-1", "action": "grade", "grade": grade}).json
     )
+
+
+def test_the_document_is_what_the_enrollment_schema_dumps(admin, student, teacher, enrollment_id):
+    """The views serialize with the compiled schema; marshmallow's own dump is the reference."""
+    complete(student, enrollment_id, "LSN-1", "c-1", score=72.5)
+    complete(student, enrollment_id, "LSN-2", "c-2", time_spent=3)
+    assignments = f"/enrollments/{enrollment_id}/assignments"
+    student.post(
+        assignments,
+        json={"assignment_id": "ASG-1", "action": "submit", "submission_id": "s", "time_spent": 9},
+    )
+    teacher.post(assignments, json={"assignment_id": "ASG-1", "action": "grade", "grade": 90})
+    student.post(
+        f"/enrollments/{enrollment_id}/notes",
+        json={"lesson_id": "LSN-1", "content": "**limits**", "tags": ["exam"]},
+    )
+    student.post(
+        f"/enrollments/{enrollment_id}/bookmarks",
+        json={"content_type": "video", "content_id": "VID-1", "position": "05:23"},
+    )
+    app = admin.client.application
+    with app.test_request_context():
+        session = request_session()
+        enrollment = session.get(Enrollment, enrollment_id)
+        notes = session.scalars(sa.select(Note).where(Note.enrollment_id == enrollment_id))
+        bookmarks = session.scalars(
+            sa.select(Bookmark).where(Bookmark.enrollment_id == enrollment_id)
+        )
+        expected = EnrollmentSchema().dump(enrollment_document(enrollment, notes, bookmarks))
+    served = student.get(f"/enrollments/{enrollment_id}").get_json()
+    assert served == json.loads(json.dumps(expected))
+    assert len(served["notes"]) == 1 and len(served["bookmarks"]) == 1
+    assert [entry["score"] for entry in served["completed_lessons"]] == [72.5, None]
+    listed = admin.get(f"/enrollments?student_id={served['student_id']}").get_json()
+    assert listed["items"] == [
+        {key: value for key, value in served.items() if key not in ("notes", "bookmarks")}
+    ]

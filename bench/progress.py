@@ -101,18 +101,18 @@ def wait_until_quiet(log: list[str], limit: float = 900) -> None:
         time.sleep(10)
 
 
-def fresh_database(postgres_url: str) -> str:
+def fresh_database(postgres_url: str, name: str = DATABASE) -> str:
     plain = postgres_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(f"{plain}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{DATABASE}"')
-    return f"{postgres_url}/{DATABASE}"
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return f"{postgres_url}/{name}"
 
 
-def drop_database(postgres_url: str) -> None:
+def drop_database(postgres_url: str, name: str = DATABASE) -> None:
     plain = postgres_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(f"{plain}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def machine_facts() -> dict[str, str]:
@@ -201,6 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=18463)
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-events", action="store_true")
+    parser.add_argument("--database", default=DATABASE, help="PostgreSQL database to (re)create")
     parser.add_argument("--keep-database", action="store_true", help="do not drop it at the end")
     parser.add_argument(
         "--profile",
@@ -232,7 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     load_at_start = load_average()
 
     wait_until_quiet(waits)
-    url = fresh_database(postgres)
+    url = fresh_database(postgres, args.database)
     env["STRIDE_PROGRESS_DATABASE_URL"] = url
     settings = load_settings(env)
     upgrade("progress", url, MIGRATIONS)
@@ -377,7 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         database.dispose()
         if not args.keep_database:
-            drop_database(postgres)
+            drop_database(postgres, args.database)
     return 0
 
 

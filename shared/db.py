@@ -173,12 +173,24 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Database:
-    """One service's database: an engine and a session factory, created on demand."""
+    """One service's database: an engine and its session factories.
+
+    ``session_factory`` gives transactional sessions. ``read_session_factory`` gives
+    sessions for work that only reads (and appends audit rows): on PostgreSQL each
+    statement commits on its own (``AUTOCOMMIT``), which saves the ``BEGIN`` and
+    ``COMMIT`` round trips of a short read, a third of a small GET's statements. Both
+    share one pool; the isolation level is set on checkout and reset on checkin. On
+    SQLite a read session is an ordinary one.
+    """
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+        reads = self.engine
+        if self.engine.dialect.name == "postgresql":
+            reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.read_session_factory = sessionmaker(bind=reads, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:

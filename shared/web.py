@@ -71,6 +71,17 @@ def request_session() -> Session:
     return cast(Session, g.db_session)
 
 
+def read_session() -> Session:
+    """The request's session for a view that only reads (see ``Database.read_session_factory``).
+
+    On PostgreSQL every statement commits on its own, so what must agree is read in one
+    statement, and nothing is ever written through it but the request's audit rows.
+    """
+    if "db_read_session" not in g:
+        g.db_read_session = service_context().database.read_session_factory()
+    return cast(Session, g.db_read_session)
+
+
 def dumped_response(dumper: CompiledDumper, obj: Any, status: int = 200) -> Response:
     """``obj`` as JSON through a compiled schema (the view keeps ``@blp.response(Schema)``
     for the documentation; a returned ``Response`` passes flask-smorest unchanged)."""
@@ -167,15 +178,14 @@ def _install_request_hooks(app: Flask) -> None:
         # the audit rows. Any other request's transaction ends first (what the view meant
         # to keep is committed by now) and the audit gets its own; on SQLite an open
         # transaction holds the write lock, which would block that one.
+        # A view that only read (``read_session``) has its audit appended the same way.
         session: Session | None = g.get("db_session")
         read_session = None
-        if (
-            request.method in SAFE_METHODS
-            and response.status_code < 500
-            and session is not None
-            and session.in_transaction()
-            and not (session.new or session.dirty or session.deleted)
-        ):
+        if request.method not in SAFE_METHODS or response.status_code >= 500:
+            _end_request_session()
+        elif session is None:
+            read_session = g.get("db_read_session")
+        elif session.in_transaction() and not (session.new or session.dirty or session.deleted):
             read_session = session
         else:
             _end_request_session()
@@ -210,10 +220,11 @@ def _install_request_hooks(app: Flask) -> None:
 
 
 def _end_request_session() -> None:
-    session: Session | None = g.pop("db_session", None)
-    if session is not None:
-        session.rollback()
-        session.close()
+    for name in ("db_session", "db_read_session"):
+        session: Session | None = g.pop(name, None)
+        if session is not None:
+            session.rollback()
+            session.close()
 
 
 def _is_public(endpoint: str | None) -> bool:

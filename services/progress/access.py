@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from services.progress.documents import EnrollmentDocument, read_document
 from services.progress.models import Enrollment
 from services.progress.store import enrollment_by_id
 from shared.audit import audit_missing, authorize, authorize_action
@@ -39,7 +40,23 @@ def enrollment_for(
 ) -> Enrollment:
     """The enrollment, locked when it will change, once ``principal`` may ``action`` it."""
     enrollment = enrollment_by_id(session, enrollment_id, for_update=change)
-    resource = resource_of(enrollment_id, child)
+    _authorize(principal, enrollment, resource_of(enrollment_id, child), action, change=change)
+    assert enrollment is not None
+    return enrollment
+
+
+def document_for(session: Session, principal: Principal, enrollment_id: str) -> EnrollmentDocument:
+    """The enrollment with its notes and bookmarks, once ``principal`` may read it."""
+    document = read_document(session, enrollment_id)
+    enrollment = document.enrollment if document is not None else None
+    _authorize(principal, enrollment, resource_of(enrollment_id), "read", change=False)
+    assert document is not None
+    return document
+
+
+def _authorize(
+    principal: Principal, enrollment: Enrollment | None, resource: str, action: str, *, change: bool
+) -> None:
     if enrollment is None:
         raise audit_missing(principal, action=action, resource=resource)
     authorize(
@@ -50,7 +67,6 @@ def enrollment_for(
         course_id=enrollment.course_id,
         change=change,
     )
-    return enrollment
 
 
 def staff_enrollment_for(

@@ -14,6 +14,7 @@ from flask_smorest import Blueprint
 
 from services.progress import access, entries
 from services.progress.derived import Occasion
+from services.progress.documents import bookmarks_of, notes_of
 from services.progress.domain import (
     AssignmentChange,
     AssignmentGrading,
@@ -35,7 +36,7 @@ from services.progress.enrollments import (
     request_status,
     set_current_lesson,
 )
-from services.progress.models import Bookmark, CourseOutline, Enrollment, Note
+from services.progress.models import CourseOutline, Enrollment
 from services.progress.schemas import (
     ENROLLMENT_DUMPER,
     ENROLLMENT_PAGE_DUMPER,
@@ -56,7 +57,7 @@ from shared.audit import audit_listing, audit_missing, authorize
 from shared.errors import InvalidInput, NotFound
 from shared.events.envelope import utcnow
 from shared.pagination import paginate
-from shared.web import current_principal, dumped_response, request_session
+from shared.web import current_principal, dumped_response, read_session, request_session
 
 DESCRIPTION = (
     "StudentCourseProgress: course outlines, enrollments, lessons, quizzes and "
@@ -74,19 +75,9 @@ def occasion() -> Occasion:
 def document_response(enrollment: Enrollment, status: int = 200) -> Response:
     """The enrollment's whole document, notes and bookmarks included, as the response."""
     session = request_session()
-    notes = session.execute(
-        sa.select(Note)
-        .where(Note.enrollment_id == enrollment.id)
-        .order_by(Note.created_at, Note.id)
-    ).scalars()
-    bookmarks = session.execute(
-        sa.select(Bookmark)
-        .where(Bookmark.enrollment_id == enrollment.id)
-        .order_by(Bookmark.created_at, Bookmark.id)
-    ).scalars()
-    return dumped_response(
-        ENROLLMENT_DUMPER, enrollment_document(enrollment, notes, bookmarks), status
-    )
+    notes, bookmarks = notes_of(session, enrollment.id), bookmarks_of(session, enrollment.id)
+    document = enrollment_document(enrollment, notes, bookmarks)
+    return dumped_response(ENROLLMENT_DUMPER, document, status)
 
 
 # -- outlines ----------------------------------------------------------------------------
@@ -207,10 +198,9 @@ class EnrollmentView(MethodView):
     @blp.response(200, EnrollmentSchema)
     def get(self, enrollment_id: str) -> Response:
         """The StudentCourseProgress document, with notes and bookmarks."""
-        enrollment = access.enrollment_for(
-            request_session(), current_principal(), enrollment_id, action="read"
-        )
-        return document_response(enrollment)
+        found = access.document_for(read_session(), current_principal(), enrollment_id)
+        document = enrollment_document(found.enrollment, found.notes, found.bookmarks)
+        return dumped_response(ENROLLMENT_DUMPER, document)
 
     @blp.arguments(EnrollmentPatchSchema)
     @blp.response(200, EnrollmentSchema)

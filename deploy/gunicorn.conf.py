@@ -26,9 +26,13 @@ def _available_cores() -> int:
 
 
 bind = os.environ.get("STRIDE_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", 2 * _available_cores() + 1))
+# A request is mostly Python (CPU, under the GIL) with a few short database round trips,
+# so a worker per core plus one keeps the cores busy while one waits, and two threads
+# per worker cover its own waits. More processes and threads only add switching: on 2
+# cores, 5 workers x 4 threads cost 40% more CPU per GET than 3 x 2 (bench/RESULTS.md).
+workers = int(os.environ.get("GUNICORN_WORKERS", _available_cores() + 1))
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 
 # Recycle workers now and then to bound slow leaks; the jitter keeps them from all
 # restarting at once. Each recycled worker leaves its counter files in

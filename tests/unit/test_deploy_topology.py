@@ -10,6 +10,7 @@ the container and what is wrong.
 from __future__ import annotations
 
 import json
+import os
 import re
 import runpy
 import shlex
@@ -1112,8 +1113,8 @@ def test_gunicorn_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = load_gunicorn_settings()
     assert settings["bind"] == f"0.0.0.0:{API_PORT}"
     assert settings["worker_class"] == "gthread"
-    assert settings["threads"] == 4
-    assert settings["workers"] >= 3 and settings["workers"] % 2 == 1, "default is 2 * cores + 1"
+    assert settings["threads"] == 2
+    assert settings["workers"] == len(os.sched_getaffinity(0)) + 1, "default is cores + 1"
     assert settings["max_requests"] > 0 and settings["max_requests_jitter"] > 0
     assert settings["timeout"] > 0 and settings["forwarded_allow_ips"]
     assert settings["errorlog"] == "-", "logs go to stdout"

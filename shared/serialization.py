@@ -51,7 +51,7 @@ class CompiledDumper:
     def _compile(self, schema: Schema | type[Schema]) -> Callable[[Any], dict[str, Any]]:
         instance = schema() if isinstance(schema, type) else schema
         self._check_hooks(instance)
-        plan: list[tuple[str, str, Convert, Any]] = []
+        plan: list[tuple[str, str, Convert | None, Any]] = []
         for name, field in instance.dump_fields.items():
             source = field.attribute or name
             if "." in source:
@@ -60,18 +60,24 @@ class CompiledDumper:
             plan.append((key, source, self._converter(field), field.dump_default))
 
         def dump(obj: Any) -> dict[str, Any]:
-            if isinstance(obj, Mapping):
-                get: Callable[[str], Any] = functools.partial(_get_item, obj)
-            else:
-                get = functools.partial(_get_attribute, obj)
             out: dict[str, Any] = {}
-            for key, source, convert, default in plan:
-                value = get(source)
-                if value is missing:
-                    value = default() if callable(default) else default
+            if isinstance(obj, Mapping):
+                get = obj.get
+                for key, source, convert, default in plan:
+                    value = get(source, missing)
                     if value is missing:
-                        continue
-                out[key] = None if value is None else convert(value)
+                        value = default() if callable(default) else default
+                        if value is missing:
+                            continue
+                    out[key] = value if value is None or convert is None else convert(value)
+            else:
+                for key, source, convert, default in plan:
+                    value = getattr(obj, source, missing)
+                    if value is missing:
+                        value = default() if callable(default) else default
+                        if value is missing:
+                            continue
+                    out[key] = value if value is None or convert is None else convert(value)
             return out
 
         return dump
@@ -83,7 +89,8 @@ class CompiledDumper:
                 if "dump" in tag and name not in self._replicated:
                     raise TypeError(f"{type(schema).__name__}.{name}: a dump hook it does not run")
 
-    def _converter(self, field: fields.Field) -> Convert:
+    def _converter(self, field: fields.Field) -> Convert | None:
+        """How a field's value becomes its JSON value (None: as it is)."""
         name = f"{type(field).__name__} field {field.name!r}"
         if isinstance(field, (fields.Method, fields.Function, fields.Constant)):
             raise TypeError(f"{name}: computed fields are not replicated")
@@ -100,13 +107,15 @@ class CompiledDumper:
         if type(field) is fields.String:
             return _text
         if type(field) in (fields.Boolean, fields.Raw):
-            return _same
+            return None
         if type(field) is fields.Dict:
             if field.key_field is not None or field.value_field is not None:
                 raise TypeError(f"{name}: typed keys or values")
             return dict
         if type(field) is fields.List:
             inner = self._converter(field.inner)
+            if inner is None:
+                return list
             return lambda values: [None if item is None else inner(item) for item in values]
         if type(field) is fields.Nested:
             if field.only or field.exclude:
@@ -130,20 +139,10 @@ class CompiledDumper:
         return convert
 
 
-def _get_item(obj: Mapping[str, Any], key: str) -> Any:
-    return obj.get(key, missing)
-
-
-def _get_attribute(obj: Any, name: str) -> Any:
-    return getattr(obj, name, missing)
-
-
 def _text(value: Any) -> str:
+    if type(value) is str:
+        return value
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)
-
-
-def _same(value: Any) -> Any:
-    return value
 
 
 @functools.cache

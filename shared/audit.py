@@ -4,6 +4,10 @@ Inside a request, ``authorize`` and ``audit_access`` collect entries; when the
 response is ready they are written in their own transaction with the response's
 status, so a denied or failed request is audited as well as a served one. If the
 audit cannot be written, the response is withheld (503): no unaudited access.
+
+A view that changes data may instead commit with ``commit_with_audit``: the entries
+collected so far then go into the change's own transaction, so the change and its
+audit are kept together or not at all, and the request needs no second transaction.
 """
 
 from __future__ import annotations
@@ -159,6 +163,26 @@ def write_audit_entries(
     if rows:
         session.execute(audit_table.insert(), rows)
     return len(rows)
+
+
+def commit_with_audit(session: Session, status_code: int) -> None:
+    """Commit the view's change together with the audit entries collected so far.
+
+    ``status_code`` is the status the view answers once this commit succeeds, so a view
+    calls this last, with its response already built (a failure before this point is
+    audited with its own status when the response is ready, as for any request). If the
+    audit rows cannot be written, the commit fails and the change is not kept; the
+    entries stay pending and are written with the error's status, or the response is
+    withheld (503) when the audit cannot be written at all. Entries collected after
+    this commit are written when the response is ready too.
+    """
+    entries = _pending()
+    count = len(entries)
+    write_audit_entries(
+        session, entries[:count], status_code=status_code, request_id=g.get("request_id")
+    )
+    session.commit()
+    del entries[:count]
 
 
 def _fit(value: str | None, column: str) -> str | None:

@@ -15,6 +15,7 @@ see it but not do this gets 403.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -22,18 +23,30 @@ from services.attempts.models import Attempt
 from shared.audit import audit_missing, authorize, authorize_action
 from shared.auth import Principal
 
-Rule = Callable[[Principal, Attempt], bool]
+
+class OwnedAttempt(Protocol):
+    """What the rules look at: an ``Attempt``, or a row that selected these columns."""
+
+    @property
+    def student_id(self) -> str: ...
+
+    @property
+    def course_id(self) -> str: ...
+
+
+Rule = Callable[[Principal, OwnedAttempt], bool]
+Found = TypeVar("Found", bound=OwnedAttempt)
 
 
 def resource_of(attempt_id: str) -> str:
     return f"attempt/{attempt_id}"
 
 
-def is_own_attempt(principal: Principal, attempt: Attempt) -> bool:
+def is_own_attempt(principal: Principal, attempt: OwnedAttempt) -> bool:
     return principal.role == "student" and principal.sub == attempt.student_id
 
 
-def is_course_staff(principal: Principal, attempt: Attempt) -> bool:
+def is_course_staff(principal: Principal, attempt: OwnedAttempt) -> bool:
     return may_author(principal, attempt.course_id)
 
 
@@ -58,6 +71,19 @@ def attempt_for(
     Without ``rule`` reading is enough; with it, the caller must also satisfy it.
     """
     attempt = session.get(Attempt, attempt_id, with_for_update=lock or None)
+    return authorize_attempt(principal, attempt_id, attempt, action=action, rule=rule)
+
+
+def authorize_attempt(
+    principal: Principal,
+    attempt_id: str,
+    attempt: Found | None,
+    *,
+    action: str,
+    rule: Rule | None = None,
+) -> Found:
+    """``attempt`` (None when ``attempt_id`` does not exist) once ``principal`` may
+    ``action`` it, audited either way; without ``rule`` reading is enough."""
     resource = resource_of(attempt_id)
     if attempt is None:
         raise audit_missing(principal, action=action, resource=resource)

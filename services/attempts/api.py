@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 import sqlalchemy as sa
-from flask import g, request
+from flask import Response, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
@@ -33,6 +33,7 @@ from services.attempts.quizzes import (
     quizzes_of_versions,
 )
 from services.attempts.schemas import (
+    SAVED_ANSWER_DUMPER,
     AnswerInSchema,
     AttemptPageSchema,
     AttemptQuerySchema,
@@ -48,12 +49,12 @@ from services.attempts.schemas import (
     SavedAnswerSchema,
     SweepResultSchema,
 )
-from shared.audit import audit_listing, audit_missing
+from shared.audit import audit_listing, audit_missing, commit_with_audit
 from shared.auth import Principal
 from shared.errors import NotFound
 from shared.events.envelope import utcnow
 from shared.pagination import paginate
-from shared.web import current_principal, request_session, service_context
+from shared.web import current_principal, dumped_response, request_session, service_context
 
 DESCRIPTION = (
     "QuizAttempt: quiz definitions, the attempt lifecycle, scoring, integrity flags "
@@ -240,36 +241,53 @@ class QuizAttemptsView(MethodView):
 class AnswerView(MethodView):
     @blp.arguments(AnswerInSchema)
     @blp.response(200, SavedAnswerSchema)
-    def put(self, body: dict[str, Any], attempt_id: str, question_id: str) -> dict[str, Any]:
-        """Save the student's answer to one question (409 once submitted or out of time)."""
+    def put(self, body: dict[str, Any], attempt_id: str, question_id: str) -> Response:
+        """Save the student's answer to one question (409 once submitted or out of time).
+
+        The most frequent request, so it reads the attempt and the answer held in one
+        statement and commits the answer with its audit in one transaction.
+        """
         session = request_session()
-        attempt, quiz = _attempt(
-            session, attempt_id, action="answer", rule=access.is_own_attempt, lock=True
+        target = access.authorize_attempt(
+            current_principal(),
+            attempt_id,
+            attempts.answer_target(session, attempt_id, question_id),
+            action="answer",
+            rule=access.is_own_attempt,
         )
-        if _close_if_expired(session, attempt, quiz):
+        quiz = parsed_quiz(session, target.quiz_id, target.quiz_version)
+        now = utcnow()
+        if attempts.is_due_closing(target, quiz, now):
+            attempt = session.get_one(Attempt, attempt_id)  # locked by answer_target
+            attempts.close_expired(session, [attempt], now, correlation_id())
             session.commit()
             raise attempts.expired_error()
-        record = attempts.save_answer(
+        saved = attempts.save_answer(
             session,
-            attempt,
+            target,
             quiz,
             question_id=question_id,
             answer=body["answer"],
             time_spent=body["time_spent"],
             confidence_level=body["confidence_level"],
-            now=utcnow(),
+            now=now,
         )
-        session.commit()
-        return {
-            "attempt_id": attempt.id,
-            "question_id": record.question_id,
-            "question_type": quiz.question(question_id).type.value,
-            "answer": record.answer,
-            "time_spent": record.time_spent_seconds,
-            "attempts_before_answer": record.attempts_before_answer,
-            "confidence_level": record.confidence_level,
-            "question_order": attempt.question_order,
-        }
+        record = saved.record
+        response = dumped_response(
+            SAVED_ANSWER_DUMPER,
+            {
+                "attempt_id": attempt_id,
+                "question_id": record.question_id,
+                "question_type": saved.question_type,
+                "answer": record.answer,
+                "time_spent": record.time_spent_seconds,
+                "attempts_before_answer": record.attempts_before_answer,
+                "confidence_level": record.confidence_level,
+                "question_order": saved.question_order,
+            },
+        )
+        commit_with_audit(session, response.status_code)
+        return response
 
 
 @blp.route("/attempts/<attempt_id>/integrity-flags")

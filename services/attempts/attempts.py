@@ -261,10 +261,80 @@ def submit(
     return attempt
 
 
-# -- answering ---------------------------------------------------------------------------
+# -- answering ----------------------------------------------------------------------------
+ATTEMPTS = cast(sa.Table, Attempt.__table__)
+ANSWERS = cast(sa.Table, AttemptAnswer.__table__)
+
+#: Everything saving an answer reads, in one statement built once: the attempt, locked
+#: (its answers change under that lock), and the answer already held for the question.
+ANSWER_TARGET = (
+    sa.select(
+        ATTEMPTS.c.id,
+        ATTEMPTS.c.student_id,
+        ATTEMPTS.c.course_id,
+        ATTEMPTS.c.quiz_id,
+        ATTEMPTS.c.quiz_version,
+        ATTEMPTS.c.status,
+        ATTEMPTS.c.started_at,
+        ATTEMPTS.c.question_order,
+        ANSWERS.c.answer,
+        ANSWERS.c.answered_at,
+        ANSWERS.c.time_spent_seconds,
+        ANSWERS.c.attempts_before_answer,
+        ANSWERS.c.confidence_level,
+    )
+    .select_from(
+        ATTEMPTS.outerjoin(
+            ANSWERS,
+            (ANSWERS.c.attempt_id == ATTEMPTS.c.id)
+            & (ANSWERS.c.question_id == sa.bindparam("question_id")),
+        )
+    )
+    .where(ATTEMPTS.c.id == sa.bindparam("attempt_id"))
+    .with_for_update(of=ATTEMPTS)
+)
+_ANSWER_KEY = (ANSWERS.c.attempt_id == sa.bindparam("key_attempt_id")) & (
+    ANSWERS.c.question_id == sa.bindparam("key_question_id")
+)
+INSERT_ANSWER = ANSWERS.insert()
+UPDATE_ANSWER = ANSWERS.update().where(_ANSWER_KEY)
+
+
+@dataclass(frozen=True)
+class SavedAnswer:
+    record: AnswerRecord
+    question_type: str
+    question_order: list[str]
+
+
+def answer_target(session: Session, attempt_id: str, question_id: str) -> sa.Row[Any] | None:
+    """The attempt (locked) with its answer to ``question_id`` (answer columns None when
+    there is none yet), or None when there is no such attempt."""
+    parameters = {"attempt_id": attempt_id, "question_id": question_id}
+    return session.execute(ANSWER_TARGET, parameters).first()
+
+
+def held_answer(target: sa.Row[Any], question_id: str) -> AnswerRecord | None:
+    if target.answered_at is None:  # the column is never null in a stored answer
+        return None
+    return AnswerRecord(
+        question_id=question_id,
+        answer=target.answer,
+        answered_at=target.answered_at,
+        time_spent_seconds=target.time_spent_seconds,
+        attempts_before_answer=target.attempts_before_answer,
+        confidence_level=target.confidence_level,
+    )
+
+
+def is_due_closing(target: sa.Row[Any] | Attempt, quiz: Quiz, now: datetime) -> bool:
+    """True when the attempt is still open but ran out of time (see :func:`ensure_open`)."""
+    return target.status == AttemptStatus.IN_PROGRESS and is_expired(quiz, target.started_at, now)
+
+
 def save_answer(
     session: Session,
-    attempt: Attempt,
+    target: sa.Row[Any],
     quiz: Quiz,
     *,
     question_id: str,
@@ -272,47 +342,50 @@ def save_answer(
     time_spent: float,
     confidence_level: int | None,
     now: datetime,
-) -> AnswerRecord:
+) -> SavedAnswer:
     """Record the answer: one row per question, inserted or rewritten in place.
 
-    The caller holds the attempt locked, so no other request writes this attempt's
-    answers meanwhile; the row is read and written with plain statements (no ORM unit
-    of work), this being the service's most frequent request.
+    ``target`` is :func:`answer_target`'s row: the caller holds the attempt locked, so no
+    other request writes this attempt's answers meanwhile. The row is written with
+    statements built once (no ORM unit of work), this being the service's most
+    frequent request; only an adaptive attempt, which changes with each answer, is
+    loaded as an object.
     """
-    answers = cast(sa.Table, AttemptAnswer.__table__)
-    key = (answers.c.attempt_id == attempt.id) & (answers.c.question_id == question_id)
-    stored = session.execute(sa.select(answers).where(key)).first()
     record = record_answer(
         quiz,
-        status=AttemptStatus(attempt.status),
-        started_at=attempt.started_at,
-        question_order=attempt.question_order,
-        previous=None if stored is None else documents.answer_record(stored),
+        status=AttemptStatus(target.status),
+        started_at=target.started_at,
+        question_order=target.question_order,
+        previous=held_answer(target, question_id),
         question_id=question_id,
         answer=answer,
         time_spent_seconds=time_spent,
         confidence_level=confidence_level,
         now=now,
     )
+    question_type = quiz.question(question_id).type.value
     values = {
-        "question_type": quiz.question(question_id).type.value,
+        "question_type": question_type,
         "answer": record.answer,
         "answered_at": record.answered_at,
         "time_spent_seconds": record.time_spent_seconds,
         "attempts_before_answer": record.attempts_before_answer,
         "confidence_level": record.confidence_level,
     }
-    if stored is None:
+    if target.answered_at is None:
         session.execute(
-            answers.insert().values(attempt_id=attempt.id, question_id=question_id, **values)
+            INSERT_ANSWER, {"attempt_id": target.id, "question_id": question_id, **values}
         )
     else:
-        session.execute(answers.update().where(key).values(**values))
+        key = {"key_attempt_id": target.id, "key_question_id": question_id}
+        session.execute(UPDATE_ANSWER, {**key, **values})
+    question_order = list(target.question_order)
     if quiz.adaptive:
-        # Only an adaptive attempt itself changes with an answer (the next question).
+        attempt = session.get_one(Attempt, target.id)  # locked by answer_target
         _present_next_question(session, attempt, quiz)
         attempt.updated_at = now
-    return record
+        question_order = list(attempt.question_order)
+    return SavedAnswer(record, question_type, question_order)
 
 
 def _present_next_question(session: Session, attempt: Attempt, quiz: Quiz) -> None:

@@ -17,6 +17,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from services.attempts.domain import IntegrityFlagType, QuestionType
 from shared.pagination import PageQuerySchema
+from shared.serialization import CompiledDumper
 
 ITEM_ID = validate.Length(min=1, max=128)
 STUDENT_ID = validate.Length(min=1, max=120)
@@ -275,6 +276,10 @@ class SavedAnswerSchema(Schema):
     question_order = fields.List(
         fields.String(), metadata={"description": "questions presented so far (adaptive: grows)"}
     )
+
+
+#: ``SavedAnswerSchema().dump`` compiled: the answer save is the most frequent request.
+SAVED_ANSWER_DUMPER = CompiledDumper(SavedAnswerSchema)
 
 
 class PresentedAttemptQuestionsSchema(Schema):

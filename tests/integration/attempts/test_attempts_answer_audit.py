@@ -1,0 +1,122 @@
+"""Saving an answer: the answer and the audit of its request commit in one transaction,
+each audit row carrying the status the request was answered with."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from werkzeug.test import TestResponse
+
+from tests.integration.attempts.attempts_api_support import (
+    COURSE,
+    STUDENT,
+    Caller,
+    answer,
+    audit_rows,
+    count_rows,
+    execute,
+    move_start_back,
+    outbox_events,
+    publish,
+    start,
+)
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def attempt(teacher: Caller, student: Caller) -> dict[str, Any]:
+    publish(teacher, time_limit_minutes=5)
+    return start(student)
+
+
+def with_commits(app: Flask, call: Callable[[], TestResponse]) -> tuple[TestResponse, int]:
+    """The response of ``call`` and how many transactions committed while it ran."""
+    engine = app.extensions["stride"].database.engine
+    commits: list[object] = []
+
+    def count(connection: object) -> None:
+        commits.append(connection)
+
+    sa.event.listen(engine, "commit", count)
+    try:
+        response = call()
+    finally:
+        sa.event.remove(engine, "commit", count)
+    return response, len(commits)
+
+
+def audit_of(app: Flask, response: TestResponse) -> list[tuple[Any, ...]]:
+    request_id = response.headers["X-Request-ID"]
+    return [
+        (row.action, row.role, row.student_id, row.course_id, row.outcome, row.status_code)
+        for row in audit_rows(app)
+        if row.request_id == request_id
+    ]
+
+
+def test_an_answer_and_its_audit_commit_in_one_transaction(app, attempt, student):
+    response, commits = with_commits(app, lambda: answer(student, attempt["id"], "q1", "a"))
+    assert response.status_code == 200
+    assert commits == 1
+    assert audit_of(app, response) == [("answer", "student", STUDENT, COURSE, "allowed", 200)]
+    assert count_rows(app, "attempt_answers") == 1
+
+
+def test_an_answer_whose_audit_cannot_be_written_is_not_saved(app, attempt, student):
+    execute(app, "ALTER TABLE audit_log RENAME TO audit_log_away")
+    try:
+        response = answer(student, attempt["id"], "q1", "a")
+    finally:
+        execute(app, "ALTER TABLE audit_log_away RENAME TO audit_log")
+    assert response.status_code == 503
+    assert response.json["type"].endswith("audit_unavailable")
+    assert count_rows(app, "attempt_answers") == 0
+    assert audit_rows(app)[-1].action == "start"
+
+
+@pytest.mark.parametrize(
+    ("question_id", "value", "status"),
+    [("q1", "zz", 422), ("q2", "yes", 422), ("q3", "3,5", 422), ("q9", "a", 404)],
+)
+def test_a_refused_answer_is_audited_with_its_status(
+    app, attempt, student, question_id, value, status
+):
+    response = answer(student, attempt["id"], question_id, value)
+    assert response.status_code == status, response.json
+    assert audit_of(app, response) == [("answer", "student", STUDENT, COURSE, "allowed", status)]
+    assert count_rows(app, "attempt_answers") == 0
+
+
+def test_an_answer_after_submission_is_audited_with_409(app, attempt, student):
+    student.post(f"/attempts/{attempt['id']}/submission")
+    response = answer(student, attempt["id"], "q1", "a")
+    assert response.status_code == 409
+    assert audit_of(app, response) == [("answer", "student", STUDENT, COURSE, "allowed", 409)]
+
+
+def test_an_answer_out_of_time_closes_the_attempt_and_is_audited_with_409(app, attempt, student):
+    move_start_back(app, attempt["id"], 10)
+    response = answer(student, attempt["id"], "q1", "a")
+    assert response.status_code == 409
+    assert audit_of(app, response) == [("answer", "student", STUDENT, COURSE, "allowed", 409)]
+    assert count_rows(app, "attempt_answers") == 0
+    [event] = outbox_events(app, "attempts.attempt.submitted")
+    assert event["correlation_id"] == response.headers["X-Request-ID"]
+
+
+def test_an_answer_by_someone_else_is_audited_as_refused(app, attempt, caller, parent, student):
+    stranger = answer(caller("student", "USR-STU-2"), attempt["id"], "q1", "a")
+    assert stranger.status_code == 404
+    assert audit_of(app, stranger) == [("answer", "student", STUDENT, COURSE, "denied", 404)]
+    refused = answer(parent, attempt["id"], "q1", "a")
+    assert refused.status_code == 403
+    assert audit_of(app, refused) == [("answer", "parent", STUDENT, COURSE, "denied", 403)]
+    missing = answer(student, "ATT-NOPE", "q1", "a")
+    assert missing.status_code == 404
+    assert audit_of(app, missing) == [("answer", "student", None, None, "not_found", 404)]
+    assert count_rows(app, "attempt_answers") == 0

@@ -160,7 +160,10 @@ def write_audit_entries(
         }
         for entry in entries
     ]
-    if rows:
+    if len(rows) == 1:
+        # One row (the usual case) as one plain INSERT, not the executemany path.
+        session.execute(audit_table.insert(), rows[0])
+    elif rows:
         session.execute(audit_table.insert(), rows)
     return len(rows)
 

@@ -63,6 +63,8 @@ DESCRIPTION = (
 
 blp = Blueprint("attempts", __name__, description=DESCRIPTION)
 ATTEMPTS = cast(sa.Table, Attempt.__table__)
+#: One instance for every answer save: given a class, webargs builds a schema per request.
+ANSWER_IN = AnswerInSchema()
 
 
 def correlation_id() -> str | None:
@@ -239,7 +241,7 @@ class QuizAttemptsView(MethodView):
 
 @blp.route("/attempts/<attempt_id>/answers/<question_id>")
 class AnswerView(MethodView):
-    @blp.arguments(AnswerInSchema)
+    @blp.arguments(ANSWER_IN)
     @blp.response(200, SavedAnswerSchema)
     def put(self, body: dict[str, Any], attempt_id: str, question_id: str) -> Response:
         """Save the student's answer to one question (409 once submitted or out of time).

@@ -244,11 +244,9 @@ class AnswerView(MethodView):
     @blp.arguments(ANSWER_IN)
     @blp.response(200, SavedAnswerSchema)
     def put(self, body: dict[str, Any], attempt_id: str, question_id: str) -> Response:
-        """Save the student's answer to one question (409 once submitted or out of time).
-
-        The most frequent request, so it reads the attempt and the answer held in one
-        statement and commits the answer with its audit in one transaction.
-        """
+        """Save the student's answer to one question (409 once submitted or out of time)."""
+        # The most frequent request: one statement reads the attempt (locked) with the
+        # answer held, and the answer commits with its audit in one transaction.
         session = request_session()
         target = access.authorize_attempt(
             current_principal(),

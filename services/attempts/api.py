@@ -245,13 +245,13 @@ class AnswerView(MethodView):
     @blp.response(200, SavedAnswerSchema)
     def put(self, body: dict[str, Any], attempt_id: str, question_id: str) -> Response:
         """Save the student's answer to one question (409 once submitted or out of time)."""
-        # The most frequent request: one statement reads the attempt (locked) with the
-        # answer held, and the answer commits with its audit in one transaction.
+        # The most frequent request: statements built once, and the answer commits with
+        # its audit in one transaction.
         session = request_session()
         target = access.authorize_attempt(
             current_principal(),
             attempt_id,
-            attempts.answer_target(session, attempt_id, question_id),
+            attempts.answer_target(session, attempt_id),
             action="answer",
             rule=access.is_own_attempt,
         )

@@ -265,9 +265,8 @@ def submit(
 ATTEMPTS = cast(sa.Table, Attempt.__table__)
 ANSWERS = cast(sa.Table, AttemptAnswer.__table__)
 
-#: Everything saving an answer reads, in one statement built once: the attempt, locked
-#: (its answers change under that lock), and the answer already held for the question.
-ANSWER_TARGET = (
+#: The attempt as saving an answer needs it, locked: its answers change under that lock.
+LOCK_ANSWERED_ATTEMPT = (
     sa.select(
         ATTEMPTS.c.id,
         ATTEMPTS.c.student_id,
@@ -277,25 +276,21 @@ ANSWER_TARGET = (
         ATTEMPTS.c.status,
         ATTEMPTS.c.started_at,
         ATTEMPTS.c.question_order,
-        ANSWERS.c.answer,
-        ANSWERS.c.answered_at,
-        ANSWERS.c.time_spent_seconds,
-        ANSWERS.c.attempts_before_answer,
-        ANSWERS.c.confidence_level,
-    )
-    .select_from(
-        ATTEMPTS.outerjoin(
-            ANSWERS,
-            (ANSWERS.c.attempt_id == ATTEMPTS.c.id)
-            & (ANSWERS.c.question_id == sa.bindparam("question_id")),
-        )
     )
     .where(ATTEMPTS.c.id == sa.bindparam("attempt_id"))
-    .with_for_update(of=ATTEMPTS)
+    .with_for_update()
 )
 _ANSWER_KEY = (ANSWERS.c.attempt_id == sa.bindparam("key_attempt_id")) & (
     ANSWERS.c.question_id == sa.bindparam("key_question_id")
 )
+HELD_ANSWER = sa.select(
+    ANSWERS.c.question_id,
+    ANSWERS.c.answer,
+    ANSWERS.c.answered_at,
+    ANSWERS.c.time_spent_seconds,
+    ANSWERS.c.attempts_before_answer,
+    ANSWERS.c.confidence_level,
+).where(_ANSWER_KEY)
 INSERT_ANSWER = ANSWERS.insert()
 UPDATE_ANSWER = ANSWERS.update().where(_ANSWER_KEY)
 
@@ -307,24 +302,9 @@ class SavedAnswer:
     question_order: list[str]
 
 
-def answer_target(session: Session, attempt_id: str, question_id: str) -> sa.Row[Any] | None:
-    """The attempt (locked) with its answer to ``question_id`` (answer columns None when
-    there is none yet), or None when there is no such attempt."""
-    parameters = {"attempt_id": attempt_id, "question_id": question_id}
-    return session.execute(ANSWER_TARGET, parameters).first()
-
-
-def held_answer(target: sa.Row[Any], question_id: str) -> AnswerRecord | None:
-    if target.answered_at is None:  # the column is never null in a stored answer
-        return None
-    return AnswerRecord(
-        question_id=question_id,
-        answer=target.answer,
-        answered_at=target.answered_at,
-        time_spent_seconds=target.time_spent_seconds,
-        attempts_before_answer=target.attempts_before_answer,
-        confidence_level=target.confidence_level,
-    )
+def answer_target(session: Session, attempt_id: str) -> sa.Row[Any] | None:
+    """The attempt, locked, with the columns saving an answer needs (None: no such attempt)."""
+    return session.execute(LOCK_ANSWERED_ATTEMPT, {"attempt_id": attempt_id}).first()
 
 
 def is_due_closing(target: sa.Row[Any] | Attempt, quiz: Quiz, now: datetime) -> bool:
@@ -346,17 +326,20 @@ def save_answer(
     """Record the answer: one row per question, inserted or rewritten in place.
 
     ``target`` is :func:`answer_target`'s row: the caller holds the attempt locked, so no
-    other request writes this attempt's answers meanwhile. The row is written with
-    statements built once (no ORM unit of work), this being the service's most
-    frequent request; only an adaptive attempt, which changes with each answer, is
-    loaded as an object.
+    other request writes this attempt's answers meanwhile. The answer held is read only
+    now, in a statement of its own: one that waited for the lock then sees what the
+    previous holder committed. The row is read and written with statements built once
+    (no ORM unit of work), this being the service's most frequent request; only an
+    adaptive attempt, which changes with each answer, is loaded as an object.
     """
+    key = {"key_attempt_id": target.id, "key_question_id": question_id}
+    held = session.execute(HELD_ANSWER, key).first()
     record = record_answer(
         quiz,
         status=AttemptStatus(target.status),
         started_at=target.started_at,
         question_order=target.question_order,
-        previous=held_answer(target, question_id),
+        previous=None if held is None else documents.answer_record(held),
         question_id=question_id,
         answer=answer,
         time_spent_seconds=time_spent,
@@ -372,12 +355,11 @@ def save_answer(
         "attempts_before_answer": record.attempts_before_answer,
         "confidence_level": record.confidence_level,
     }
-    if target.answered_at is None:
+    if held is None:
         session.execute(
             INSERT_ANSWER, {"attempt_id": target.id, "question_id": question_id, **values}
         )
     else:
-        key = {"key_attempt_id": target.id, "key_question_id": question_id}
         session.execute(UPDATE_ANSWER, {**key, **values})
     question_order = list(target.question_order)
     if quiz.adaptive:

@@ -3,6 +3,8 @@ each audit row carrying the status the request was answered with."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -120,3 +122,56 @@ def test_an_answer_by_someone_else_is_audited_as_refused(app, attempt, caller, p
     assert missing.status_code == 404
     assert audit_of(app, missing) == [("answer", "student", None, None, "not_found", 404)]
     assert count_rows(app, "attempt_answers") == 0
+
+
+def test_an_answer_waiting_for_the_attempt_lock_sees_the_answer_saved_meanwhile(
+    app, attempt, student
+):
+    """Two saves of the same question: the second, blocked on the attempt's lock, must
+    read the answer the first committed (not a copy from before it waited)."""
+    database = app.extensions["stride"].database
+    if database.dialect != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite runs one writer at a time")
+    move_start_back(app, attempt["id"], 2)
+    results: list[TestResponse] = []
+    with database.engine.connect() as first:
+        first.execute(
+            sa.text("SELECT id FROM attempts WHERE id = :id FOR UPDATE"), {"id": attempt["id"]}
+        )
+        waiting = threading.Thread(
+            target=lambda: results.append(
+                answer(student, attempt["id"], "q1", "b", time_spent=20, confidence_level=2)
+            )
+        )
+        waiting.start()
+        wait_for_a_blocked_backend(first)
+        first.execute(
+            sa.text(
+                "INSERT INTO attempt_answers (attempt_id, question_id, question_type, answer,"
+                " answered_at, time_spent_seconds, attempts_before_answer, confidence_level)"
+                " VALUES (:id, 'q1', 'multiple_choice', '\"a\"', now(), 10, 0, 5)"
+            ),
+            {"id": attempt["id"]},
+        )
+        first.commit()
+        waiting.join(timeout=30)
+    [response] = results
+    assert response.status_code == 200, response.json
+    assert (response.json["answer"], response.json["time_spent"]) == ("b", 30)
+    assert response.json["attempts_before_answer"] == 1
+    assert count_rows(app, "attempt_answers") == 1
+
+
+def wait_for_a_blocked_backend(connection: sa.Connection) -> None:
+    """Return once another backend of this database waits for a lock (up to 10 s)."""
+    query = sa.text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with connection.engine.connect() as probe:
+            if probe.execute(query).scalar_one():
+                return
+        time.sleep(0.02)
+    raise AssertionError("the second save never waited for the attempt's lock")

@@ -19,8 +19,9 @@ Server: ``STRIDE_BENCH_POSTGRES_URL`` (default postgresql+psycopg://postgres@127
 the database ``stride_bench_attempts`` is dropped and created for each run. Gunicorn runs
 with ``deploy/gunicorn.conf.py`` (workers 2 x cores + 1, 4 threads each, unless
 ``GUNICORN_WORKERS`` / ``GUNICORN_THREADS`` say otherwise). Before each run the script
-waits (up to 15 min) until no other benchmark (``bench/backbone``, ``bench/progress``)
-runs, and notes a run that another one overlapped.
+waits (up to 15 min) while another benchmark (``bench/backbone``, ``bench/progress``)
+runs and uses CPU (one that sits idle is waiting for this one), and notes a run that
+another one overlapped.
 """
 
 from __future__ import annotations
@@ -130,19 +131,41 @@ def summary(name: str, latencies_ms: Sequence[float]) -> str:
     )
 
 
-def others_running() -> bool:
+def other_benchmarks() -> list[int]:
     found = subprocess.run(["pgrep", "-f", OTHER_BENCHMARKS], capture_output=True, text=True)
-    return bool(found.stdout.split())
+    return [int(pid) for pid in found.stdout.split()]
+
+
+def others_running() -> bool:
+    return bool(other_benchmarks())
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and its descendants (live or reaped)."""
+    return process_cpu(pid, children=True) + sum(tree_cpu(child) for child in child_pids(pid))
+
+
+def others_busy(interval: float = 10.0) -> bool:
+    """Whether another benchmark used CPU over ``interval`` seconds.
+
+    The other benchmarks wait while this one's process exists, so one that is waiting
+    too (idle) is not measuring: waiting for it would only leave both waiting.
+    """
+    before = {pid: tree_cpu(pid) for pid in other_benchmarks()}
+    time.sleep(interval)
+    used = sum(tree_cpu(pid) - cpu for pid, cpu in before.items() if Path(f"/proc/{pid}").exists())
+    return used > 0.05 * interval
 
 
 def wait_until_quiet(limit: float = 900) -> str | None:
-    """Poll every 10 s (up to ``limit``) until no other benchmark runs; what happened."""
+    """Poll (up to ``limit``) until no other benchmark measures; what happened."""
     began = time.monotonic()
-    while others_running():
+    while others_running() and others_busy():
         if time.monotonic() - began > limit:
             return f"other benchmarks still running after {limit:.0f} s; measured anyway"
-        time.sleep(10)
     waited = time.monotonic() - began
+    if others_running():
+        return f"waited {waited:.0f} s; another benchmark runs but is idle (waiting for this one)"
     return f"waited {waited:.0f} s for other benchmarks to finish" if waited >= 1 else None
 
 

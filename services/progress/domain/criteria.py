@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from fractions import Fraction
 
 from .outline import ItemKind, Outline, OutlineItem
-from .percentage import exact_decimal, exact_sum, progress_percentage
+from .percentage import exact_decimal, progress_percentage
 from .status import EnrollmentStatus
 from .work import CourseWork
 
@@ -90,14 +89,23 @@ def average_score(outline: Outline, work: CourseWork) -> float | None:
     counts no quiz or assignment: ``min_average_score`` then has nothing to judge and
     is met.
     """
-    scored = _scored_items(outline)
+    scored = [
+        (item, weight)
+        for item, weight in zip(outline.counted_items(), outline.counted_weights, strict=True)
+        if item.kind is not ItemKind.LESSON
+    ]
     if not scored:
         return None
-    total_weight = exact_sum(exact_decimal(item.weight) for item in scored)
-    weighted = exact_sum(
-        exact_decimal(item.weight) * exact_decimal(work.score_of(item) or 0) for item in scored
+    # Exact integer arithmetic: the weights share one denominator (which cancels out),
+    # the scores are brought to theirs, and rounding half up is a floor division.
+    scores = [exact_decimal(work.score_of(item) or 0) for item, _weight in scored]
+    common = math.lcm(*(score.denominator for score in scores))
+    weighted = sum(
+        weight * score.numerator * (common // score.denominator)
+        for (_item, weight), score in zip(scored, scores, strict=True)
     )
-    return math.floor(weighted / total_weight * 100 + Fraction(1, 2)) / 100
+    denominator = common * sum(weight for _item, weight in scored)
+    return (200 * weighted + denominator) // (2 * denominator) / 100
 
 
 def _assignment_shortfall(

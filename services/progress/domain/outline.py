@@ -7,9 +7,11 @@ are ignored by the computations, items that appear count as not done yet.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from fractions import Fraction
 from functools import cached_property
 
 from shared.errors import InvalidInput
@@ -104,6 +106,22 @@ class Outline:
         # Computed once per outline: every derivation of progress asks for it.
         required = tuple(item for item in self.items() if item.required)
         return required or tuple(self.items())
+
+    @cached_property
+    def counted_weights(self) -> tuple[int, ...]:
+        """The counted items' weights, in ``counted_items`` order, as integers.
+
+        Each weight is the exact fraction of its decimal form (0.1 is 1/10) times the
+        weights' common denominator, so sums and shares of weights are exact integer
+        arithmetic. Computed once per outline: every derivation of progress adds them.
+        """
+        fractions = [Fraction(str(item.weight)) for item in self.counted_items()]
+        if not fractions:
+            return ()
+        common = math.lcm(*(fraction.denominator for fraction in fractions))
+        return tuple(
+            fraction.numerator * (common // fraction.denominator) for fraction in fractions
+        )
 
     def position_of(self, item_id: str) -> OutlinePosition | None:
         for position in self.positions():

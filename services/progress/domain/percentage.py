@@ -5,13 +5,12 @@
 required, see ``Outline.counted_items``); optional items neither add nor penalize.
 Rounding down means 100 is shown only when every counted item is done, and the value
 never goes up by rounding. Weights are summed as exact fractions of their decimal
-form, so 0.1 + 0.2 weighs exactly 0.3.
+form, so 0.1 + 0.2 weighs exactly 0.3: as integers over their common denominator
+(``Outline.counted_weights``), which the share divides out.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable
 from fractions import Fraction
 from functools import lru_cache
 
@@ -21,12 +20,16 @@ from .work import CourseWork
 
 def progress_percentage(outline: Outline, work: CourseWork) -> int:
     """How far the student is through the course, 0-100, as the current outline weighs it."""
-    counted = outline.counted_items()
-    total = exact_sum(exact_decimal(item.weight) for item in counted)
+    weights = outline.counted_weights
+    total = sum(weights)
     if total == 0:
         return 0
-    done = exact_sum(exact_decimal(item.weight) for item in counted if work.is_done(item))
-    return math.floor(100 * done / total)
+    done = sum(
+        weight
+        for item, weight in zip(outline.counted_items(), weights, strict=True)
+        if work.is_done(item)
+    )
+    return 100 * done // total
 
 
 @lru_cache(maxsize=4096)
@@ -34,14 +37,3 @@ def exact_decimal(value: float) -> Fraction:
     """The exact fraction of a number's decimal form (``0.1`` is 1/10), remembered:
     parsing it is the costly part, and weights and scores repeat."""
     return Fraction(str(value))
-
-
-def exact_sum(fractions: Iterable[Fraction]) -> Fraction:
-    """The exact sum, added as integers over the common denominator (one reduction at
-    the end instead of one per addition, as ``sum`` of fractions does)."""
-    terms = list(fractions)
-    if not terms:
-        return Fraction(0)
-    denominator = math.lcm(*(term.denominator for term in terms))
-    numerator = sum(term.numerator * (denominator // term.denominator) for term in terms)
-    return Fraction(numerator, denominator)

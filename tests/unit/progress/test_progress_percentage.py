@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import math
+import random
 from fractions import Fraction
 
 import pytest
 
-from services.progress.domain import CourseWork, progress_percentage
-from services.progress.domain.percentage import exact_decimal, exact_sum
+from services.progress.domain import CourseWork, ItemKind, Outline, progress_percentage
+from services.progress.domain.criteria import average_score
+from services.progress.domain.percentage import exact_decimal
 from tests.unit.progress.progress_factories import assignment_in, item, outline, quiz_taken, work
 
 pytestmark = pytest.mark.unit
@@ -105,9 +108,53 @@ def test_counted_items_are_computed_once_per_outline_and_keep_equality() -> None
     assert parsed == outline([item("L1"), item("L2", required=False)])
 
 
-def test_exact_sum_equals_adding_the_fractions_one_by_one() -> None:
-    terms = [Fraction(1, 10), Fraction(1, 3), Fraction(7, 4), Fraction(-2, 5), Fraction(0)]
+def reference_percentage(course: Outline, done: CourseWork) -> int:
+    """The formula of COMPUTATION.md with Fraction arithmetic, term by term."""
+    counted = course.counted_items()
+    total = sum((Fraction(str(i.weight)) for i in counted), Fraction(0))
+    share = sum((Fraction(str(i.weight)) for i in counted if done.is_done(i)), Fraction(0))
+    return math.floor(100 * share / total) if total else 0
 
-    assert exact_sum(terms) == sum(terms, Fraction(0))
-    assert exact_sum([]) == 0
-    assert exact_sum([Fraction(1, 2), Fraction(1, 2)]).denominator == 1
+
+def reference_average(course: Outline, done: CourseWork) -> float | None:
+    """The average score of COMPUTATION.md with Fraction arithmetic, rounded half up."""
+    scored = [i for i in course.counted_items() if i.kind is not ItemKind.LESSON]
+    if not scored:
+        return None
+    total = sum((Fraction(str(i.weight)) for i in scored), Fraction(0))
+    weighted = sum(
+        (Fraction(str(i.weight)) * Fraction(str(done.score_of(i) or 0)) for i in scored),
+        Fraction(0),
+    )
+    return math.floor(weighted / total * 100 + Fraction(1, 2)) / 100
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_percentage_and_average_equal_fraction_arithmetic(seed: int) -> None:
+    rng = random.Random(seed)
+    weights = [0.1, 0.2, 0.3, 1, 2.5, 3, 7, 12.75, 33.3, 1000]
+    scores = [0, 12.5, 33.33, 49.995, 55, 66.66666666666667, 74.125, 99.99, 100]
+    items = [
+        item(f"I{n}", rng.choice(["lesson", "quiz", "assignment"]), weight=rng.choice(weights))
+        for n in range(rng.randint(2, 30))
+    ]
+    for entry in items:
+        entry["required"] = rng.random() < 0.8
+    course = outline(items[: len(items) // 2], items[len(items) // 2 :])
+    kinds = {i.item_id: i.kind for i in course.items()}
+    done = work(
+        lessons=tuple(i for i, k in kinds.items() if k is ItemKind.LESSON and rng.random() < 0.5),
+        quizzes=tuple(
+            quiz_taken(i, rng.choice(scores), passed=rng.random() < 0.5)
+            for i, k in kinds.items()
+            if k is ItemKind.QUIZ and rng.random() < 0.7
+        ),
+        assignments=tuple(
+            assignment_in(i, rng.choice([None, *scores]))
+            for i, k in kinds.items()
+            if k is ItemKind.ASSIGNMENT and rng.random() < 0.7
+        ),
+    )
+
+    assert progress_percentage(course, done) == reference_percentage(course, done)
+    assert average_score(course, done) == reference_average(course, done)

@@ -8,23 +8,50 @@ outbox of the same transaction: ``progress.status.changed``,
 
 Events are inserted into the outbox at once, or, given an ``outbox`` list, appended
 to it for the caller to insert with the rest of its batch (``record_events``).
+
+Both work on ``ProgressFields``: an ORM ``Enrollment`` (the API) or a plain
+``store.ProgressRow`` (event batches, written back in one statement).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from services.progress import entries
-from services.progress.domain import EnrollmentStatus, Outline, average_score, derive_progress
-from services.progress.models import Enrollment
+from services.progress.domain import (
+    CourseWork,
+    EnrollmentStatus,
+    Outline,
+    average_score,
+    derive_progress,
+)
 from shared.events import Envelope, record_event
 from shared.events.envelope import to_iso
 
 PRODUCER = "progress"
+
+
+class ProgressFields(Protocol):
+    """The enrollment fields recorded work reads and derives."""
+
+    id: str
+    student_id: str
+    course_id: str
+    status: str
+    completed_lessons: list[dict[str, Any]]
+    completed_quizzes: list[dict[str, Any]]
+    completed_assignments: list[dict[str, Any]]
+    progress_percentage: int
+    current_module_id: str | None
+    current_lesson_id: str | None
+    completed_at: datetime | None
+    certificate_issued: bool
+    certificate_requested_at: datetime | None
+    updated_at: datetime
 
 
 @dataclass(frozen=True)
@@ -37,7 +64,7 @@ class Occasion:
 
 def emit(
     session: Session,
-    enrollment: Enrollment,
+    enrollment: ProgressFields,
     event_type: str,
     payload: dict[str, Any],
     occasion: Occasion,
@@ -66,7 +93,7 @@ def emit(
 
 def refresh(
     session: Session,
-    enrollment: Enrollment,
+    enrollment: ProgressFields,
     outline: Outline,
     occasion: Occasion,
     *,
@@ -74,7 +101,7 @@ def refresh(
     outbox: list[Envelope] | None = None,
 ) -> None:
     """Recompute the derived fields; emit status, completion and certificate events."""
-    work = entries.work_of(enrollment)
+    work = work_of(enrollment)
     previous = EnrollmentStatus(enrollment.status)
     derived = derive_progress(outline, work, previous, after_student_work=after_student_work)
     enrollment.progress_percentage = derived.progress_percentage
@@ -103,7 +130,7 @@ def refresh(
 
 def change_status(
     session: Session,
-    enrollment: Enrollment,
+    enrollment: ProgressFields,
     new: EnrollmentStatus,
     occasion: Occasion,
     *,
@@ -125,3 +152,12 @@ def change_status(
             "progress_percentage": enrollment.progress_percentage,
         }
         emit(session, enrollment, "progress.course.completed", completed, occasion, outbox)
+
+
+def work_of(enrollment: ProgressFields) -> CourseWork:
+    """The student's work, from the stored entries (``entries.work_of`` for any fields)."""
+    return CourseWork.of(
+        lessons=[entries.lesson_from_json(raw) for raw in enrollment.completed_lessons],
+        quizzes=[entries.quiz_from_json(raw) for raw in enrollment.completed_quizzes],
+        assignments=[entries.assignment_from_json(raw) for raw in enrollment.completed_assignments],
+    )

@@ -2,8 +2,10 @@
 
 A batch costs a handful of statements whatever its size: the advisory locks of its
 (student, course) keys in one statement, the stored facts of its attempts and quizzes
-in one query, the enrollments in one ``SELECT ... FOR UPDATE``, each course outline
-once, the merged facts in one upsert and the outgoing events in one insert. The
+in one query, the enrollments' progress columns in one ``SELECT ... FOR UPDATE``
+(plain rows, ``store.ProgressRow``), the course outlines in one query, the merged
+facts in one upsert, the changed enrollments in one executemany ``UPDATE`` and the
+outgoing events in one insert. The
 merging itself runs event by event, in the batch's order, with the domain's
 order-independent functions, so a batch leaves the enrollments (and the outbox) as
 applying its events one at a time would.
@@ -21,16 +23,24 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services.progress import entries
-from services.progress.derived import Occasion, refresh
+from services.progress.derived import Occasion, ProgressFields, refresh
 from services.progress.domain import (
     AttemptState,
     QuizAttemptFact,
+    QuizResult,
     quiz_result_of,
     record_attempt_fact,
 )
 from services.progress.facts import attempt_state_of
 from services.progress.models import QuizAttemptFact as QuizAttemptFactRow
-from services.progress.store import enrollments_by_keys, lock_students_courses, outlines_of
+from services.progress.store import (
+    WRITTEN_PROGRESS_COLUMNS,
+    ProgressRow,
+    lock_students_courses,
+    outlines_of,
+    progress_rows_by_keys,
+    write_progress_rows,
+)
 from shared.errors import Conflict, InvalidInput
 from shared.events import Envelope
 from shared.events.outbox import record_events
@@ -73,38 +83,47 @@ def apply_attempt_reports(session: Session, reports: Sequence[AttemptReport]) ->
         return
     keys = sorted({report.student_course for report in reports})
     lock_students_courses(session, keys)
-    # Reads and writes are explicit statements: nothing pending needs flushing first.
+    # Reads and writes are explicit statements; progress_rows_by_keys flushes what other
+    # handlers of the transaction left pending, and nothing else needs flushing.
     with session.no_autoflush:
         facts = _StoredFacts.load(session, reports)
-        enrolled = {
-            (e.student_id, e.course_id): e
-            for e in enrollments_by_keys(session, keys, for_update=True)
-        }
+        rows = progress_rows_by_keys(session, keys)
+        enrolled = {(row.student_id, row.course_id): row for row in rows}
         outlines = outlines_of(session, {course_id for _student, course_id in enrolled})
         outbox: list[Envelope] = []
+        changed: dict[str, ProgressRow] = {}
         for report in reports:
             facts.merge(report)
-            enrollment = enrolled.get(report.student_course)
-            if enrollment is None:
+            row = enrolled.get(report.student_course)
+            if row is None:
                 continue
-            before = list(enrollment.completed_quizzes)
             result = quiz_result_of(report.quiz_id, facts.states_of(report.quiz_key))
-            entries.replace_quiz(enrollment, report.quiz_id, result)
-            if enrollment.completed_quizzes == before:
+            if not _replace_quiz(row, report.quiz_id, result):
                 continue
             outline = outlines.get(report.course_id)
             if outline is None:
                 raise Conflict(f"course {report.course_id!r} has no outline yet: publish it first")
-            refresh(
-                session,
-                enrollment,
-                outline,
-                report.occasion,
-                after_student_work=True,
-                outbox=outbox,
-            )
+            refresh(session, row, outline, report.occasion, after_student_work=True, outbox=outbox)
+            changed[row.id] = row
         facts.write_changed(session)
+        write_progress_rows(session, list(changed.values()), WRITTEN_PROGRESS_COLUMNS)
         record_events(session, outbox)
+
+
+def _replace_quiz(enrollment: ProgressFields, quiz_id: str, result: QuizResult | None) -> bool:
+    """Put the quiz's entry in place (or remove it); whether the entries changed.
+
+    The entries stay in quiz id order, as ``entries.replace_quiz`` keeps them.
+    """
+    current = enrollment.completed_quizzes
+    kept = [raw for raw in current if raw["quiz_id"] != quiz_id]
+    if result is not None:
+        kept.append(entries.quiz_to_json(result))
+    kept.sort(key=lambda raw: raw["quiz_id"])
+    if kept == current:
+        return False
+    enrollment.completed_quizzes = kept
+    return True
 
 
 class _StoredFacts:

@@ -9,6 +9,10 @@ outline is serialized the same way. SQLite (embedded mode) serializes writers wi
 keys in one statement, in the order of the lock keys, so two batches never wait for
 each other in a cycle.
 
+Event batches read and write the enrollment columns that recorded work changes as
+plain rows (``ProgressRow``: one ``SELECT ... FOR UPDATE`` and one executemany
+``UPDATE`` per batch), without the ORM's per-object bookkeeping.
+
 Parsed outlines are kept per course while the stored version and document are the
 ones parsed (``ParsedOutlines``): an event batch or a request does not parse again the
 outline the previous one parsed.
@@ -19,8 +23,10 @@ from __future__ import annotations
 import copy
 import threading
 import zlib
-from collections.abc import Collection, Iterable
-from typing import Any
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -100,6 +106,91 @@ def enrollments_by_keys(
     if for_update:
         query = query.with_for_update()
     return list(session.execute(query).scalars())
+
+
+@dataclass(eq=False, slots=True)
+class ProgressRow:
+    """The columns of one enrollment that recorded work reads and derives.
+
+    ``derived.refresh`` works on it as on an ``Enrollment``; ``write_progress_rows``
+    stores the columns it may have changed.
+    """
+
+    id: str
+    student_id: str
+    course_id: str
+    status: str
+    completed_lessons: list[dict[str, Any]]
+    completed_quizzes: list[dict[str, Any]]
+    completed_assignments: list[dict[str, Any]]
+    progress_percentage: int
+    current_module_id: str | None
+    current_lesson_id: str | None
+    completed_at: datetime | None
+    certificate_issued: bool
+    certificate_requested_at: datetime | None
+    updated_at: datetime
+
+
+PROGRESS_COLUMNS = tuple(ProgressRow.__dataclass_fields__)
+#: what recorded quiz work may change (the status, position and certificate follow it)
+WRITTEN_PROGRESS_COLUMNS = (
+    "status",
+    "completed_quizzes",
+    "progress_percentage",
+    "current_module_id",
+    "current_lesson_id",
+    "completed_at",
+    "certificate_requested_at",
+    "updated_at",
+)
+
+
+def progress_rows_by_keys(session: Session, keys: Collection[tuple[str, str]]) -> list[ProgressRow]:
+    """The progress rows of these (student, course) keys, locked in id order.
+
+    Changes of enrollments still pending in the session are flushed first, so the rows
+    read are the ones the transaction sees.
+    """
+    if not keys:
+        return []
+    session.flush()
+    table = _enrollments_table()
+    query = (
+        sa.select(*(table.c[name] for name in PROGRESS_COLUMNS))
+        .where(sa.tuple_(table.c.student_id, table.c.course_id).in_(sorted(keys)))
+        .order_by(table.c.id)
+        .with_for_update()
+    )
+    return [ProgressRow(*row) for row in session.execute(query)]
+
+
+def write_progress_rows(
+    session: Session, rows: Sequence[ProgressRow], columns: Sequence[str]
+) -> None:
+    """Store ``columns`` of these rows in one executemany ``UPDATE``.
+
+    Enrollments of these ids already loaded into the session are expired, so a later
+    read through the ORM sees what was written here.
+    """
+    if not rows:
+        return
+    table = _enrollments_table()
+    session.execute(
+        sa.update(table).where(table.c.id == sa.bindparam("row_id")),
+        [
+            {"row_id": row.id, **{name: getattr(row, name) for name in columns}}
+            for row in sorted(rows, key=lambda row: row.id)
+        ],
+    )
+    written = {row.id for row in rows}
+    for loaded in list(session.identity_map.values()):
+        if isinstance(loaded, Enrollment) and loaded.id in written:
+            session.expire(loaded)
+
+
+def _enrollments_table() -> sa.Table:
+    return cast(sa.Table, Enrollment.__table__)
 
 
 def require_outline(session: Session, course_id: str) -> Outline:

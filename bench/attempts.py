@@ -17,8 +17,8 @@ machine that is steadier than latency, which is why the medians of the runs are 
 
 Server: ``STRIDE_BENCH_POSTGRES_URL`` (default postgresql+psycopg://postgres@127.0.0.1:5432);
 the database ``stride_bench_attempts`` is dropped and created for each run. Gunicorn runs
-with ``deploy/gunicorn.conf.py`` (workers 2 x cores + 1, 4 threads each, unless
-``GUNICORN_WORKERS`` / ``GUNICORN_THREADS`` say otherwise). Before each run the script
+with ``deploy/gunicorn.conf.py`` (its workers and threads, or ``GUNICORN_WORKERS`` /
+``GUNICORN_THREADS``; the output names those it ran with). Before each run the script
 waits (up to 15 min) while another benchmark (``bench/backbone``, ``bench/progress``)
 runs and uses CPU (one that sits idle is waiting for this one), and notes a run that
 another one overlapped.
@@ -32,6 +32,7 @@ import itertools
 import json
 import os
 import random
+import runpy
 import statistics
 import subprocess
 import sys
@@ -505,10 +506,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     cores = len(os.sched_getaffinity(0))
     print(f"# Attempts benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {cores} cores)")
-    workers = os.environ.get("GUNICORN_WORKERS", f"{2 * cores + 1} (default)")
-    threads = os.environ.get("GUNICORN_THREADS", "4 (default)")
+    gunicorn = runpy.run_path(str(REPO_ROOT / "deploy" / "gunicorn.conf.py"))
     print(
-        f"gunicorn (deploy/gunicorn.conf.py, workers {workers}, threads {threads}) + "
+        f"gunicorn (deploy/gunicorn.conf.py, workers {gunicorn['workers']}, "
+        f"threads {gunicorn['threads']}) + "
         f"PostgreSQL; {args.clients} keep-alive client connections from the same machine",
         flush=True,
     )

@@ -15,9 +15,10 @@ Both work on ``ProgressFields``: an ORM ``Enrollment`` (the API) or a plain
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -33,6 +34,8 @@ from shared.events import Envelope, record_event
 from shared.events.envelope import to_iso
 
 PRODUCER = "progress"
+
+Entry = TypeVar("Entry")
 
 
 class ProgressFields(Protocol):
@@ -155,9 +158,43 @@ def change_status(
 
 
 def work_of(enrollment: ProgressFields) -> CourseWork:
-    """The student's work, from the stored entries (``entries.work_of`` for any fields)."""
-    return CourseWork.of(
-        lessons=[entries.lesson_from_json(raw) for raw in enrollment.completed_lessons],
-        quizzes=[entries.quiz_from_json(raw) for raw in enrollment.completed_quizzes],
-        assignments=[entries.assignment_from_json(raw) for raw in enrollment.completed_assignments],
+    """The student's work, from the stored entries.
+
+    Lesson entries are parsed only when read: deriving progress asks only which
+    lessons are completed, and an enrollment holds more lessons than anything else.
+    """
+    return CourseWork(
+        lessons=ParsedOnRead(enrollment.completed_lessons, "lesson_id", entries.lesson_from_json),
+        quizzes={
+            raw["quiz_id"]: entries.quiz_from_json(raw) for raw in enrollment.completed_quizzes
+        },
+        assignments={
+            raw["assignment_id"]: entries.assignment_from_json(raw)
+            for raw in enrollment.completed_assignments
+        },
     )
+
+
+class ParsedOnRead(Mapping[str, Entry]):
+    """Stored entries by their item id, each parsed from its JSON when it is read."""
+
+    def __init__(
+        self,
+        stored: Iterable[Mapping[str, Any]],
+        key: str,
+        parse: Callable[[Mapping[str, Any]], Entry],
+    ) -> None:
+        self._stored = {raw[key]: raw for raw in stored}
+        self._parse = parse
+
+    def __getitem__(self, item_id: str) -> Entry:
+        return self._parse(self._stored[item_id])
+
+    def __contains__(self, item_id: object) -> bool:
+        return item_id in self._stored
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._stored)
+
+    def __len__(self) -> int:
+        return len(self._stored)

@@ -44,7 +44,6 @@ def current_position(outline: Outline, work: CourseWork) -> CurrentPosition:
 
 
 def _unfinished(outline: Outline, work: CourseWork) -> Iterator[OutlinePosition]:
-    counted = {item.item_id for item in outline.counted_items()}
-    for position in outline.positions():
-        if position.item.item_id in counted and not work.is_done(position.item):
+    for position in outline.counted_positions:
+        if not work.is_done(position.item):
             yield position

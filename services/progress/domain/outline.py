@@ -108,6 +108,12 @@ class Outline:
         return required or tuple(self.items())
 
     @cached_property
+    def counted_positions(self) -> tuple[OutlinePosition, ...]:
+        """The counted items with their modules, in course order (computed once)."""
+        counted = {item.item_id for item in self.counted_items()}
+        return tuple(position for position in self.positions() if position.item.item_id in counted)
+
+    @cached_property
     def counted_weights(self) -> tuple[int, ...]:
         """The counted items' weights, in ``counted_items`` order, as integers.
 

@@ -70,3 +70,18 @@ def test_no_next_item_when_everything_counted_is_done() -> None:
     )
 
     assert next_unfinished_item(COURSE, done) is None
+
+
+def test_counted_positions_are_the_counted_items_in_course_order_computed_once() -> None:
+    course = outline(
+        [item("L1"), item("X1", required=False), item("Q1", "quiz")],
+        [item("L2", required=False), item("A1", "assignment")],
+    )
+
+    assert course.counted_positions is course.counted_positions
+    assert [(p.module_id, p.item.item_id) for p in course.counted_positions] == [
+        (p.module_id, p.item.item_id)
+        for p in course.positions()
+        if p.item in course.counted_items()
+    ]
+    assert [p.item.item_id for p in course.counted_positions] == ["L1", "Q1", "A1"]

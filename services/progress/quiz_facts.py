@@ -13,10 +13,11 @@ applying its events one at a time would.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -34,11 +35,13 @@ from services.progress.domain import (
 from services.progress.facts import attempt_state_of
 from services.progress.models import QuizAttemptFact as QuizAttemptFactRow
 from services.progress.store import (
-    WRITTEN_PROGRESS_COLUMNS,
     ProgressRow,
+    is_postgresql,
+    keys_in,
     lock_students_courses,
     outlines_of,
     progress_rows_by_keys,
+    unnest_rows,
     write_progress_rows,
 )
 from shared.errors import Conflict, InvalidInput
@@ -106,7 +109,7 @@ def apply_attempt_reports(session: Session, reports: Sequence[AttemptReport]) ->
             refresh(session, row, outline, report.occasion, after_student_work=True, outbox=outbox)
             changed[row.id] = row
         facts.write_changed(session)
-        write_progress_rows(session, list(changed.values()), WRITTEN_PROGRESS_COLUMNS)
+        write_progress_rows(session, list(changed.values()))
         record_events(session, outbox)
 
 
@@ -139,24 +142,31 @@ class _StoredFacts:
 
     @classmethod
     def load(cls, session: Session, reports: Sequence[AttemptReport]) -> _StoredFacts:
-        """The facts of the reports' attempts, and of every attempt at the reports' quizzes."""
+        """The facts of the reports' attempts, and of every attempt at the reports' quizzes.
+
+        Two queries joined by ``UNION ALL`` (each on its own index; an ``OR`` of the two
+        key sets is a sequential scan on PostgreSQL): an attempt found by both comes
+        twice, with the same state.
+        """
         fact = QuizAttemptFactRow
-        query = sa.select(
+        columns = (
             fact.student_id,
             fact.course_id,
             fact.attempt_id,
             fact.quiz_id,
             fact.submission,
             fact.grading,
-        ).where(
-            sa.or_(
-                sa.tuple_(fact.student_id, fact.course_id, fact.attempt_id).in_(
-                    sorted({r.attempt_key for r in reports})
-                ),
-                sa.tuple_(fact.student_id, fact.course_id, fact.quiz_id).in_(
-                    sorted({r.quiz_key for r in reports})
-                ),
-            )
+        )
+        by_attempt = keys_in(
+            session,
+            [fact.student_id, fact.course_id, fact.attempt_id],
+            {r.attempt_key for r in reports},
+        )
+        by_quiz = keys_in(
+            session, [fact.student_id, fact.course_id, fact.quiz_id], {r.quiz_key for r in reports}
+        )
+        query = sa.union_all(
+            sa.select(*columns).where(by_attempt), sa.select(*columns).where(by_quiz)
         )
         return cls(
             [
@@ -207,14 +217,44 @@ class _StoredFacts:
                 }
             )
         table = cast(sa.Table, QuizAttemptFactRow.__table__)
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(table)
-        statement = statement.on_conflict_do_update(
-            index_elements=[table.c.student_id, table.c.course_id, table.c.attempt_id],
-            set_={
-                "submission": statement.excluded.submission,
-                "grading": statement.excluded.grading,
-            },
+        if is_postgresql(session):
+            statement = postgresql.insert(table).from_select(FACT_COLUMNS, _unnest_facts(rows))
+            session.execute(_upsert(statement, table))
+        else:
+            session.execute(_upsert(sqlite.insert(table), table), rows)
+
+
+FACT_COLUMNS = ("student_id", "course_id", "attempt_id", "quiz_id", "submission", "grading")
+JSON_FACT_COLUMNS = ("submission", "grading")
+
+
+def _unnest_facts(rows: Sequence[dict[str, Any]]) -> sa.Select[Any]:
+    """The facts as one array parameter per column (``store.unnest_rows``), JSON as text."""
+    values = unnest_rows(
+        [(name, sa.Text()) for name in FACT_COLUMNS],
+        [[_as_text(name, row[name]) for name in FACT_COLUMNS] for row in rows],
+    )
+    return sa.select(
+        *(
+            sa.cast(values.c[name], sa.JSON) if name in JSON_FACT_COLUMNS else values.c[name]
+            for name in FACT_COLUMNS
         )
-        session.execute(statement, rows)
+    )
+
+
+def _as_text(name: str, value: Any) -> Any:
+    return json.dumps(value) if name in JSON_FACT_COLUMNS and value is not None else value
+
+
+Insert = TypeVar("Insert", postgresql.Insert, sqlite.Insert)
+
+
+def _upsert(statement: Insert, table: sa.Table) -> Insert:
+    """The insert, updating the submission and grading of an attempt already stored."""
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.student_id, table.c.course_id, table.c.attempt_id],
+        set_={
+            "submission": statement.excluded.submission,
+            "grading": statement.excluded.grading,
+        },
+    )

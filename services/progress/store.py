@@ -10,8 +10,11 @@ keys in one statement, in the order of the lock keys, so two batches never wait 
 each other in a cycle.
 
 Event batches read and write the enrollment columns that recorded work changes as
-plain rows (``ProgressRow``: one ``SELECT ... FOR UPDATE`` and one executemany
-``UPDATE`` per batch), without the ORM's per-object bookkeeping.
+plain rows (``ProgressRow``: one ``SELECT ... FOR UPDATE`` and one ``UPDATE`` per
+batch), without the ORM's per-object bookkeeping. On PostgreSQL a batch's keys and
+rows travel as one array parameter per column (``unnest_rows``): the statement's text
+is then the same for every batch, so neither psycopg nor the server parses it again,
+and the server runs one statement instead of one per row.
 
 Parsed outlines are kept per course while the stored version and document are the
 ones parsed (``ParsedOutlines``): an event batch or a request does not parse again the
@@ -21,6 +24,7 @@ outline the previous one parsed.
 from __future__ import annotations
 
 import copy
+import json
 import threading
 import zlib
 from collections.abc import Collection, Iterable, Sequence
@@ -29,7 +33,9 @@ from datetime import datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.sql.selectable import TableValuedAlias
 
 from services.progress.domain import Outline, parse_outline
 from services.progress.models import CourseOutline, Enrollment
@@ -134,16 +140,49 @@ class ProgressRow:
 
 PROGRESS_COLUMNS = tuple(ProgressRow.__dataclass_fields__)
 #: what recorded quiz work may change (the status, position and certificate follow it)
-WRITTEN_PROGRESS_COLUMNS = (
-    "status",
-    "completed_quizzes",
-    "progress_percentage",
-    "current_module_id",
-    "current_lesson_id",
-    "completed_at",
-    "certificate_requested_at",
-    "updated_at",
+WRITTEN_PROGRESS_COLUMNS: tuple[tuple[str, sa.types.TypeEngine[Any]], ...] = (
+    ("status", sa.Text()),
+    ("completed_quizzes", sa.Text()),  # JSON text, cast on the server
+    ("progress_percentage", sa.Integer()),
+    ("current_module_id", sa.Text()),
+    ("current_lesson_id", sa.Text()),
+    ("completed_at", sa.DateTime(timezone=True)),
+    ("certificate_requested_at", sa.DateTime(timezone=True)),
+    ("updated_at", sa.DateTime(timezone=True)),
 )
+JSON_COLUMNS = frozenset({"completed_quizzes"})
+
+
+def is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def unnest_rows(
+    columns: Sequence[tuple[str, sa.types.TypeEngine[Any]]], rows: Sequence[Sequence[Any]]
+) -> TableValuedAlias:
+    """Rows as a PostgreSQL table, ``unnest`` of one array parameter per column."""
+    arrays = [
+        sa.bindparam(None, [row[index] for row in rows], type_=postgresql.ARRAY(type_))
+        for index, (_name, type_) in enumerate(columns)
+    ]
+    return (
+        sa.func.unnest(*arrays)
+        .table_valued(*(sa.column(name, type_) for name, type_ in columns))
+        .render_derived()
+    )
+
+
+def keys_in(
+    session: Session,
+    columns: Sequence[sa.ColumnElement[Any] | QueryableAttribute[Any]],
+    keys: Collection[tuple[str, ...]],
+) -> sa.ColumnElement[bool]:
+    """``(columns) IN keys``: on PostgreSQL against the keys as arrays (``unnest_rows``)."""
+    ordered = sorted(keys)
+    if not is_postgresql(session):
+        return sa.tuple_(*columns).in_(ordered)
+    names = [(f"k{index}", sa.Text()) for index in range(len(columns))]
+    return sa.tuple_(*columns).in_(sa.select(unnest_rows(names, ordered)))
 
 
 def progress_rows_by_keys(session: Session, keys: Collection[tuple[str, str]]) -> list[ProgressRow]:
@@ -158,35 +197,57 @@ def progress_rows_by_keys(session: Session, keys: Collection[tuple[str, str]]) -
     table = _enrollments_table()
     query = (
         sa.select(*(table.c[name] for name in PROGRESS_COLUMNS))
-        .where(sa.tuple_(table.c.student_id, table.c.course_id).in_(sorted(keys)))
+        .where(keys_in(session, [table.c.student_id, table.c.course_id], keys))
         .order_by(table.c.id)
         .with_for_update()
     )
     return [ProgressRow(*row) for row in session.execute(query)]
 
 
-def write_progress_rows(
-    session: Session, rows: Sequence[ProgressRow], columns: Sequence[str]
-) -> None:
-    """Store ``columns`` of these rows in one executemany ``UPDATE``.
+def write_progress_rows(session: Session, rows: Sequence[ProgressRow]) -> None:
+    """Store the ``WRITTEN_PROGRESS_COLUMNS`` of these rows in one ``UPDATE``.
 
     Enrollments of these ids already loaded into the session are expired, so a later
     read through the ORM sees what was written here.
     """
     if not rows:
         return
-    table = _enrollments_table()
-    session.execute(
-        sa.update(table).where(table.c.id == sa.bindparam("row_id")),
-        [
-            {"row_id": row.id, **{name: getattr(row, name) for name in columns}}
-            for row in sorted(rows, key=lambda row: row.id)
-        ],
-    )
+    ordered = sorted(rows, key=lambda row: row.id)
+    if is_postgresql(session):
+        _update_from_arrays(session, ordered)
+    else:
+        table = _enrollments_table()
+        session.execute(
+            sa.update(table).where(table.c.id == sa.bindparam("row_id")),
+            [{"row_id": row.id, **_written(row, as_json_text=False)} for row in ordered],
+        )
     written = {row.id for row in rows}
     for loaded in list(session.identity_map.values()):
         if isinstance(loaded, Enrollment) and loaded.id in written:
             session.expire(loaded)
+
+
+def _update_from_arrays(session: Session, rows: Sequence[ProgressRow]) -> None:
+    """``UPDATE enrollments ... FROM unnest(...)``: one statement for the batch."""
+    table = _enrollments_table()
+    values = unnest_rows(
+        [("id", sa.Text()), *WRITTEN_PROGRESS_COLUMNS],
+        [[row.id, *_written(row, as_json_text=True).values()] for row in rows],
+    )
+    assignments = {
+        name: sa.cast(values.c[name], sa.JSON) if name in JSON_COLUMNS else values.c[name]
+        for name, _type in WRITTEN_PROGRESS_COLUMNS
+    }
+    session.execute(sa.update(table).where(table.c.id == values.c.id).values(assignments))
+
+
+def _written(row: ProgressRow, *, as_json_text: bool) -> dict[str, Any]:
+    """The written columns' values, in ``WRITTEN_PROGRESS_COLUMNS`` order."""
+    values = {name: getattr(row, name) for name, _type in WRITTEN_PROGRESS_COLUMNS}
+    if as_json_text:
+        for name in JSON_COLUMNS:
+            values[name] = json.dumps(values[name])
+    return values
 
 
 def _enrollments_table() -> sa.Table:

@@ -157,3 +157,35 @@ def logs(student_id: str, *records: tuple[str, str, float], time_zone: str = "Eu
             "time_zone": time_zone,
         },
     )
+
+
+def test_attempts_between_activity_batches_of_one_transaction_see_and_leave_their_changes(
+    admin, app
+):
+    """The attempt batch reads what the activity batch left pending in the session, and
+    the next activity batch reads what the attempt batch wrote, as in separate
+    transactions."""
+    publish_outline(admin)
+    histories = {
+        student_id: [
+            logs(student_id, ("A-1", "2026-10-24T21:30:00Z", 600)),
+            *(for_student(event, student_id) for event in QUIZ_HISTORY),
+            logs(student_id, ("A-2", "2026-10-25T22:30:00Z", 300)),
+        ]
+        for student_id in ("USR-STU-ONE", "USR-STU-MIXED")
+    }
+    for student_id in histories:
+        enroll(admin, student_id=student_id)
+    apply_one_at_a_time(app, histories["USR-STU-ONE"])
+    first, *attempts, last = histories["USR-STU-MIXED"]
+    with app.extensions["stride"].database.unit_of_work() as session:
+        apply_activity_logs([first], session)
+        apply_quiz_attempts(attempts, session)
+        apply_activity_logs([last], session)
+        session.commit()
+    fields = ("total_time_spent", "login_streak", "last_accessed")
+    one, mixed = document(admin, "USR-STU-ONE"), document(admin, "USR-STU-MIXED")
+    assert progress_of(admin, "USR-STU-MIXED") == progress_of(admin, "USR-STU-ONE")
+    assert {f: mixed[f] for f in fields} == {f: one[f] for f in fields}
+    assert events_about(app, "USR-STU-MIXED") == events_about(app, "USR-STU-ONE")
+    assert one["completed_quizzes"] and one["status"] != "not_started"

@@ -73,6 +73,8 @@ class Settings:
     metrics_port: int | None
     broker_heartbeat: int
     extra: Mapping[str, str] = field(default_factory=dict)
+    #: allocations between collections of the youngest generation in a consumer (0: Python's)
+    consumer_gc_threshold: int = 50_000
 
     @property
     def is_production(self) -> bool:
@@ -123,6 +125,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         consumer_prefetch=_int(env, "STRIDE_CONSUMER_PREFETCH", 200),
         consumer_batch_size=_int(env, "STRIDE_CONSUMER_BATCH_SIZE", 100),
         consumer_max_retries=_int(env, "STRIDE_CONSUMER_MAX_RETRIES", 5),
+        consumer_gc_threshold=_int(env, "STRIDE_CONSUMER_GC_THRESHOLD", 50_000),
         queue_delivery_limit=_int(env, "STRIDE_QUEUE_DELIVERY_LIMIT", 20),
         relay_batch_size=_int(env, "STRIDE_RELAY_BATCH_SIZE", 500),
         relay_poll_interval=float(env.get("STRIDE_RELAY_POLL_INTERVAL", "0.05")),

@@ -13,7 +13,6 @@ applying its events one at a time would.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,11 +36,11 @@ from services.progress.models import QuizAttemptFact as QuizAttemptFactRow
 from services.progress.store import (
     ProgressRow,
     is_postgresql,
+    json_rows,
     keys_in,
     lock_students_courses,
     outlines_of,
     progress_rows_by_keys,
-    unnest_rows,
     write_progress_rows,
 )
 from shared.errors import Conflict, InvalidInput
@@ -218,32 +217,23 @@ class _StoredFacts:
             )
         table = cast(sa.Table, QuizAttemptFactRow.__table__)
         if is_postgresql(session):
-            statement = postgresql.insert(table).from_select(FACT_COLUMNS, _unnest_facts(rows))
+            statement = postgresql.insert(table).from_select(FACT_COLUMNS, _facts_from_json(rows))
             session.execute(_upsert(statement, table))
         else:
             session.execute(_upsert(sqlite.insert(table), table), rows)
 
 
 FACT_COLUMNS = ("student_id", "course_id", "attempt_id", "quiz_id", "submission", "grading")
-JSON_FACT_COLUMNS = ("submission", "grading")
 
 
-def _unnest_facts(rows: Sequence[dict[str, Any]]) -> sa.Select[Any]:
-    """The facts as one array parameter per column (``store.unnest_rows``), JSON as text."""
-    values = unnest_rows(
-        [(name, sa.Text()) for name in FACT_COLUMNS],
-        [[_as_text(name, row[name]) for name in FACT_COLUMNS] for row in rows],
+def _facts_from_json(rows: Sequence[dict[str, Any]]) -> sa.Select[Any]:
+    """The facts as one JSON parameter (``store.json_rows``)."""
+    types = {"submission": sa.JSON(), "grading": sa.JSON()}
+    values = json_rows(
+        [(name, types.get(name, sa.Text())) for name in FACT_COLUMNS],
+        [[row[name] for name in FACT_COLUMNS] for row in rows],
     )
-    return sa.select(
-        *(
-            sa.cast(values.c[name], sa.JSON) if name in JSON_FACT_COLUMNS else values.c[name]
-            for name in FACT_COLUMNS
-        )
-    )
-
-
-def _as_text(name: str, value: Any) -> Any:
-    return json.dumps(value) if name in JSON_FACT_COLUMNS and value is not None else value
+    return sa.select(*(values.c[name] for name in FACT_COLUMNS))
 
 
 Insert = TypeVar("Insert", postgresql.Insert, sqlite.Insert)

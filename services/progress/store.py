@@ -12,9 +12,9 @@ each other in a cycle.
 Event batches read and write the enrollment columns that recorded work changes as
 plain rows (``ProgressRow``: one ``SELECT ... FOR UPDATE`` and one ``UPDATE`` per
 batch), without the ORM's per-object bookkeeping. On PostgreSQL a batch's keys and
-rows travel as one array parameter per column (``unnest_rows``): the statement's text
-is then the same for every batch, so neither psycopg nor the server parses it again,
-and the server runs one statement instead of one per row.
+rows travel as one JSON parameter (``json_rows``): the statement's text is then the
+same for every batch, so neither psycopg nor the server parses it again, and the
+server runs one statement instead of one per row.
 
 Parsed outlines are kept per course while the stored version and document are the
 ones parsed (``ParsedOutlines``): an event batch or a request does not parse again the
@@ -33,7 +33,6 @@ from datetime import datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.selectable import TableValuedAlias
 
@@ -142,7 +141,7 @@ PROGRESS_COLUMNS = tuple(ProgressRow.__dataclass_fields__)
 #: what recorded quiz work may change (the status, position and certificate follow it)
 WRITTEN_PROGRESS_COLUMNS: tuple[tuple[str, sa.types.TypeEngine[Any]], ...] = (
     ("status", sa.Text()),
-    ("completed_quizzes", sa.Text()),  # JSON text, cast on the server
+    ("completed_quizzes", sa.JSON()),
     ("progress_percentage", sa.Integer()),
     ("current_module_id", sa.Text()),
     ("current_lesson_id", sa.Text()),
@@ -150,26 +149,32 @@ WRITTEN_PROGRESS_COLUMNS: tuple[tuple[str, sa.types.TypeEngine[Any]], ...] = (
     ("certificate_requested_at", sa.DateTime(timezone=True)),
     ("updated_at", sa.DateTime(timezone=True)),
 )
-JSON_COLUMNS = frozenset({"completed_quizzes"})
 
 
 def is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def unnest_rows(
-    columns: Sequence[tuple[str, sa.types.TypeEngine[Any]]], rows: Sequence[Sequence[Any]]
+def json_rows(
+    columns: Sequence[tuple[str, sa.types.TypeEngine[Any]]], rows: Iterable[Sequence[Any]]
 ) -> TableValuedAlias:
-    """Rows as a PostgreSQL table, ``unnest`` of one array parameter per column."""
-    arrays = [
-        sa.bindparam(None, [row[index] for row in rows], type_=postgresql.ARRAY(type_))
-        for index, (_name, type_) in enumerate(columns)
-    ]
+    """Rows as a PostgreSQL table: ``json_to_recordset`` of one JSON parameter.
+
+    The server converts each field to its column's type (timestamps from ISO 8601).
+    """
+    names = [name for name, _type in columns]
+    document = json.dumps([dict(zip(names, row, strict=True)) for row in rows], default=_iso)
     return (
-        sa.func.unnest(*arrays)
+        sa.func.json_to_recordset(sa.cast(sa.bindparam(None, document, type_=sa.Text), sa.JSON))
         .table_valued(*(sa.column(name, type_) for name, type_ in columns))
-        .render_derived()
+        .render_derived(with_types=True)
     )
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def keys_in(
@@ -177,12 +182,12 @@ def keys_in(
     columns: Sequence[sa.ColumnElement[Any] | QueryableAttribute[Any]],
     keys: Collection[tuple[str, ...]],
 ) -> sa.ColumnElement[bool]:
-    """``(columns) IN keys``: on PostgreSQL against the keys as arrays (``unnest_rows``)."""
+    """``(columns) IN keys``: on PostgreSQL against the keys as one parameter (``json_rows``)."""
     ordered = sorted(keys)
     if not is_postgresql(session):
         return sa.tuple_(*columns).in_(ordered)
     names = [(f"k{index}", sa.Text()) for index in range(len(columns))]
-    return sa.tuple_(*columns).in_(sa.select(unnest_rows(names, ordered)))
+    return sa.tuple_(*columns).in_(sa.select(json_rows(names, ordered)))
 
 
 def progress_rows_by_keys(session: Session, keys: Collection[tuple[str, str]]) -> list[ProgressRow]:
@@ -214,12 +219,12 @@ def write_progress_rows(session: Session, rows: Sequence[ProgressRow]) -> None:
         return
     ordered = sorted(rows, key=lambda row: row.id)
     if is_postgresql(session):
-        _update_from_arrays(session, ordered)
+        _update_from_json(session, ordered)
     else:
         table = _enrollments_table()
         session.execute(
             sa.update(table).where(table.c.id == sa.bindparam("row_id")),
-            [{"row_id": row.id, **_written(row, as_json_text=False)} for row in ordered],
+            [{"row_id": row.id, **_written(row)} for row in ordered],
         )
     written = {row.id for row in rows}
     for loaded in list(session.identity_map.values()):
@@ -227,27 +232,20 @@ def write_progress_rows(session: Session, rows: Sequence[ProgressRow]) -> None:
             session.expire(loaded)
 
 
-def _update_from_arrays(session: Session, rows: Sequence[ProgressRow]) -> None:
-    """``UPDATE enrollments ... FROM unnest(...)``: one statement for the batch."""
+def _update_from_json(session: Session, rows: Sequence[ProgressRow]) -> None:
+    """``UPDATE enrollments ... FROM json_to_recordset(...)``: one statement for the batch."""
     table = _enrollments_table()
-    values = unnest_rows(
+    values = json_rows(
         [("id", sa.Text()), *WRITTEN_PROGRESS_COLUMNS],
-        [[row.id, *_written(row, as_json_text=True).values()] for row in rows],
+        [[row.id, *_written(row).values()] for row in rows],
     )
-    assignments = {
-        name: sa.cast(values.c[name], sa.JSON) if name in JSON_COLUMNS else values.c[name]
-        for name, _type in WRITTEN_PROGRESS_COLUMNS
-    }
+    assignments = {name: values.c[name] for name, _type in WRITTEN_PROGRESS_COLUMNS}
     session.execute(sa.update(table).where(table.c.id == values.c.id).values(assignments))
 
 
-def _written(row: ProgressRow, *, as_json_text: bool) -> dict[str, Any]:
+def _written(row: ProgressRow) -> dict[str, Any]:
     """The written columns' values, in ``WRITTEN_PROGRESS_COLUMNS`` order."""
-    values = {name: getattr(row, name) for name, _type in WRITTEN_PROGRESS_COLUMNS}
-    if as_json_text:
-        for name in JSON_COLUMNS:
-            values[name] = json.dumps(values[name])
-    return values
+    return {name: getattr(row, name) for name, _type in WRITTEN_PROGRESS_COLUMNS}
 
 
 def _enrollments_table() -> sa.Table:

@@ -4,11 +4,11 @@ A batch costs a handful of statements whatever its size: the advisory locks of i
 (student, course) keys in one statement, the stored facts of its attempts and quizzes
 in one query, the enrollments' progress columns in one ``SELECT ... FOR UPDATE``
 (plain rows, ``store.ProgressRow``), the course outlines in one query, the merged
-facts in one upsert, the changed enrollments in one executemany ``UPDATE`` and the
-outgoing events in one insert. The
-merging itself runs event by event, in the batch's order, with the domain's
-order-independent functions, so a batch leaves the enrollments (and the outbox) as
-applying its events one at a time would.
+facts in one upsert, the changed enrollments in one ``UPDATE`` and the outgoing
+events in one insert; on PostgreSQL the keys and rows of a batch are one JSON
+parameter (``store.json_rows``). The merging itself runs event by event, in the
+batch's order, with the domain's order-independent functions, so a batch leaves the
+enrollments (and the outbox) as applying its events one at a time would.
 """
 
 from __future__ import annotations

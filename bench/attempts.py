@@ -50,6 +50,8 @@ import psycopg
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from quiet import child_pids, other_benchmarks, process_cpu, wait_until_quiet  # noqa: E402
+
 from services.attempts.app import MIGRATIONS  # noqa: E402
 from services.attempts.domain import (  # noqa: E402
     AnswerRecord,
@@ -68,7 +70,6 @@ ANSWER_P95_TARGET_MS = 15.0
 SCORING_P95_TARGET_MS = 50.0
 QUESTION_COUNT = 50
 OTHER_BENCHMARKS = "bench/(backbone|progress)"
-TICKS = os.sysconf("SC_CLK_TCK")
 KINDS = ["multiple_choice", "multiple_response", "true_false", "numeric", "short_text",
          "matching", "ordering"]  # fmt: skip
 
@@ -132,61 +133,8 @@ def summary(name: str, latencies_ms: Sequence[float]) -> str:
     )
 
 
-def other_benchmarks() -> list[int]:
-    found = subprocess.run(["pgrep", "-f", OTHER_BENCHMARKS], capture_output=True, text=True)
-    return [int(pid) for pid in found.stdout.split()]
-
-
 def others_running() -> bool:
-    return bool(other_benchmarks())
-
-
-def tree_cpu(pid: int) -> float:
-    """CPU seconds of a process and its descendants (live or reaped)."""
-    return process_cpu(pid, children=True) + sum(tree_cpu(child) for child in child_pids(pid))
-
-
-def others_busy(interval: float = 10.0) -> bool:
-    """Whether another benchmark used CPU over ``interval`` seconds.
-
-    The other benchmarks wait while this one's process exists, so one that is waiting
-    too (idle) is not measuring: waiting for it would only leave both waiting.
-    """
-    before = {pid: tree_cpu(pid) for pid in other_benchmarks()}
-    time.sleep(interval)
-    used = sum(tree_cpu(pid) - cpu for pid, cpu in before.items() if Path(f"/proc/{pid}").exists())
-    return used > 0.05 * interval
-
-
-def wait_until_quiet(limit: float = 900) -> str | None:
-    """Poll (up to ``limit``) until no other benchmark measures; what happened."""
-    began = time.monotonic()
-    while others_running() and others_busy():
-        if time.monotonic() - began > limit:
-            return f"other benchmarks still running after {limit:.0f} s; measured anyway"
-    waited = time.monotonic() - began
-    if others_running():
-        return f"waited {waited:.0f} s; another benchmark runs but is idle (waiting for this one)"
-    return f"waited {waited:.0f} s for other benchmarks to finish" if waited >= 1 else None
-
-
-def process_cpu(pid: int, *, children: bool = False) -> float:
-    """CPU seconds of a process (with ``children``: also those it reaped)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    used = int(fields[11]) + int(fields[12])  # utime, stime
-    if children:
-        used += int(fields[13]) + int(fields[14])  # cutime, cstime
-    return used / TICKS
-
-
-def child_pids(pid: int) -> list[int]:
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
+    return bool(other_benchmarks(OTHER_BENCHMARKS))
 
 
 def backend_cpu(database: str) -> float:
@@ -458,7 +406,7 @@ class RunResult:
 
 def run_once(args: argparse.Namespace) -> RunResult:
     """One run on a fresh database and a fresh gunicorn."""
-    notes = [note for note in [wait_until_quiet()] if note]
+    notes = [note for note in [wait_until_quiet(OTHER_BENCHMARKS)] if note]
     postgres = os.environ.get("STRIDE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     url = fresh_database(postgres)
     var_dir = Path(tempfile.mkdtemp(prefix="stride-bench-attempts-"))

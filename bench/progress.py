@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import quiet
 import sqlalchemy as sa
 from progress_events import ConsumeRun, Target, attempt_events, measure_consumption
 from progress_http import (
@@ -56,6 +57,7 @@ from progress_http import (
     wrk_available,
 )
 from progress_seed import Course, SeedSummary, seed
+from quiet import other_benchmarks
 
 from services.progress.app import MIGRATIONS
 from shared.auth import development_keys, mint_token
@@ -73,32 +75,19 @@ OTHER_BENCHMARKS = "bench/(backbone|attempts)"
 TEACHER_COURSES = ("CRS-OU-BBB-2013J", "CRS-OU-FFF-2013J", "CRS-OU-GGG-2013J")
 
 
-def others_running() -> bool:
-    found = subprocess.run(["pgrep", "-f", OTHER_BENCHMARKS], capture_output=True, text=True)
-    return bool(found.stdout.split())
-
-
 def note_overlap(log: list[str], what: str) -> None:
     """Record a measurement at whose end another benchmark was running."""
-    if others_running():
+    if other_benchmarks(OTHER_BENCHMARKS):
         log.append(f"{what}: another benchmark was running when it ended")
         print(log[-1], flush=True)
 
 
 def wait_until_quiet(log: list[str], limit: float = 900) -> None:
-    """Poll every 10 s (up to ``limit``) until no other benchmark process runs."""
-    began = time.monotonic()
-    while True:
-        if not others_running():
-            waited = time.monotonic() - began
-            if waited >= 1:
-                log.append(f"waited {waited:.0f} s for other benchmarks to finish")
-            return
-        if time.monotonic() - began > limit:
-            log.append(f"other benchmarks still running after {limit:.0f} s; measured anyway")
-            print(log[-1], flush=True)
-            return
-        time.sleep(10)
+    """Wait (up to ``limit``) while another benchmark measures; note what happened."""
+    note = quiet.wait_until_quiet(OTHER_BENCHMARKS, limit)
+    if note:
+        log.append(note)
+        print(note, flush=True)
 
 
 def fresh_database(postgres_url: str, name: str = DATABASE) -> str:

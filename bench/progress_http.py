@@ -24,6 +24,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from quiet import process_cpu
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -104,21 +106,6 @@ class Gunicorn:
         assert self.process is not None
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(pid) for pid in children.read_text().split()]
-
-
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def process_cpu(pid: int, *, children: bool = False) -> float:
-    """CPU seconds of a process (and of its children it reaped, e.g. recycled workers)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    used = int(fields[11]) + int(fields[12])  # utime, stime
-    if children:
-        used += int(fields[13]) + int(fields[14])  # cutime, cstime
-    return used / TICKS
 
 
 def postgres_cpu() -> float:

@@ -1,0 +1,66 @@
+"""Processes' CPU time, and waiting until no other benchmark measures on this machine.
+
+Shared by the benchmark scripts: each waits before a measurement while another one
+runs and uses CPU. One that runs but sits idle is waiting for this one, so waiting
+for it would only leave both waiting until the timeout.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int, *, children: bool = False) -> float:
+    """CPU seconds of a process (with ``children``: also those it reaped, e.g. recycled
+    gunicorn workers)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    used = int(fields[11]) + int(fields[12])  # utime, stime
+    if children:
+        used += int(fields[13]) + int(fields[14])  # cutime, cstime
+    return used / TICKS
+
+
+def child_pids(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and its descendants (live or reaped)."""
+    return process_cpu(pid, children=True) + sum(tree_cpu(child) for child in child_pids(pid))
+
+
+def other_benchmarks(pattern: str) -> list[int]:
+    """Processes whose command line matches ``pattern`` (``pgrep -f``)."""
+    found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)
+    return [int(pid) for pid in found.stdout.split() if int(pid) != os.getpid()]
+
+
+def others_busy(pattern: str, interval: float = 10.0) -> bool:
+    """Whether the other benchmarks used CPU over ``interval`` seconds."""
+    before = {pid: tree_cpu(pid) for pid in other_benchmarks(pattern)}
+    time.sleep(interval)
+    used = sum(tree_cpu(pid) - cpu for pid, cpu in before.items() if Path(f"/proc/{pid}").exists())
+    return used > 0.05 * interval
+
+
+def wait_until_quiet(pattern: str, limit: float = 900) -> str | None:
+    """Wait (up to ``limit`` seconds) while another benchmark measures; what happened."""
+    began = time.monotonic()
+    while other_benchmarks(pattern) and others_busy(pattern):
+        if time.monotonic() - began > limit:
+            return f"other benchmarks still running after {limit:.0f} s; measured anyway"
+    waited = time.monotonic() - began
+    if other_benchmarks(pattern):
+        return f"waited {waited:.0f} s; another benchmark runs but is idle (waiting for this one)"
+    return f"waited {waited:.0f} s for other benchmarks to finish" if waited >= 1 else None

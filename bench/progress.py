@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import runpy
 import shlex
 import statistics
 import subprocess
@@ -47,6 +48,7 @@ import quiet
 import sqlalchemy as sa
 from progress_events import ConsumeRun, Target, attempt_events, measure_consumption
 from progress_http import (
+    REPO_ROOT,
     CpuMeter,
     Gunicorn,
     LoadRun,
@@ -500,6 +502,10 @@ def render(
     consume_detail = "\n".join(f"  * {run}" for run in consume_runs)
     check_lines = "\n".join(f"  * {check}" for check in checks)
     note_lines = "\n".join(f"* {note}" for note in notes)
+    gunicorn = runpy.run_path(str(REPO_ROOT / "deploy" / "gunicorn.conf.py"))
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True
+    ).stdout.strip()
     return f"""## Progress service
 
 `GET /enrollments/{{id}}` through gunicorn and attempt events through the progress
@@ -519,6 +525,8 @@ Machine and servers (a shared, noisy machine: other work may have run meanwhile)
 {versions}
 ```
 
+Code measured: commit {commit}.
+
 {rows_table}
 
 How it was measured:
@@ -531,8 +539,9 @@ How it was measured:
   {summary.bookmarks:,} bookmarks.
   Statuses: {statuses}. Seeding took {summary.seconds:.0f} s.
 * HTTP: `gunicorn -c deploy/gunicorn.conf.py --bind 127.0.0.1:{args.port}
-  "services.progress.app:create_app()"` (5 gthread workers x 4 threads on 2 cores,
-  `max_requests` 2000), `STRIDE_LOG_LEVEL=WARNING`, the audit row of every read
+  "services.progress.app:create_app()"` ({gunicorn["workers"]} gthread workers x
+  {gunicorn["threads"]} threads on {len(os.sched_getaffinity(0))} cores, `max_requests`
+  {gunicorn["max_requests"]}), `STRIDE_LOG_LEVEL=WARNING`, the audit row of every read
   written as in production. Open loop: request k is due at start + k / {args.rate:.0f} s,
   {int(args.rate * args.seconds):,} requests per run ({args.seconds:.0f} s), random enrollment
   ids, 64 client threads with one keep-alive connection each; latency from the due time to the

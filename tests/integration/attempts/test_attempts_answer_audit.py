@@ -124,14 +124,14 @@ def test_an_answer_by_someone_else_is_audited_as_refused(app, attempt, caller, p
     assert count_rows(app, "attempt_answers") == 0
 
 
+# Row locks are PostgreSQL's; SQLite (embedded mode) runs one writer at a time.
+@pytest.mark.parametrize("app", ["postgresql"], indirect=True)
 def test_an_answer_waiting_for_the_attempt_lock_sees_the_answer_saved_meanwhile(
     app, attempt, student
 ):
     """Two saves of the same question: the second, blocked on the attempt's lock, must
     read the answer the first committed (not a copy from before it waited)."""
     database = app.extensions["stride"].database
-    if database.dialect != "postgresql":
-        pytest.skip("row locks are PostgreSQL's; SQLite runs one writer at a time")
     move_start_back(app, attempt["id"], 2)
     results: list[TestResponse] = []
     with database.engine.connect() as first:

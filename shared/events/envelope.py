@@ -11,32 +11,18 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from shared.events.errors import PermanentEventError
+from shared.time import parse_iso, to_iso, utcnow
 
 TYPE_PATTERN = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*){1,3}$")
 MAX_ENVELOPE_BYTES = 4 * 1024 * 1024
 
 
-class EnvelopeError(ValueError):
+class EnvelopeError(PermanentEventError):
     """A message that is not a valid Stride event: parked, never retried."""
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def to_iso(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        raise ValueError("timestamps must be timezone-aware")
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def parse_iso(value: str) -> datetime:
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        raise ValueError(f"timestamp {value!r} has no time zone")
-    return moment.astimezone(UTC)
 
 
 @dataclass(frozen=True)

@@ -239,7 +239,7 @@ def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
     parked = list_parked(settings, args.service, args.limit)
     for event in parked:
         print(f"{event.message_id}  {event.routing_key}  {event.failed_at}")
-        print(f"    {event.error.splitlines()[-1] if event.error else ''}")
+        print(f"    {event.error.splitlines()[0] if event.error else ''}")
     print(f"{args.service}: {len(parked)} parked event(s) shown")
     return 0
 

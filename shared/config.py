@@ -42,6 +42,17 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ValueError(f"{name} must be a boolean (true/false), got {raw!r}")
 
 
+def _delays(env: Mapping[str, str], name: str, default: str) -> tuple[float, ...]:
+    raw = env.get(name) or default
+    try:
+        delays = tuple(float(part) for part in raw.split(","))
+    except ValueError as exc:
+        raise ValueError(f"{name} must be seconds separated by commas, got {raw!r}") from exc
+    if not delays or any(delay <= 0 for delay in delays):
+        raise ValueError(f"{name} must list positive delays in seconds, got {raw!r}")
+    return delays
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a Stride process may be configured with."""
@@ -75,6 +86,8 @@ class Settings:
     extra: Mapping[str, str] = field(default_factory=dict)
     #: allocations between collections of the youngest generation in a consumer (0: Python's)
     consumer_gc_threshold: int = 50_000
+    #: seconds before the n-th retry of a failed event (the last one repeats)
+    consumer_retry_delays: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0, 600.0)
 
     @property
     def is_production(self) -> bool:
@@ -122,9 +135,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ip_hash_key=env.get("STRIDE_IP_HASH_KEY", "development-only-ip-hash-key"),
         max_content_length=_int(env, "STRIDE_MAX_CONTENT_LENGTH", 1024 * 1024),
         auto_migrate=_bool(env, "STRIDE_AUTO_MIGRATE", stride_env != "production"),
-        consumer_prefetch=_int(env, "STRIDE_CONSUMER_PREFETCH", 200),
+        consumer_prefetch=_int(
+            env, "STRIDE_CONSUMER_PREFETCH", _int(env, "STRIDE_CONSUMER_BATCH_SIZE", 100)
+        ),
         consumer_batch_size=_int(env, "STRIDE_CONSUMER_BATCH_SIZE", 100),
         consumer_max_retries=_int(env, "STRIDE_CONSUMER_MAX_RETRIES", 5),
+        consumer_retry_delays=_delays(env, "STRIDE_CONSUMER_RETRY_DELAYS", "1,5,30,120,600"),
         consumer_gc_threshold=_int(env, "STRIDE_CONSUMER_GC_THRESHOLD", 50_000),
         queue_delivery_limit=_int(env, "STRIDE_QUEUE_DELIVERY_LIMIT", 20),
         relay_batch_size=_int(env, "STRIDE_RELAY_BATCH_SIZE", 500),

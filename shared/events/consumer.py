@@ -4,12 +4,18 @@ Delivery is at least once and unordered. Idempotency rests on the inbox: each ev
 id is recorded in the same transaction as its effect (see ``shared.events.inbox``),
 and the message is acked only after that transaction commits.
 
-Messages are applied in batches, one transaction per batch with a savepoint per
-event, so a failing event does not undo its neighbours. A failing event is published
-again with its attempt count, up to ``max_retries`` times, then parked in the
-service's dead-letter queue with its error. A message that is not a Stride event is
-parked at once. A database outage is not the event's fault: the batch is held and
-retried until the database answers, without counting against the events.
+Messages are applied in batches, one transaction per batch; if that fails for a reason
+of its own, again with a savepoint per event, so a failing event does not undo its
+neighbours. A failing event waits in a retry queue (``STRIDE_CONSUMER_RETRY_DELAYS``)
+and comes back with its attempt count, up to ``max_retries`` times, then is parked in
+the service's dead-letter queue with its error. A message that cannot be read (not
+JSON, not an envelope, a bad header, anything that raises while it is read) and an
+event whose handler raises ``PermanentEventError`` are parked at once, with the reason.
+
+Database errors are classified (``shared.events.failures``): an outage is not the
+events' fault, so the batch is held and retried until the database answers without
+counting against the events; serialization failures and deadlocks are retried a few
+times; anything else counts against the event that raised it.
 """
 
 from __future__ import annotations
@@ -18,20 +24,21 @@ import gc
 import threading
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
 from kombu import Connection, Consumer, Message, Producer
 from kombu.exceptions import OperationalError as BrokerUnavailable
-from sqlalchemy.exc import InterfaceError, OperationalError
 
 from shared.config import Settings
 from shared.db import Database
 from shared.events import metrics, topology
 from shared.events.broker import kombu_connection
 from shared.events.envelope import Envelope, EnvelopeError, to_iso, utcnow
+from shared.events.errors import PermanentEventError
+from shared.events.failures import CONFLICT, OUTAGE, classify
 from shared.events.handlers import HandlerRegistry
 from shared.events.inbox import record_first_deliveries, record_first_delivery
 from shared.observability import Heartbeat
@@ -42,8 +49,37 @@ ATTEMPT_HEADER = "x-stride-attempt"
 ERROR_HEADER = "x-stride-error"
 ROUTING_KEY_HEADER = "x-stride-routing-key"
 FAILED_AT_HEADER = "x-stride-failed-at"
+#: on the file broker, how long a republished message stays invisible (milliseconds)
+DELAY_HEADER = "x-stride-delay-ms"
 
-INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError)
+#: times a batch that hit a serialization failure or a deadlock is tried again whole
+CONFLICT_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why one event failed, and whether retrying could ever help."""
+
+    reason: str
+    permanent: bool = False
+
+
+class DatabaseOutage(Exception):
+    """The database stayed unreachable until the consumer was asked to stop."""
+
+
+def attempt_of(message: Message) -> int:
+    """The ``x-stride-attempt`` header: how many times the event failed before."""
+    raw = (message.headers or {}).get(ATTEMPT_HEADER, 0)
+    if isinstance(raw, bool) or not isinstance(raw, int | str | bytes):
+        raise EnvelopeError(f"{ATTEMPT_HEADER} header {raw!r} is not a number")
+    try:
+        attempt = int(raw)
+    except ValueError as exc:
+        raise EnvelopeError(f"{ATTEMPT_HEADER} header {raw!r} is not a number") from exc
+    if attempt < 0:
+        raise EnvelopeError(f"{ATTEMPT_HEADER} header {raw!r} is negative")
+    return attempt
 
 
 @dataclass
@@ -76,8 +112,11 @@ class EventConsumer:
         self.deduplicate = deduplicate
         self.max_wait = max_wait
         self.batch_size = settings.consumer_batch_size
+        # Unacked messages return to the queue if the consumer dies: prefetching far
+        # beyond one batch would expose them all to the queue's delivery limit.
         self.prefetch = max(settings.consumer_prefetch, settings.consumer_batch_size)
         self.max_retries = settings.consumer_max_retries
+        self.retry_delays = settings.consumer_retry_delays
         self.stopping = threading.Event()
         self.stats = ConsumerStats()
         self.connection: Connection | None = None
@@ -85,6 +124,10 @@ class EventConsumer:
             registry.consumer, registry.event_types, settings.queue_delivery_limit
         )
         self.dead_letters = topology.dead_letter_queue(registry.consumer)
+        self.retry_queues = [
+            topology.retry_queue(registry.consumer, delay)
+            for delay in sorted(set(self.retry_delays))
+        ]
 
     # -- the loop -------------------------------------------------------------------
     def run(self) -> None:
@@ -125,6 +168,9 @@ class EventConsumer:
         topology.unrouted_queue()(channel).declare()
         self.dead_letters(channel).declare()
         self.queue(channel).declare()
+        if connection.transport.driver_type == "amqp":
+            for retry_queue in self.retry_queues:
+                retry_queue(channel).declare()
 
     def _consume(self, connection: Connection) -> None:
         self.declare(connection)
@@ -145,7 +191,10 @@ class EventConsumer:
                 if buffer:
                     batch = list(buffer)
                     buffer.clear()
-                    self.process(batch, producer)
+                    try:
+                        self.process(batch, producer)
+                    except DatabaseOutage:
+                        return  # stopping: the unacked batch goes back to the queue
 
     def _keep_alive(self) -> None:
         """Send AMQP heartbeats: without them RabbitMQ drops an idle or busy consumer.
@@ -177,20 +226,25 @@ class EventConsumer:
 
     # -- one batch ------------------------------------------------------------------
     def process(self, messages: Sequence[Message], producer: Producer) -> None:
-        events: list[tuple[Message, Envelope]] = []
+        events: list[tuple[Message, Envelope, int]] = []
         for message in messages:
             try:
-                events.append((message, Envelope.from_json(message.body)))
+                envelope = Envelope.from_json(message.body)
+                attempt = attempt_of(message)
             except EnvelopeError as exc:
                 self._park(message, producer, f"malformed event: {exc}", None)
+            except Exception as exc:  # any failure to read one message parks that message
+                self._park(message, producer, f"malformed event: {_describe(exc)}", None)
+            else:
+                events.append((message, envelope, attempt))
         with metrics.BATCH_SECONDS.labels(self.registry.consumer).time():
-            errors = self._apply_until_durable(events)
+            failures = self._apply([envelope for _m, envelope, _a in events])
         succeeded = []
-        for (message, envelope), error in zip(events, errors, strict=True):
-            if error is None:
+        for (message, envelope, attempt), failure in zip(events, failures, strict=True):
+            if failure is None:
                 succeeded.append(message)
             else:
-                self._retry_or_park(message, envelope, producer, error)
+                self._retry_or_park(message, envelope, attempt, producer, failure)
         self._ack(succeeded)
         self.stats.batches += 1
 
@@ -205,47 +259,72 @@ class EventConsumer:
         for message in messages:
             message.ack()
 
-    def _apply_until_durable(self, events: list[tuple[Message, Envelope]]) -> list[str | None]:
+    def _apply(self, events: list[Envelope]) -> list[Failure | None]:
+        """Apply a batch in one transaction; if it fails, again with one savepoint each.
+
+        The fast path records the whole batch in the inbox with one statement and runs
+        the handlers back to back. If that fails for its own reasons (not an outage),
+        the batch is applied again event by event, so only the failing events fail. If
+        even that transaction fails as a whole, each event gets a transaction of its own.
+        """
+        if not events:
+            return []
+        try:
+            return self._durably(lambda: self._apply_together(events))
+        except DatabaseOutage:
+            raise
+        except Exception as exc:
+            if len(events) == 1:  # a savepoint would only repeat the same failure
+                return [Failure(_describe(exc), permanent=isinstance(exc, PermanentEventError))]
+        try:
+            return self._durably(lambda: self._apply_isolated(events))
+        except DatabaseOutage:
+            raise
+        except Exception as exc:
+            if len(events) == 1:
+                return [Failure(_describe(exc), permanent=isinstance(exc, PermanentEventError))]
+        return [failure for envelope in events for failure in self._apply([envelope])]
+
+    def _durably(self, work: Callable[[], list[Failure | None]]) -> list[Failure | None]:
+        """Run ``work``: through database outages (waiting), and a few conflicts."""
         backoff = 0.0
+        conflicts = 0
         while True:
             try:
-                return self._apply(events)
-            except INFRASTRUCTURE_ERRORS as exc:
+                return work()
+            except Exception as exc:
+                kind = classify(exc)
+                if kind == CONFLICT and conflicts < CONFLICT_RETRIES:
+                    conflicts += 1
+                    log.info(
+                        "consumer.conflict", consumer=self.registry.consumer, error=_first(exc)
+                    )
+                    self.stopping.wait(0.05 * conflicts)
+                    continue
+                if kind != OUTAGE:
+                    raise
                 backoff = min(max(backoff * 2, 0.2), 10.0)
                 log.warning(
                     "consumer.database_unavailable",
                     consumer=self.registry.consumer,
-                    error=str(exc).splitlines()[0],
+                    error=_first(exc),
                     backoff=backoff,
                 )
                 self._keep_alive()
+                self.heartbeat.beat()
                 if self.stopping.wait(backoff):
-                    raise
+                    raise DatabaseOutage(_first(exc)) from exc
 
-    def _apply(self, events: list[tuple[Message, Envelope]]) -> list[str | None]:
-        """Apply a batch in one transaction; on any failure, again with one savepoint each.
-
-        The fast path records the whole batch in the inbox with one statement and runs
-        the handlers back to back. If a handler raises, that transaction is rolled back
-        and the batch is applied again event by event, so only the failing events fail.
-        """
-        try:
-            return self._apply_together(events)
-        except INFRASTRUCTURE_ERRORS:
-            raise
-        except Exception:
-            return self._apply_isolated(events)
-
-    def _apply_together(self, events: list[tuple[Message, Envelope]]) -> list[str | None]:
+    def _apply_together(self, events: list[Envelope]) -> list[Failure | None]:
         applied = duplicates = ignored = 0
         batches: dict[str, list[Envelope]] = {}
         with self.database.unit_of_work() as session:
-            handled = [e for _m, e in events if self.registry.handler_for(e.type) is not None]
+            handled = [e for e in events if self.registry.handler_for(e.type) is not None]
             if self.deduplicate:
                 fresh = record_first_deliveries(session, self.registry.consumer, handled)
             else:
                 fresh = {e.id for e in handled}
-            for _message, envelope in events:
+            for envelope in events:
                 handler = self.registry.handler_for(envelope.type)
                 if handler is None:
                     ignored += 1
@@ -267,15 +346,15 @@ class EventConsumer:
         self._count(applied, duplicates, ignored)
         return [None] * len(events)
 
-    def _apply_isolated(self, events: list[tuple[Message, Envelope]]) -> list[str | None]:
-        errors: list[str | None] = []
+    def _apply_isolated(self, events: list[Envelope]) -> list[Failure | None]:
+        failures: list[Failure | None] = []
         applied = duplicates = ignored = 0
         with self.database.unit_of_work() as session:
-            for _message, envelope in events:
+            for envelope in events:
                 handler = self.registry.handler_for(envelope.type)
                 if handler is None:
                     ignored += 1
-                    errors.append(None)
+                    failures.append(None)
                     continue
                 savepoint = session.begin_nested()
                 try:
@@ -284,20 +363,21 @@ class EventConsumer:
                     ):
                         savepoint.commit()
                         duplicates += 1
-                        errors.append(None)
+                        failures.append(None)
                         continue
                     handler(envelope, session)
                     savepoint.commit()
                     applied += 1
-                    errors.append(None)
-                except INFRASTRUCTURE_ERRORS:
-                    raise
+                    failures.append(None)
                 except Exception as exc:
+                    if classify(exc) == OUTAGE:
+                        raise
                     savepoint.rollback()
-                    errors.append(_describe(exc))
+                    permanent = isinstance(exc, PermanentEventError)
+                    failures.append(Failure(_describe(exc), permanent=permanent))
             session.commit()
         self._count(applied, duplicates, ignored)
-        return errors
+        return failures
 
     def _count(self, applied: int, duplicates: int, ignored: int) -> None:
         self.stats.applied += applied
@@ -308,26 +388,35 @@ class EventConsumer:
 
     # -- failures -------------------------------------------------------------------
     def _retry_or_park(
-        self, message: Message, envelope: Envelope, producer: Producer, error: str
+        self,
+        message: Message,
+        envelope: Envelope,
+        attempt: int,
+        producer: Producer,
+        failure: Failure,
     ) -> None:
-        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0)) + 1
-        if attempt > self.max_retries:
-            self._park(message, producer, error, envelope)
+        attempt += 1
+        if failure.permanent or attempt > self.max_retries:
+            self._park(message, producer, failure.reason, envelope)
             return
+        delay = self.retry_delays[min(attempt, len(self.retry_delays)) - 1]
         log.warning(
             "consumer.retrying",
             consumer=self.registry.consumer,
             event_id=envelope.id,
             event_type=envelope.type,
             attempt=attempt,
-            error=error.splitlines()[-1],
+            delay=delay,
+            error=failure.reason.splitlines()[0],
         )
+        headers: dict[str, Any] = {ATTEMPT_HEADER: attempt, ERROR_HEADER: _shorten(failure.reason)}
+        if self.connection is not None and self.connection.transport.driver_type == "amqp":
+            routing_key = topology.retry_queue_name(self.registry.consumer, delay)
+        else:
+            routing_key = self.queue.name
+            headers[DELAY_HEADER] = round(delay * 1000)
         self._republish(
-            message,
-            producer,
-            routing_key=self.queue.name,
-            headers={ATTEMPT_HEADER: attempt, ERROR_HEADER: error[-4000:]},
-            envelope=envelope,
+            message, producer, routing_key=routing_key, headers=headers, envelope=envelope
         )
         message.ack()
         self.stats.retried += 1
@@ -341,13 +430,13 @@ class EventConsumer:
             consumer=self.registry.consumer,
             event_id=envelope.id if envelope else None,
             queue=self.dead_letters.name,
-            error=error.splitlines()[-1] if error else error,
+            error=error.splitlines()[0] if error else error,
         )
         self._republish(
             message,
             producer,
             routing_key=self.dead_letters.name,
-            headers={ERROR_HEADER: error[-4000:], FAILED_AT_HEADER: to_iso(utcnow())},
+            headers={ERROR_HEADER: _shorten(error), FAILED_AT_HEADER: to_iso(utcnow())},
             envelope=envelope,
         )
         message.ack()
@@ -365,7 +454,14 @@ class EventConsumer:
         envelope: Envelope | None,
     ) -> None:
         original = dict(message.headers or {})
-        original.pop("x-death", None)
+        for transient in (
+            "x-death",
+            "x-first-death-exchange",
+            "x-first-death-queue",
+            "x-first-death-reason",
+            DELAY_HEADER,
+        ):
+            original.pop(transient, None)
         original.setdefault(
             ROUTING_KEY_HEADER, message.delivery_info.get("routing_key", "") if message else ""
         )
@@ -411,3 +507,15 @@ def collect_garbage_less_often(threshold: int) -> None:
 
 def _describe(exc: BaseException) -> str:
     return "".join(traceback.format_exception_only(type(exc), exc)).strip()
+
+
+def _first(exc: BaseException) -> str:
+    text = str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _shorten(reason: str, limit: int = 4000) -> str:
+    """The reason as a header: its beginning (the error) and its end (the innermost cause)."""
+    if len(reason) <= limit:
+        return reason
+    return f"{reason[: limit - 1000]}\n...\n{reason[-900:]}"

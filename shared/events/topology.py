@@ -5,7 +5,9 @@ event types its handlers registry declares, and parks poison events in
 ``stride.<service>.dlq``. On RabbitMQ both are quorum queues; the main queue has a
 delivery limit so a message that keeps killing its consumer is dead-lettered too.
 Events no queue is bound to go to ``stride.unrouted`` (the exchange's alternate
-exchange) instead of vanishing.
+exchange) instead of vanishing. A failed event waits out its retry delay in
+``stride.<service>.retry.<ms>ms``, a quorum queue whose messages expire after that
+delay and are dead-lettered (at least once) back to ``stride.<service>``.
 """
 
 from __future__ import annotations
@@ -57,6 +59,30 @@ def consumer_queue(consumer: str, event_types: Iterable[str], delivery_limit: in
             "x-delivery-limit": delivery_limit,
             "x-dead-letter-exchange": "",
             "x-dead-letter-routing-key": dead_letter_queue_name(consumer),
+        },
+    )
+
+
+def retry_queue_name(consumer: str, delay_seconds: float) -> str:
+    return f"stride.{consumer}.retry.{round(delay_seconds * 1000)}ms"
+
+
+def retry_queue(consumer: str, delay_seconds: float) -> Queue:
+    """Where a failed event waits ``delay_seconds`` before it returns to its queue."""
+    name = retry_queue_name(consumer, delay_seconds)
+    return Queue(
+        name,
+        exchange=Exchange(""),
+        routing_key=name,
+        durable=True,
+        queue_arguments={
+            "x-queue-type": "quorum",
+            "x-message-ttl": round(delay_seconds * 1000),
+            "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": consumer_queue_name(consumer),
+            # Expired messages move only once the main queue confirms them.
+            "x-dead-letter-strategy": "at-least-once",
+            "x-overflow": "reject-publish",
         },
     )
 

@@ -29,8 +29,8 @@ def test_messages_appear_only_whole(tmp_path: Path):
     with connection_for(tmp_path) as connection:
         producer = connection.Producer()
         producer.publish({"n": 1}, exchange=queue.exchange, routing_key="whole", declare=[queue])
-    files = os.listdir(tmp_path / "queue")
-    assert len(files) == 1 and files[0].endswith(".whole.msg")
+    files = os.listdir(tmp_path / "queue" / "whole")
+    assert len(files) == 1 and files[0].endswith(".msg")
     assert not any(name.startswith(".") for name in files)
 
 
@@ -61,7 +61,7 @@ def test_a_killed_consumer_loses_no_message(tmp_path: Path):
     )
     assert process.stdout is not None
     assert process.stdout.readline().strip() == "taken"
-    assert list((tmp_path / "queue").glob("*.msg")) == []
+    assert list((tmp_path / "queue").rglob("*.msg")) == []
     process.send_signal(signal.SIGKILL)
     process.wait()
 
@@ -71,3 +71,55 @@ def test_a_killed_consumer_loses_no_message(tmp_path: Path):
         message.ack()
         assert queue(connection.default_channel).get(no_ack=False) is None
     assert list((tmp_path / "unacked").rglob("*.msg")) == []
+
+
+def test_a_delayed_message_stays_invisible_until_its_time(tmp_path: Path):
+    queue = Queue("later", Exchange("later", type="direct"), routing_key="later")
+    with connection_for(tmp_path) as connection:
+        producer = connection.Producer()
+        producer.publish(
+            {"n": 1},
+            exchange=queue.exchange,
+            routing_key="later",
+            declare=[queue],
+            headers={filebroker.DELAY_HEADER: 60_000},
+        )
+        producer.publish({"n": 2}, exchange=queue.exchange, routing_key="later")
+        bound = queue(connection.default_channel)
+        first = bound.get(no_ack=True)
+        assert first is not None and first.payload == {"n": 2}
+        assert bound.get(no_ack=True) is None  # the delayed one is not due for a minute
+        [waiting] = os.listdir(tmp_path / "queue" / "later")
+        assert filebroker._visible_at(waiting) > filebroker._now_ms() + 50_000
+
+
+def test_each_queue_has_its_own_folder_and_unrouted_messages_are_capped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(filebroker, "UNROUTED_LIMIT", 5)
+    monkeypatch.setattr(filebroker, "UNROUTED_CHECK_EVERY", 1)
+    exchange = Exchange("topic", type="topic")
+    live = Queue("live", exchange, routing_key="a.b")
+    with connection_for(tmp_path) as connection:
+        producer = connection.Producer()
+        producer.publish({"n": 0}, exchange=exchange, routing_key="a.b", declare=[live])
+        for n in range(12):
+            producer.publish({"n": n}, exchange=exchange, routing_key="nobody.listens")
+        assert len(os.listdir(tmp_path / "queue" / "live")) == 1
+        assert len(os.listdir(tmp_path / "queue" / filebroker.UNROUTED_QUEUE)) == 5
+        unrouted = Queue(filebroker.UNROUTED_QUEUE)(connection.default_channel)
+        kept = [message.payload["n"] for message in iter(lambda: unrouted.get(no_ack=True), None)]
+        assert kept == [7, 8, 9, 10, 11]  # the newest
+
+
+def test_a_file_that_is_not_a_message_is_set_aside(tmp_path: Path):
+    queue = Queue("mixed", Exchange("mixed", type="direct"), routing_key="mixed")
+    with connection_for(tmp_path) as connection:
+        producer = connection.Producer()
+        producer.publish({"n": 1}, exchange=queue.exchange, routing_key="mixed", declare=[queue])
+        (tmp_path / "queue" / "mixed" / "000000000000000_garbage.msg").write_bytes(b"{not json")
+        message = queue(connection.default_channel).get(no_ack=True)
+        assert message is not None and message.payload == {"n": 1}
+    assert [p.name for p in (tmp_path / "rejected").iterdir()] == [
+        "mixed.000000000000000_garbage.msg"
+    ]

@@ -26,11 +26,17 @@ def mode(
     tmp_path: Any,
 ) -> tuple[Settings, Database]:
     if request.param == "embedded":
-        settings = settings_for(STRIDE_CONSUMER_MAX_RETRIES="2")
+        settings = settings_for(
+            STRIDE_CONSUMER_MAX_RETRIES="2", STRIDE_CONSUMER_RETRY_DELAYS="0.1,0.2"
+        )
         return settings, backbone.prepare_database(f"sqlite:///{tmp_path}/probe.db")
     rabbitmq_url = request.getfixturevalue("rabbitmq_url")
     make_database = request.getfixturevalue("make_postgres_database")
-    settings = settings_for(STRIDE_BROKER_URL=rabbitmq_url, STRIDE_CONSUMER_MAX_RETRIES="2")
+    settings = settings_for(
+        STRIDE_BROKER_URL=rabbitmq_url,
+        STRIDE_CONSUMER_MAX_RETRIES="2",
+        STRIDE_CONSUMER_RETRY_DELAYS="0.1,0.2",
+    )
     return settings, backbone.prepare_database(make_database("probe"))
 
 

@@ -16,6 +16,7 @@ from shared.db import Database, platform_metadata
 from shared.events import Envelope, HandlerRegistry, record_events
 from shared.events.broker import kombu_connection
 from shared.events.consumer import EventConsumer
+from shared.events.errors import PermanentEventError
 from shared.events.publishers import open_publisher
 from shared.events.relay import OutboxRelay
 
@@ -31,10 +32,24 @@ effects = sa.Table(
 HAPPENED = "probe.thing.happened"
 POISON = "probe.thing.poisoned"
 BATCHED = "probe.things.counted"
+REFUSED = "probe.thing.refused"
+FLAKY = "probe.thing.flaky"
+DEEP = "probe.thing.deep"
 POISON_N = -99
 
 #: how many times the batch handler was called, and with how many events in all
 batch_calls: list[int] = []
+#: when (time.monotonic()) the flaky handler was called, by event id
+flaky_calls: dict[str, list[float]] = {}
+
+#: a function that recurses until PostgreSQL's stack depth limit stops it
+RECURSIVE_FUNCTION = """
+CREATE OR REPLACE FUNCTION probe_recurse(depth integer) RETURNS integer AS $$
+BEGIN
+    RETURN probe_recurse(depth + 1);
+END;
+$$ LANGUAGE plpgsql
+"""
 
 
 class PoisonError(RuntimeError):
@@ -56,6 +71,22 @@ def make_registry(consumer: str, *, poison_fixed: bool = False) -> HandlerRegist
         session.execute(effects.insert().values(event_id=event.id, n=-1))
         raise PoisonError(f"cannot apply {event.payload}")
 
+    @registry.handles(REFUSED)
+    def refuse_for_good(event: Envelope, session: Session) -> None:
+        raise PermanentEventError(f"no such thing: {event.payload['n']}")
+
+    @registry.handles(FLAKY)
+    def fail_at_first(event: Envelope, session: Session) -> None:
+        calls = flaky_calls.setdefault(event.id, [])
+        calls.append(time.monotonic())
+        if len(calls) <= event.payload["failures"]:
+            raise PoisonError(f"not yet: call {len(calls)}")
+        session.execute(effects.insert().values(event_id=event.id, n=event.payload["n"]))
+
+    @registry.handles(DEEP)
+    def recurse(event: Envelope, session: Session) -> None:
+        session.execute(sa.text("SELECT probe_recurse(1)"))
+
     @registry.handles_batch(BATCHED)
     def apply_things(events: Sequence[Envelope], session: Session) -> None:
         batch_calls.append(len(events))
@@ -70,6 +101,9 @@ def prepare_database(url: str) -> Database:
     database = Database(url)
     platform_metadata.create_all(database.engine)
     metadata.create_all(database.engine)
+    if database.dialect == "postgresql":
+        with database.engine.begin() as connection:
+            connection.execute(sa.text(RECURSIVE_FUNCTION))
     return database
 
 
@@ -102,7 +136,7 @@ def new_consumer(
 def delete_queues(settings: Settings, consumer: EventConsumer) -> None:
     with kombu_connection(settings) as connection:
         channel = connection.default_channel
-        for queue in (consumer.queue, consumer.dead_letters):
+        for queue in (consumer.queue, consumer.dead_letters, *consumer.retry_queues):
             queue(channel).delete()
 
 

@@ -104,11 +104,16 @@ def _activity_report(event: Envelope) -> ActivityReport:
         if not isinstance(time_zone, str):
             raise InvalidInput.for_field("time_zone", "must be an IANA time zone name")
         student_time_zone(time_zone)
+    if not event.subject:
+        raise InvalidInput.for_field("subject", "must name the student whose logs these are")
     parsed = []
     for index, raw in enumerate(raw_records):
         path = f"records[{index}]"
         if not isinstance(raw, Mapping):
             raise InvalidInput.for_field(path, "must be an object")
+        if raw.get("student_id") != event.subject:
+            # One student per event bounds the keys (and locks) a batch of events takes.
+            raise InvalidInput.for_field(f"{path}.student_id", "must be the event's subject")
         course_id = raw.get("course_id")
         if course_id is None:
             continue

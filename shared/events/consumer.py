@@ -10,7 +10,8 @@ neighbours. A failing event waits in a retry queue (``STRIDE_CONSUMER_RETRY_DELA
 and comes back with its attempt count, up to ``max_retries`` times, then is parked in
 the service's dead-letter queue with its error. A message that cannot be read (not
 JSON, not an envelope, a bad header, anything that raises while it is read) and an
-event whose handler raises ``PermanentEventError`` are parked at once, with the reason.
+event whose handler raises ``PermanentEventError`` (or ``shared.errors.InvalidInput``:
+the data breaks a rule) are parked at once, with the reason.
 
 Database errors are classified (``shared.events.failures``): an outage is not the
 events' fault, so the batch is held and retried until the database answers without
@@ -34,6 +35,7 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from shared.config import Settings
 from shared.db import Database
+from shared.errors import InvalidInput
 from shared.events import metrics, topology
 from shared.events.broker import kombu_connection
 from shared.events.envelope import Envelope, EnvelopeError, to_iso, utcnow
@@ -66,6 +68,11 @@ class Failure:
 
 class DatabaseOutage(Exception):
     """The database stayed unreachable until the consumer was asked to stop."""
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """Whether retrying cannot help: the event breaks its contract or a rule of its data."""
+    return isinstance(exc, PermanentEventError | InvalidInput)
 
 
 def attempt_of(message: Message) -> int:
@@ -275,14 +282,14 @@ class EventConsumer:
             raise
         except Exception as exc:
             if len(events) == 1:  # a savepoint would only repeat the same failure
-                return [Failure(_describe(exc), permanent=isinstance(exc, PermanentEventError))]
+                return [Failure(_describe(exc), permanent=is_permanent(exc))]
         try:
             return self._durably(lambda: self._apply_isolated(events))
         except DatabaseOutage:
             raise
         except Exception as exc:
             if len(events) == 1:
-                return [Failure(_describe(exc), permanent=isinstance(exc, PermanentEventError))]
+                return [Failure(_describe(exc), permanent=is_permanent(exc))]
         return [failure for envelope in events for failure in self._apply([envelope])]
 
     def _durably(self, work: Callable[[], list[Failure | None]]) -> list[Failure | None]:
@@ -373,7 +380,7 @@ class EventConsumer:
                     if classify(exc) == OUTAGE:
                         raise
                     savepoint.rollback()
-                    permanent = isinstance(exc, PermanentEventError)
+                    permanent = is_permanent(exc)
                     failures.append(Failure(_describe(exc), permanent=permanent))
             session.commit()
         self._count(applied, duplicates, ignored)

@@ -101,8 +101,9 @@ def test_poison_messages_park_themselves_and_never_their_neighbours(mode, consum
     try:
         assert backbone.run_loops_until(
             [],
-            lambda: len(backbone.effect_rows(database)) >= 200
-            and consumer.stats.parked >= len(poison),
+            lambda: (
+                len(backbone.effect_rows(database)) >= 200 and consumer.stats.parked >= len(poison)
+            ),
             timeout=60,
         )
         assert thread.is_alive(), "the consumer died"

@@ -244,6 +244,60 @@ def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def keep_running(
+    command: Sequence[str],
+    stopping: threading.Event,
+    *,
+    first_delay: float = 1.0,
+    max_delay: float = 30.0,
+    steady_after: float = 60.0,
+) -> int:
+    """Run ``command``; whenever it exits on its own, say so and start it again.
+
+    Restarts back off from ``first_delay`` to ``max_delay`` seconds and start over once
+    the command stayed up ``steady_after`` seconds. When ``stopping`` is set (SIGTERM,
+    Ctrl-C) the command is asked to stop too, and its exit code is returned.
+    """
+    import subprocess
+    import time
+
+    delay = first_delay
+    name = " ".join(command)
+    while True:
+        started = time.monotonic()
+        child = subprocess.Popen(list(command))
+        while child.poll() is None:
+            if stopping.wait(0.2):
+                child.send_signal(signal.SIGTERM)
+                try:
+                    return child.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    return child.wait()
+        if stopping.is_set():
+            return child.returncode
+        if time.monotonic() - started >= steady_after:
+            delay = first_delay
+        print(
+            f"stride keep: {name!r} exited with {child.returncode}; restarting in {delay:g} s",
+            file=sys.stderr,
+            flush=True,
+        )
+        if stopping.wait(delay):
+            return child.returncode
+        delay = min(delay * 2, max_delay)
+
+
+def cmd_keep(args: argparse.Namespace, settings: Settings) -> int:
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        print("keep: give the command to run after --", file=sys.stderr)
+        return 2
+    stopping = threading.Event()
+    _stop_on_signals(stopping)
+    return keep_running(command, stopping)
+
+
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     cmd_migrate(argparse.Namespace(services=None), settings)
     gateway = f"http://localhost:{settings.gateway_port}"
@@ -318,6 +372,12 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.add_argument("--limit", type=int, default=100)
     dlq.add_argument("--event-id", help="replay only this event")
     dlq.set_defaults(run=cmd_dlq)
+
+    keep = commands.add_parser(
+        "keep", help="run a command, restarting it whenever it exits (used by the Procfile)"
+    )
+    keep.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARG ...]")
+    keep.set_defaults(run=cmd_keep)
 
     up = commands.add_parser("up", help="run the whole platform locally")
     up.set_defaults(run=cmd_up)

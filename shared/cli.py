@@ -95,6 +95,7 @@ def _relay(service: str, settings: Settings, heartbeat: Heartbeat) -> OutboxRela
         batch_size=settings.relay_batch_size,
         poll_interval=settings.relay_poll_interval,
         heartbeat=heartbeat,
+        max_attempts=settings.outbox_max_attempts,
     )
 
 
@@ -298,6 +299,30 @@ def cmd_keep(args: argparse.Namespace, settings: Settings) -> int:
     return keep_running(command, stopping)
 
 
+def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
+    from shared.db import Database
+    from shared.events import outbox
+
+    database = Database(settings.database_url(args.service))
+    try:
+        with database.unit_of_work() as session:
+            if args.action == "retry":
+                count = outbox.revive_dead(session, args.event_id)
+                session.commit()
+                print(f"{args.service}: {count} dead outbox event(s) will be published again")
+                return 0
+            dead = outbox.list_dead(session, args.limit)
+            unsent = outbox.count_unsent(session)
+            total_dead = outbox.count_dead(session)
+    finally:
+        database.dispose()
+    for event in dead:
+        print(f"{event.id}  {event.event_type}  dead since {event.dead_at.isoformat()}")
+        print(f"    {event.publish_attempts} refusal(s); last: {event.last_error or ''}")
+    print(f"{args.service}: {total_dead} dead, {unsent - total_dead} waiting to be published")
+    return 1 if total_dead else 0
+
+
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     cmd_migrate(argparse.Namespace(services=None), settings)
     gateway = f"http://localhost:{settings.gateway_port}"
@@ -372,6 +397,15 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.add_argument("--limit", type=int, default=100)
     dlq.add_argument("--event-id", help="replay only this event")
     dlq.set_defaults(run=cmd_dlq)
+
+    outbox = commands.add_parser(
+        "outbox", help="list outbox events the broker refused too often; publish them again"
+    )
+    outbox.add_argument("action", choices=["list", "retry"])
+    outbox.add_argument("service", choices=SERVICES)
+    outbox.add_argument("--limit", type=int, default=100)
+    outbox.add_argument("--event-id", help="retry only this event")
+    outbox.set_defaults(run=cmd_outbox)
 
     keep = commands.add_parser(
         "keep", help="run a command, restarting it whenever it exits (used by the Procfile)"

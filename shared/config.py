@@ -88,6 +88,8 @@ class Settings:
     consumer_gc_threshold: int = 50_000
     #: seconds before the n-th retry of a failed event (the last one repeats)
     consumer_retry_delays: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0, 600.0)
+    #: refusals by the broker after which an outbox row is marked dead
+    outbox_max_attempts: int = 20
 
     @property
     def is_production(self) -> bool:
@@ -144,6 +146,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         consumer_gc_threshold=_int(env, "STRIDE_CONSUMER_GC_THRESHOLD", 50_000),
         queue_delivery_limit=_int(env, "STRIDE_QUEUE_DELIVERY_LIMIT", 20),
         relay_batch_size=_int(env, "STRIDE_RELAY_BATCH_SIZE", 500),
+        outbox_max_attempts=_int(env, "STRIDE_OUTBOX_MAX_ATTEMPTS", 20),
         relay_poll_interval=float(env.get("STRIDE_RELAY_POLL_INTERVAL", "0.05")),
         heartbeat_file=Path(heartbeat) if heartbeat else None,
         log_level=env.get("STRIDE_LOG_LEVEL", "INFO"),

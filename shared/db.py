@@ -40,6 +40,18 @@ outbox_table = sa.Table(
     sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("publish_attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column(
+        "next_attempt_at",
+        sa.DateTime(timezone=True),
+        nullable=True,
+        comment="after a refused publish: not claimed again before this moment",
+    ),
+    sa.Column(
+        "dead_at",
+        sa.DateTime(timezone=True),
+        nullable=True,
+        comment="refused too often: no longer claimed (stride outbox list/retry)",
+    ),
     sa.Index(
         "ix_outbox_unsent",
         "created_at",
@@ -78,7 +90,8 @@ audit_table = sa.Table(
 )
 
 #: DDL that makes ``audit_log`` append-only, per dialect; applied by each service's
-#: first migration (see ``append_only_audit_ddl``).
+#: first migration (see ``append_only_audit_ddl``) and, to databases created before it
+#: refused TRUNCATE and replacement, by a later one. Every statement is idempotent.
 _APPEND_ONLY_DDL: dict[str, list[str]] = {
     "postgresql": [
         """
@@ -88,18 +101,32 @@ _APPEND_ONLY_DDL: dict[str, list[str]] = {
         END;
         $$ LANGUAGE plpgsql
         """,
+        "DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log",
         """
         CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
         FOR EACH ROW EXECUTE FUNCTION stride_audit_append_only()
         """,
+        "DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log",
+        """
+        CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+        FOR EACH STATEMENT EXECUTE FUNCTION stride_audit_append_only()
+        """,
+        "REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM PUBLIC",
     ],
     "sqlite": [
         """
-        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END
         """,
         """
-        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END
+        """,
+        # INSERT OR REPLACE deletes the row it collides with without firing DELETE
+        # triggers (recursive_triggers is off): refuse an existing id before that.
+        """
+        CREATE TRIGGER IF NOT EXISTS audit_log_no_replace BEFORE INSERT ON audit_log
+        WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM audit_log WHERE id = NEW.id)
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END
         """,
     ],

@@ -86,5 +86,47 @@ def create_platform_tables(op: Any) -> None:
         op.execute(statement)
 
 
+def upgrade_platform_tables(op: Any) -> None:
+    """Bring platform tables created by an older first revision to today's (idempotent).
+
+    Adds the outbox's ``next_attempt_at`` and ``dead_at`` where they are missing, and
+    applies the current append-only DDL of ``audit_log`` (TRUNCATE refused on
+    PostgreSQL, an existing id refused on SQLite).
+    """
+    bind = op.get_bind()
+    present = {column["name"] for column in sa.inspect(bind).get_columns("outbox")}
+    for name in ("next_attempt_at", "dead_at"):
+        if name not in present:
+            op.add_column("outbox", sa.Column(name, sa.DateTime(timezone=True), nullable=True))
+    for statement in append_only_audit_ddl(bind.dialect.name):
+        op.execute(statement)
+
+
+def grant_runtime_role(url: str, role: str) -> None:
+    """Let ``role`` (the services' login, not the owner) use the tables and nothing more.
+
+    It may read and write every table but ``audit_log``, where it may only read and
+    append: no UPDATE, DELETE or TRUNCATE. Run by ``stride migrate`` as the owner when
+    ``STRIDE_<SERVICE>_RUNTIME_ROLE`` names the role (PostgreSQL only).
+    """
+    quoted = '"' + role.replace('"', '""') + '"'
+    engine = create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.begin() as connection:
+            if connection.dialect.name != "postgresql":
+                return
+            for statement in (
+                f"GRANT USAGE ON SCHEMA public TO {quoted}",
+                f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
+                f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
+                f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {quoted}",
+                f"REVOKE ALL ON alembic_version FROM {quoted}",
+                f"GRANT SELECT ON alembic_version TO {quoted}",
+            ):
+                connection.execute(sa.text(statement))
+    finally:
+        engine.dispose()
+
+
 def drop_platform_tables(op: Any) -> None:
     platform_metadata.drop_all(op.get_bind())

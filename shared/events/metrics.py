@@ -31,3 +31,8 @@ OUTBOX_PUBLISHED = Counter(
 OUTBOX_FAILED = Counter(
     "stride_outbox_publish_failures_total", "Outbox events nacked or returned", ["service"]
 )
+OUTBOX_DEAD = Counter(
+    "stride_outbox_dead_total",
+    "Outbox events refused too often and no longer published (stride outbox list)",
+    ["service"],
+)

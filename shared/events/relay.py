@@ -16,8 +16,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from shared.db import Database
 from shared.events import metrics, outbox
-from shared.events.envelope import utcnow
-from shared.events.publishers import OutgoingMessage, Publisher, PublishError
+from shared.events.envelope import MAX_ENVELOPE_BYTES, utcnow
+from shared.events.publishers import OutgoingMessage, Publisher, PublishError, PublishResult
 from shared.observability import Heartbeat
 
 log = structlog.get_logger(__name__)
@@ -36,6 +36,7 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval: float = 0.05,
         heartbeat: Heartbeat | None = None,
+        max_attempts: int = outbox.DEFAULT_MAX_ATTEMPTS,
     ) -> None:
         self.service = service
         self.database = database
@@ -43,6 +44,7 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.heartbeat = heartbeat or Heartbeat(None)
+        self.max_attempts = max_attempts
         self.stopping = threading.Event()
         self._last_purge = 0.0
 
@@ -52,21 +54,33 @@ class OutboxRelay:
             pending = outbox.claim_unsent(session, self.batch_size)
             if not pending:
                 return 0
-            result = self.publisher.publish_batch(
-                [
-                    OutgoingMessage(
-                        id=event.id, routing_key=event.event_type, body=event.body.encode()
-                    )
-                    for event in pending
-                ]
-            )
+            messages, too_large = [], {}
+            for event in pending:
+                body = event.body.encode()
+                if len(body) > MAX_ENVELOPE_BYTES:
+                    too_large[event.id] = f"{len(body)} bytes: larger than {MAX_ENVELOPE_BYTES}"
+                else:
+                    messages.append(OutgoingMessage(event.id, event.event_type, body))
+            result = self.publisher.publish_batch(messages) if messages else PublishResult()
             outbox.mark_sent(session, result.confirmed, utcnow())
-            outbox.mark_failed(session, result.failed)
+            attempts = {event.id: event.publish_attempts for event in pending}
+            dead = outbox.mark_failed(
+                session, result.failed, attempts, max_attempts=self.max_attempts
+            )
+            dead += outbox.mark_failed(session, too_large, attempts, max_attempts=1)
             session.commit()
         metrics.OUTBOX_PUBLISHED.labels(self.service).inc(len(result.confirmed))
         if result.failed:
             metrics.OUTBOX_FAILED.labels(self.service).inc(len(result.failed))
-            log.error("outbox.publish_failed", service=self.service, failures=result.failed)
+            log.warning("outbox.publish_refused", service=self.service, failures=result.failed)
+        if dead:
+            metrics.OUTBOX_DEAD.labels(self.service).inc(len(dead))
+            log.error(
+                "outbox.events_dead",
+                service=self.service,
+                event_ids=dead,
+                hint=f"stride outbox list {self.service}",
+            )
         return len(result.confirmed)
 
     def purge_if_due(self) -> None:

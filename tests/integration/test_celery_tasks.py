@@ -50,7 +50,7 @@ def test_a_task_is_sent_only_when_its_transaction_commits(settings: Settings):
     queue_dir = settings.broker_dir / "queue"
 
     def queued() -> int:
-        return len(list(queue_dir.glob(f"*.{task_queue('analytics')}.msg")))
+        return len(list((queue_dir / task_queue("analytics")).glob("*.msg")))
 
     with database.unit_of_work() as session:
         send_task_after_commit(session, celery, "analytics.purge_event_tables")

@@ -174,8 +174,30 @@ def _celery_of(service: str) -> Any:
     return app.extensions["celery"]
 
 
+def declare_broker_topology(service: str, settings: Settings) -> None:
+    """Declare the exchanges, queues and bindings ``service`` consumes from.
+
+    Run by ``stride migrate`` (and again, harmlessly, by each process that uses them),
+    so events published before a consumer first starts are queued, not unrouted.
+    """
+    from shared.db import Database
+    from shared.events.broker import kombu_connection
+    from shared.events.consumer import EventConsumer
+    from shared.tasks import declare_task_queue
+
+    with kombu_connection(settings) as connection:
+        registry = registry_of(service)
+        if len(registry):
+            database = Database(settings.database_url(service))
+            EventConsumer(registry, database, settings).declare(connection)
+            database.dispose()
+        if service in CELERY_SERVICES:
+            declare_task_queue(connection.default_channel, service)
+
+
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     celery = _celery_of(args.service)
+    declare_broker_topology(args.service, settings)
     celery.worker_main(
         [
             "worker",

@@ -8,6 +8,7 @@ that database carries three platform tables defined here, on their own metadata:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -247,32 +248,53 @@ def rowcount_of(result: sa.Result[Any]) -> int:
 
 
 _AFTER_COMMIT_KEY = "stride.after_commit"
+_COMMITTED_KEY = "stride.after_commit.committed"
+
+_hooks_log = logging.getLogger("shared.db.after_commit")
 
 
 def run_after_commit(session: Session, callback: Callable[[], None]) -> None:
-    """Run ``callback`` once the session's current transaction commits; drop it on rollback.
+    """Run ``callback`` once the session's outermost transaction commits.
 
-    Used to enqueue Celery tasks and to wake in-process listeners only when the state
-    they depend on is durable (warehouse's ``addAfterCommitHook``).
+    A hook belongs to the transaction or savepoint it was registered in: a savepoint
+    rolled back drops its hooks, a savepoint released hands them to its parent, and
+    only the commit of the outermost transaction runs them, each once. A hook that
+    raises is logged: the transaction is committed by then, so it must not be reported
+    as a failed commit. Work that must not be lost does not belong in a hook: write it
+    to the outbox in the transaction (``shared.tasks.enqueue_task``).
     """
-    hooks: list[Callable[[], None]] | None = session.info.get(_AFTER_COMMIT_KEY)
+    hooks: list[list[Any]] | None = session.info.get(_AFTER_COMMIT_KEY)
     if hooks is None:
         hooks = []
         session.info[_AFTER_COMMIT_KEY] = hooks
-        event.listen(session, "after_commit", _run_hooks)
-        event.listen(session, "after_soft_rollback", _drop_hooks)
-    hooks.append(callback)
+        event.listen(session, "after_commit", _note_commit)
+        event.listen(session, "after_transaction_end", _settle_hooks)
+    owner = session.get_nested_transaction() or session.get_transaction()
+    hooks.append([owner, callback])
 
 
-def _run_hooks(session: Session) -> None:
-    hooks: list[Callable[[], None]] = session.info.get(_AFTER_COMMIT_KEY, [])
-    pending, hooks[:] = list(hooks), []
-    for hook in pending:
-        hook()
+def _note_commit(session: Session) -> None:
+    # Fires for a released savepoint as for the outermost commit, just before
+    # ``after_transaction_end`` of the same transaction.
+    session.info[_COMMITTED_KEY] = True
 
 
-def _drop_hooks(session: Session, previous_transaction: Any) -> None:
-    if previous_transaction.parent is not None:
-        return  # a savepoint rolled back; the outer transaction may still commit
-    hooks: list[Callable[[], None]] = session.info.get(_AFTER_COMMIT_KEY, [])
-    hooks.clear()
+def _settle_hooks(session: Session, transaction: Any) -> None:
+    committed = session.info.pop(_COMMITTED_KEY, False)
+    hooks: list[list[Any]] = session.info.get(_AFTER_COMMIT_KEY, [])
+    if transaction.parent is not None:  # a savepoint (or a subtransaction) ended
+        if committed:
+            for hook in hooks:
+                if hook[0] is transaction:
+                    hook[0] = transaction.parent
+        else:
+            hooks[:] = [hook for hook in hooks if hook[0] is not transaction]
+        return
+    pending, hooks[:] = [hook[1] for hook in hooks], []
+    if not committed:
+        return
+    for callback in pending:
+        try:
+            callback()
+        except Exception:
+            _hooks_log.exception("after-commit hook %r failed", callback)

@@ -71,3 +71,39 @@ def test_a_savepoint_rollback_keeps_the_outer_hooks(database: Database):
         savepoint.rollback()
         session.commit()
     assert ran == ["outer"]
+
+
+def test_hooks_of_a_rolled_back_savepoint_are_dropped(database: Database):
+    ran: list[str] = []
+    with database.unit_of_work() as session:
+        session.execute(items.insert().values(id=300))
+        savepoint = session.begin_nested()
+        run_after_commit(session, lambda: ran.append("failed handler"))
+        inner = session.begin_nested()
+        run_after_commit(session, lambda: ran.append("inner of the failed"))
+        inner.commit()
+        savepoint.rollback()
+        kept = session.begin_nested()
+        run_after_commit(session, lambda: ran.append("released"))
+        kept.commit()
+        assert ran == []  # a released savepoint is not the commit
+        session.commit()
+        session.execute(items.insert().values(id=301))
+        session.commit()  # a second transaction runs nothing again
+    assert ran == ["released"]
+
+
+def test_a_failing_hook_is_not_a_failed_commit(database: Database):
+    ran: list[str] = []
+
+    def broken() -> None:
+        raise ConnectionError("broker unreachable")
+
+    with database.unit_of_work() as session:
+        session.execute(items.insert().values(id=400))
+        run_after_commit(session, broken)
+        run_after_commit(session, lambda: ran.append("next"))
+        session.commit()
+    assert ran == ["next"]
+    with database.engine.connect() as connection:
+        assert connection.execute(sa.select(items.c.id).where(items.c.id == 400)).scalar() == 400

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from shared.config import CELERY_SERVICES, ROLES, SERVICES, Settings, load_settings
+from shared.config import CELERY_SERVICES, ROLES, SERVICES, ConfigError, Settings, load_settings
 from shared.observability import Heartbeat, configure_logging
 
 if TYPE_CHECKING:
@@ -71,15 +71,34 @@ def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    from shared.migrations import upgrade
+    from shared.migrations import DatabaseSetupError, ensure_database, grant_runtime_role, upgrade
 
     unknown = sorted(set(args.services or ()) - set(SERVICES))
     if unknown:
         print(f"unknown service(s): {', '.join(unknown)}", file=sys.stderr)
         return 2
     for service in args.services or SERVICES:
-        upgrade(service, settings.database_url(service), migrations_dir(service))
-        print(f"{service}: database at head")
+        url = settings.database_url(service)
+        try:
+            ensure_database(url, f"STRIDE_{service.upper()}_DATABASE_URL")
+        except DatabaseSetupError as exc:
+            print(f"stride migrate: {exc}", file=sys.stderr)
+            return 1
+        upgrade(service, url, migrations_dir(service))
+        role = settings.runtime_roles.get(service)
+        if role:
+            grant_runtime_role(url, role)
+        try:
+            declare_broker_topology(service, settings)
+        except Exception as exc:
+            print(
+                f"stride migrate: {service}: database at head, but its queues could not be "
+                f"declared: STRIDE_BROKER_URL broker unreachable ({exc!r}); they are declared "
+                "again when its processes start",
+                file=sys.stderr,
+            )
+            continue
+        print(f"{service}: database at head, queues declared")
     return 0
 
 
@@ -186,6 +205,7 @@ def declare_broker_topology(service: str, settings: Settings) -> None:
     from shared.tasks import declare_task_queue
 
     with kombu_connection(settings) as connection:
+        connection.ensure_connection(max_retries=2, timeout=5)
         registry = registry_of(service)
         if len(registry):
             database = Database(settings.database_url(service))
@@ -442,7 +462,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"stride: {exc}", file=sys.stderr)
+        return 2
     configure_logging(settings.log_level)
     result: int = args.run(args, settings)
     return result

@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
 
 SERVICES: tuple[str, ...] = ("progress", "attempts", "activity", "analytics", "reports")
 CELERY_SERVICES: tuple[str, ...] = ("analytics", "reports")
@@ -19,6 +20,12 @@ CELERY_SERVICES: tuple[str, ...] = ("analytics", "reports")
 ROLES: frozenset[str] = frozenset({"student", "parent", "teacher", "admin", "service"})
 
 FILE_BROKER_SCHEME = "filesystem"
+AMQP_SCHEMES = frozenset({"amqp", "amqps"})
+DATABASE_SCHEMES = frozenset({"sqlite", "postgresql"})
+
+
+class ConfigError(ValueError):
+    """A setting is missing or wrong; the message names the variable and what to do."""
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -28,7 +35,62 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError as exc:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def broker_url_of(raw: str) -> str:
+    """``STRIDE_BROKER_URL`` checked and written one way, read alike by kombu and pika.
+
+    The virtual host is always percent-encoded (``/`` is ``%2F``): kombu reads
+    ``amqp://host//`` as vhost ``/`` and pika as ``""``, so the relay (pika) and the
+    consumers (kombu) would otherwise talk to different vhosts.
+    """
+    hint = "use amqp://user:password@host:5672/vhost (RabbitMQ) or filesystem:// (embedded)"
+    scheme, separator, _rest = raw.partition("://")
+    if not separator:
+        raise ConfigError(f"STRIDE_BROKER_URL {raw!r} is not a URL; {hint}")
+    if scheme == FILE_BROKER_SCHEME:
+        return f"{FILE_BROKER_SCHEME}://"
+    if scheme not in AMQP_SCHEMES:
+        raise ConfigError(f"STRIDE_BROKER_URL scheme {scheme!r} is not supported; {hint}")
+    parts = urlsplit(raw)
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigError(f"STRIDE_BROKER_URL has a bad port ({exc}); {hint}") from exc
+    if not parts.hostname:
+        raise ConfigError(f"STRIDE_BROKER_URL {raw!r} names no host; {hint}")
+    path = parts.path[1:] if parts.path.startswith("/") else parts.path
+    vhost = unquote(path) or "/"
+    netloc = parts.netloc.rpartition("@")[0]
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    authority = f"{netloc}@{host}" if netloc else host
+    if port is not None:
+        authority += f":{port}"
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{scheme}://{authority}/{quote(vhost, safe='')}{query}"
+
+
+def _database_url(env: Mapping[str, str], service: str, var_dir: Path) -> str:
+    name = f"STRIDE_{service.upper()}_DATABASE_URL"
+    raw = env.get(name) or f"sqlite:///{var_dir / service}.db"
+    scheme = raw.partition("://")[0].partition("+")[0]
+    if "://" not in raw or scheme not in DATABASE_SCHEMES:
+        raise ConfigError(
+            f"{name} {raw!r} is not a database URL Stride uses; use "
+            f"postgresql+psycopg://user:password@host:5432/stride_{service} or sqlite:///path.db"
+        )
+    return raw
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -39,7 +101,7 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
         return True
     if raw.lower() in {"0", "false", "no", "off"}:
         return False
-    raise ValueError(f"{name} must be a boolean (true/false), got {raw!r}")
+    raise ConfigError(f"{name} must be a boolean (true/false), got {raw!r}")
 
 
 def _delays(env: Mapping[str, str], name: str, default: str) -> tuple[float, ...]:
@@ -47,9 +109,9 @@ def _delays(env: Mapping[str, str], name: str, default: str) -> tuple[float, ...
     try:
         delays = tuple(float(part) for part in raw.split(","))
     except ValueError as exc:
-        raise ValueError(f"{name} must be seconds separated by commas, got {raw!r}") from exc
+        raise ConfigError(f"{name} must be seconds separated by commas, got {raw!r}") from exc
     if not delays or any(delay <= 0 for delay in delays):
-        raise ValueError(f"{name} must list positive delays in seconds, got {raw!r}")
+        raise ConfigError(f"{name} must list positive delays in seconds, got {raw!r}")
     return delays
 
 
@@ -90,6 +152,9 @@ class Settings:
     consumer_retry_delays: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0, 600.0)
     #: refusals by the broker after which an outbox row is marked dead
     outbox_max_attempts: int = 20
+    #: per service, the PostgreSQL role the services run as (not the owner): ``stride
+    #: migrate`` lets it read and write, and only read and append the audit log
+    runtime_roles: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def is_production(self) -> bool:
@@ -115,17 +180,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     var_dir = Path(env.get("STRIDE_VAR_DIR", "var")).resolve()
     stride_env = env.get("STRIDE_ENV", "development")
-    database_urls = {
-        service: env.get(
-            f"STRIDE_{service.upper()}_DATABASE_URL", f"sqlite:///{var_dir / service}.db"
-        )
-        for service in SERVICES
-    }
+    database_urls = {service: _database_url(env, service, var_dir) for service in SERVICES}
     heartbeat = env.get("STRIDE_HEARTBEAT_FILE")
     settings = Settings(
         env=stride_env,
         var_dir=var_dir,
-        broker_url=env.get("STRIDE_BROKER_URL", f"{FILE_BROKER_SCHEME}://"),
+        broker_url=broker_url_of(env.get("STRIDE_BROKER_URL") or f"{FILE_BROKER_SCHEME}://"),
         database_urls=database_urls,
         jwt_algorithm=env.get("STRIDE_JWT_ALGORITHM", "RS256"),
         jwt_issuer=env.get("STRIDE_JWT_ISSUER", "https://identity.stride.local"),
@@ -147,7 +207,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         queue_delivery_limit=_int(env, "STRIDE_QUEUE_DELIVERY_LIMIT", 20),
         relay_batch_size=_int(env, "STRIDE_RELAY_BATCH_SIZE", 500),
         outbox_max_attempts=_int(env, "STRIDE_OUTBOX_MAX_ATTEMPTS", 20),
-        relay_poll_interval=float(env.get("STRIDE_RELAY_POLL_INTERVAL", "0.05")),
+        runtime_roles={
+            service: role
+            for service in SERVICES
+            if (role := env.get(f"STRIDE_{service.upper()}_RUNTIME_ROLE"))
+        },
+        relay_poll_interval=_float(env, "STRIDE_RELAY_POLL_INTERVAL", 0.05),
         heartbeat_file=Path(heartbeat) if heartbeat else None,
         log_level=env.get("STRIDE_LOG_LEVEL", "INFO"),
         service_token=env.get("STRIDE_SERVICE_TOKEN") or None,
@@ -167,4 +232,4 @@ def _refuse_development_defaults(settings: Settings, env: Mapping[str, str]) -> 
     if not (settings.jwt_jwks_url or settings.jwt_public_key):
         problems.append("STRIDE_JWT_JWKS_URL or STRIDE_JWT_PUBLIC_KEY must be set in production")
     if problems:
-        raise ValueError("; ".join(problems))
+        raise ConfigError("; ".join(problems))

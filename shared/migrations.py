@@ -26,6 +26,78 @@ def alembic_config(service: str, url: str, migrations_dir: Path) -> Config:
     return config
 
 
+class DatabaseSetupError(RuntimeError):
+    """The database cannot be reached or created; the message says which and what to do."""
+
+
+def ensure_database(url: str, variable: str) -> None:
+    """Check that the database answers; create it if it does not exist and the role may.
+
+    Raises ``DatabaseSetupError`` with one line naming ``variable`` and what to do.
+    """
+    if url.startswith("sqlite"):
+        path = url.partition(":///")[2]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return
+    engine = create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect():
+            return
+    except sa.exc.DBAPIError as exc:
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        name = sa.engine.make_url(url).database
+        # libpq reports a refused connection without a SQLSTATE: read its message.
+        missing = sqlstate == "3D000" or f'database "{name}" does not exist' in str(exc.orig)
+        if missing:
+            _create_database(url, variable)
+            return
+        where = _where(url)
+        if sqlstate in {"28P01", "28000"} or "authentication failed" in str(exc.orig):
+            raise DatabaseSetupError(
+                f"{variable}: PostgreSQL at {where} refused the login ({_first_line(exc)}); "
+                "check the user and password in the URL"
+            ) from exc
+        raise DatabaseSetupError(
+            f"{variable}: cannot reach PostgreSQL at {where} ({_first_line(exc)}); "
+            "start it (scripts/ensure-servers) or fix the host and port in the URL"
+        ) from exc
+    finally:
+        engine.dispose()
+
+
+def _create_database(url: str, variable: str) -> None:
+    target = sa.engine.make_url(url)
+    name = target.database or ""
+    maintenance = target.set(database="postgres").render_as_string(hide_password=False)
+    engine = create_engine(maintenance, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
+    quoted = '"' + name.replace('"', '""') + '"'
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text(f"CREATE DATABASE {quoted}"))
+    except sa.exc.DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) == "42P04":  # created meanwhile
+            return
+        raise DatabaseSetupError(
+            f"{variable}: database {name!r} does not exist at {_where(url)} and role "
+            f"{target.username!r} may not create it ({_first_line(exc)}); create it "
+            f"(CREATE DATABASE {quoted} OWNER {target.username}) or grant the role CREATEDB"
+        ) from exc
+    finally:
+        engine.dispose()
+
+
+def _where(url: str) -> str:
+    parsed = sa.engine.make_url(url)
+    return f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+
+
+def _first_line(exc: BaseException) -> str:
+    original = getattr(exc, "orig", None) or exc
+    text = str(original).strip()
+    return text.splitlines()[0] if text else type(original).__name__
+
+
 def upgrade(service: str, url: str, migrations_dir: Path, revision: str = "head") -> None:
     """Bring ``service``'s database to ``revision``; safe to run from several processes."""
     if url.startswith("sqlite:///"):

@@ -168,21 +168,23 @@ def _run_loops(loops: Sequence[Any], settings: Settings) -> int:
 
 def cmd_relay(args: argparse.Namespace, settings: Settings) -> int:
     heartbeat = Heartbeat(settings.heartbeat_file)
-    return _run_loops([_relay(s, settings, heartbeat) for s in args.services], settings)
+    loops = [_relay(s, settings, heartbeat.of_loop(f"relay-{s}")) for s in args.services]
+    return _run_loops(loops, settings)
 
 
 def cmd_consume(args: argparse.Namespace, settings: Settings) -> int:
     heartbeat = Heartbeat(settings.heartbeat_file)
-    return _run_loops([_consumer(s, settings, heartbeat) for s in args.services], settings)
+    loops = [_consumer(s, settings, heartbeat.of_loop(f"consumer-{s}")) for s in args.services]
+    return _run_loops(loops, settings)
 
 
 def cmd_events(args: argparse.Namespace, settings: Settings) -> int:
     heartbeat = Heartbeat(settings.heartbeat_file)
     loops: list[Any] = []
     for service in args.services:
-        loops.append(_relay(service, settings, heartbeat))
+        loops.append(_relay(service, settings, heartbeat.of_loop(f"relay-{service}")))
         if len(registry_of(service)):
-            loops.append(_consumer(service, settings, heartbeat))
+            loops.append(_consumer(service, settings, heartbeat.of_loop(f"consumer-{service}")))
     return _run_loops(loops, settings)
 
 
@@ -261,8 +263,13 @@ def cmd_health(args: argparse.Namespace, settings: Settings) -> int:
             print(f"unhealthy: {exc}", file=sys.stderr)
             return 1
     if args.heartbeat:
-        fresh = Heartbeat.is_fresh(Path(args.heartbeat), args.max_age)
-        return 0 if fresh else 1
+        stale = Heartbeat.stale_loops(Path(args.heartbeat), args.max_age)
+        if stale is None:
+            return 0 if Heartbeat.is_fresh(Path(args.heartbeat), args.max_age) else 1
+        if stale:
+            print(f"unhealthy: no heartbeat from {', '.join(stale)}", file=sys.stderr)
+            return 1
+        return 0
     if args.celery:
         # Ask this container's worker only: another healthy worker proves nothing here.
         worker = f"{args.celery}@{socket.gethostname()}"

@@ -77,12 +77,37 @@ class Heartbeat:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.touch()
 
+    def of_loop(self, label: str) -> Heartbeat:
+        """The heartbeat of one loop of a process: ``<file>.<label>`` next to this one.
+
+        Each relay and consumer beats its own, so one stuck loop is seen even while the
+        others of the same process are alive (``all_fresh``).
+        """
+        path = None if self.path is None else self.path.with_name(f"{self.path.name}.{label}")
+        return Heartbeat(path, self.every_seconds)
+
     @staticmethod
     def is_fresh(path: Path, max_age_seconds: float) -> bool:
         try:
             return time.time() - path.stat().st_mtime <= max_age_seconds
         except FileNotFoundError:
             return False
+
+    @staticmethod
+    def stale_loops(path: Path, max_age_seconds: float) -> list[str] | None:
+        """The loops under ``path`` whose heartbeat is older than ``max_age_seconds``.
+
+        ``None`` when no loop has its own heartbeat there: then ``path`` itself counts.
+        """
+        loops = sorted(path.parent.glob(f"{path.name}.*")) if path.parent.is_dir() else []
+        if not loops:
+            return None
+        prefix = f"{path.name}."
+        return [
+            loop.name.removeprefix(prefix)
+            for loop in loops
+            if not Heartbeat.is_fresh(loop, max_age_seconds)
+        ]
 
 
 class HttpMetrics:

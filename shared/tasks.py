@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,15 +32,15 @@ from sqlalchemy.orm import Session
 
 from shared.config import load_settings
 from shared.db import Database, outbox_table, run_after_commit
-from shared.events import topology
+from shared.events import relay, topology
 from shared.events.broker import celery_broker_options
 from shared.events.envelope import MAX_ENVELOPE_BYTES, utcnow
 from shared.events.inbox import purge_processed
 from shared.events.outbox import EventTooLarge, purge_sent
 from shared.observability import Heartbeat
 
-INBOX_RETENTION = timedelta(days=30)
-OUTBOX_RETENTION = timedelta(days=7)
+INBOX_RETENTION = relay.INBOX_RETENTION
+OUTBOX_RETENTION = relay.SENT_RETENTION
 
 
 def task_queue(service: str) -> str:

@@ -98,6 +98,7 @@ class ConsumerStats:
     parked: int = 0
     batches: int = 0
     reconnects: int = 0
+    database_waits: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -311,6 +312,7 @@ class EventConsumer:
                 if kind != OUTAGE:
                     raise
                 backoff = min(max(backoff * 2, 0.2), 10.0)
+                self.stats.database_waits += 1
                 log.warning(
                     "consumer.database_unavailable",
                     consumer=self.registry.consumer,

@@ -45,6 +45,9 @@ def classify(exc: BaseException) -> FailureKind:
     if isinstance(sqlite_code, int):
         return OUTAGE if sqlite_code & 0xFF in SQLITE_OUTAGE_CODES else FAULT
     # psycopg raises OperationalError without a SQLSTATE when the connection fails.
-    if type(original).__name__ in {"OperationalError", "InterfaceError"}:
+    if isinstance(original, OSError) or type(original).__name__ in {
+        "OperationalError",
+        "InterfaceError",
+    }:
         return OUTAGE
     return FAULT

@@ -1,5 +1,9 @@
 """The outbox relay: moves committed events from a service's outbox to the broker.
 
+Every hour it also forgets what the service's database no longer needs: outbox rows
+published a week ago and inbox rows of events applied 30 days ago (every service runs
+a relay in ``stride events``, so every service's tables are kept small).
+
 Idempotency: an event is marked sent only after the broker confirmed it, in the same
 transaction that locked it. A relay killed between the confirm and the commit
 publishes that batch again on restart; consumers' inboxes absorb the duplicates.
@@ -15,7 +19,7 @@ import structlog
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from shared.db import Database
-from shared.events import metrics, outbox
+from shared.events import inbox, metrics, outbox
 from shared.events.envelope import MAX_ENVELOPE_BYTES, utcnow
 from shared.events.publishers import OutgoingMessage, Publisher, PublishError, PublishResult
 from shared.observability import Heartbeat
@@ -23,6 +27,9 @@ from shared.observability import Heartbeat
 log = structlog.get_logger(__name__)
 
 SENT_RETENTION = timedelta(days=7)
+#: longer than any message stays queued (retries included), so a late redelivery is
+#: still recognised as a duplicate
+INBOX_RETENTION = timedelta(days=30)
 PURGE_EVERY_SECONDS = 3600.0
 
 
@@ -46,7 +53,7 @@ class OutboxRelay:
         self.heartbeat = heartbeat or Heartbeat(None)
         self.max_attempts = max_attempts
         self.stopping = threading.Event()
-        self._last_purge = 0.0
+        self._last_purge: float | None = None  # purge once at start, then hourly
 
     def relay_once(self) -> int:
         """Publish one batch of unsent events; returns how many were confirmed."""
@@ -85,14 +92,15 @@ class OutboxRelay:
 
     def purge_if_due(self) -> None:
         now = time.monotonic()
-        if now - self._last_purge < PURGE_EVERY_SECONDS:
+        if self._last_purge is not None and now - self._last_purge < PURGE_EVERY_SECONDS:
             return
         self._last_purge = now
         with self.database.unit_of_work() as session:
             purged = outbox.purge_sent(session, SENT_RETENTION)
+            forgotten = inbox.purge_processed(session, INBOX_RETENTION)
             session.commit()
-        if purged:
-            log.info("outbox.purged", service=self.service, count=purged)
+        if purged or forgotten:
+            log.info("event_tables.purged", service=self.service, outbox=purged, inbox=forgotten)
 
     def run(self) -> None:
         """Relay until ``stopping`` is set, backing off while the broker or database is down."""

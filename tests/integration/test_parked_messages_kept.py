@@ -1,0 +1,91 @@
+"""Parked messages are kept however often they are read: RabbitMQ 4's default delivery
+limit of quorum queues (20) is emulated on RabbitMQ 3.10 with a policy that applies only
+to this test's own queues, and removed afterwards."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from shared.events.dead_letters import list_parked, replay_parked
+from shared.events.publishers import OutgoingMessage
+from tests.support import backbone
+
+pytestmark = pytest.mark.integration
+
+DELIVERY_LIMIT = 20
+
+
+@pytest.fixture
+def limited_consumer(settings_for, rabbitmq_url, tmp_path):
+    settings = settings_for(STRIDE_BROKER_URL=rabbitmq_url)
+    database = backbone.prepare_database(f"sqlite:///{tmp_path}/probe.db")
+    consumer = backbone.new_consumer(backbone.fresh_consumer_name(), database, settings)
+    policy = f"stride-test-{consumer.registry.consumer}"
+    pattern = f"^stride\\.{consumer.registry.consumer}\\."
+    subprocess.run(
+        [
+            "rabbitmqctl",
+            "set_policy",
+            "--apply-to",
+            "queues",
+            policy,
+            pattern,
+            f'{{"delivery-limit": {DELIVERY_LIMIT}}}',
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    try:
+        yield settings, consumer
+    finally:
+        subprocess.run(
+            ["rabbitmqctl", "clear_policy", policy], check=True, capture_output=True, timeout=60
+        )
+        backbone.delete_queues(settings, consumer)
+
+
+def park(settings, consumer, count: int) -> list[str]:
+    from kombu import Producer
+
+    from shared.events.broker import kombu_connection
+
+    events = backbone.things(count)
+    with kombu_connection(settings) as connection:
+        consumer.declare(connection)
+        producer = Producer(connection.channel())
+        for event in events:
+            message = OutgoingMessage(event.id, event.type, event.to_json().encode())
+            producer.publish(
+                message.body,
+                exchange="",
+                routing_key=consumer.dead_letters.name,
+                message_id=event.id,
+                content_type="application/json",
+                delivery_mode=2,
+                headers={"x-stride-error": "ValueError: parked for the test"},
+            )
+    return [event.id for event in events]
+
+
+def test_listing_parked_events_again_and_again_loses_none(limited_consumer):
+    settings, consumer = limited_consumer
+    parked = park(settings, consumer, 3)
+    for _ in range(DELIVERY_LIMIT + 5):
+        listed = list_parked(settings, consumer.registry.consumer)
+        assert [event.message_id for event in listed] == parked
+    assert "parked for the test" in listed[0].error
+    assert backbone.queue_depth(settings, consumer.dead_letters) == 3
+
+
+def test_replaying_one_event_keeps_the_others(limited_consumer):
+    settings, consumer = limited_consumer
+    first, second, third = park(settings, consumer, 3)
+    for _ in range(DELIVERY_LIMIT + 5):
+        assert replay_parked(settings, consumer.registry.consumer, event_id="no-such-id") == 0
+    assert replay_parked(settings, consumer.registry.consumer, event_id=second) == 1
+    listed = [e.message_id for e in list_parked(settings, consumer.registry.consumer)]
+    assert listed == [first, third]
+    assert backbone.queue_depth(settings, consumer.queue) == 1

@@ -39,6 +39,7 @@ from shared.config import load_settings
 from shared.db import Database
 from shared.events import Envelope, HandlerRegistry
 from shared.events.consumer import EventConsumer
+from shared.events.errors import PermanentEventError
 from shared.events.publishers import (
     OutgoingMessage,
     Publisher,
@@ -83,7 +84,13 @@ def build_registry(consumer: str, applied: list[int] | None = None) -> HandlerRe
 
     @registry.handles(event_type_for(consumer))
     def record_effect(event: Envelope, session: Session) -> None:
-        """Not idempotent on its own, on purpose: only the inbox prevents double rows."""
+        """Not idempotent on its own, on purpose: only the inbox prevents double rows.
+
+        A payload ``{"refuse": reason}`` is refused for good (``PermanentEventError``);
+        one without ``n`` fails as a handler bug would (``KeyError``, retried).
+        """
+        if "refuse" in event.payload:
+            raise PermanentEventError(f"refused: {event.payload['refuse']}")
         session.execute(effects_table.insert().values(event_id=event.id, n=event.payload["n"]))
         if applied is not None:
             applied[0] += 1

@@ -7,6 +7,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -181,6 +182,11 @@ def prepare_database(url: str, *metadatas: sa.MetaData) -> Database:
 def recreate_queues(settings: Settings, topology: EventConsumer) -> None:
     with kombu_connection(settings) as connection:
         channel = connection.default_channel
-        for queue in (topology.queue, topology.dead_letters):
+        for queue in all_queues(topology):
             queue(channel).delete()
         topology.declare(connection)
+
+
+def all_queues(topology: EventConsumer) -> list[Any]:
+    """The consumer's queue, its dead-letter queue and its retry queues."""
+    return [topology.queue, topology.dead_letters, *topology.retry_queues]

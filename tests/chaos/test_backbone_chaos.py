@@ -10,26 +10,38 @@ acked; batch confirmed but not marked sent), the rest land mid-batch or anywhere
 
 The second test runs the same harness with the inbox bypassed and must observe
 double counting: the proof that the first test's checks are able to fail.
+
+Two more scenarios leave the broker running: poison messages of every kind sent among
+10,000 good events must each be parked with its reason while one consumer process
+lives through all of them; and a while of refused publishes (a full queue with
+``reject-publish`` bound to the events) must end with every event applied once and
+nothing left in the outbox.
 """
 
 from __future__ import annotations
 
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from kombu import Queue, binding
 
 from shared.config import load_settings
-from shared.db import Database, platform_metadata
+from shared.db import Database, outbox_table, platform_metadata
 from shared.events.broker import kombu_connection
 from shared.events.consumer import EventConsumer
+from shared.events.dead_letters import list_parked
+from shared.events.topology import events_exchange
 from tests.chaos.broker import rabbitmqctl_path
 from tests.chaos.harness import build_registry, effects_metadata, event_type_for
 from tests.chaos.ledger import EffectLedger, assert_applied_exactly_once, has_double_effects
+from tests.chaos.poison import PoisonSender, poison_messages
 from tests.chaos.processes import HarnessProcess, OutboxWriter
-from tests.chaos.scenario import Backbone, Kill, prepare_database, recreate_queues
+from tests.chaos.scenario import Backbone, Kill, all_queues, prepare_database, recreate_queues
 
 pytestmark = pytest.mark.chaos
 
@@ -51,6 +63,8 @@ def make_backbone(
             "STRIDE_CONSUMER_PREFETCH": "1000",
             "STRIDE_CONSUMER_BATCH_SIZE": "100",
             "STRIDE_RELAY_BATCH_SIZE": "200",
+            "STRIDE_CONSUMER_MAX_RETRIES": "2",
+            "STRIDE_CONSUMER_RETRY_DELAYS": "0.2,0.5",
         }
         settings = load_settings(environ)
         producer_url = make_postgres_database("chaos_producer")
@@ -88,7 +102,7 @@ def make_backbone(
     for backbone in built:
         backbone.stop()
         with kombu_connection(backbone.settings) as connection:
-            for queue in (backbone.topology.queue, backbone.topology.dead_letters):
+            for queue in all_queues(backbone.topology):
                 queue(connection.default_channel).delete()
         backbone.producer_db.dispose()
         backbone.consumer_db.dispose()
@@ -194,3 +208,106 @@ def _double_effects_within(database: Database, seconds: float) -> bool:
             return True
         time.sleep(0.25)
     return has_double_effects(database)
+
+
+# -- poison among good events, the broker left running ---------------------------------
+POISON_EVENTS = 10_000
+POISON_ROUNDS = 3
+
+
+@pytest.mark.timeout(300)
+def test_poison_messages_park_themselves_and_the_consumer_lives_on(
+    make_backbone: Callable[..., Backbone],
+) -> None:
+    started = time.monotonic()
+    backbone = make_backbone("chaos_poison")
+    poison = poison_messages(event_type_for("chaos_poison"))
+    sender = PoisonSender(
+        backbone.settings, backbone.topology.queue.name, poison, POISON_ROUNDS, interval=0.5
+    )
+    writer = OutboxWriter(
+        backbone.producer_db, event_type_for("chaos_poison"), POISON_EVENTS, duration=15
+    )
+    backbone.start([])
+    writer.start()
+    sender.start()
+    writer.finish(timeout=120)
+    sender.join(timeout=120)
+    assert sender.error is None and sender.sent == len(poison) * POISON_ROUNDS
+    backbone.wait_until_drained(POISON_EVENTS)
+    deadline = time.monotonic() + 60
+    while backbone.dead_letters() < sender.sent and time.monotonic() < deadline:
+        time.sleep(0.5)
+    backbone.stop()
+
+    ledger = EffectLedger.read(backbone.producer_db, backbone.consumer_db)
+    print(backbone.report(ledger, time.monotonic() - started))
+    assert len(ledger.expected) == POISON_EVENTS
+    assert_applied_exactly_once(ledger)
+    parked = list_parked(backbone.settings, "chaos_poison", limit=2 * sender.sent)
+    assert len(parked) == sender.sent, [event.error for event in parked]
+    for kind in poison:
+        matching = [event for event in parked if kind.reason in event.error]
+        assert len(matching) == POISON_ROUNDS, (kind.reason, [e.error for e in parked])
+    assert backbone.consumer.incarnations == 1, "the consumer had to be started again"
+    crashes = backbone.relay.crashes + backbone.consumer.crashes
+    assert not crashes, "a process crashed:\n" + "\n".join(crashes)
+
+
+# -- a while of refused publishes, the broker left running ------------------------------
+REFUSED_EVENTS = 2_000
+
+
+@pytest.mark.timeout(300)
+def test_refused_publishes_duplicate_nothing_and_leave_nothing_stuck(
+    make_backbone: Callable[..., Backbone],
+) -> None:
+    started = time.monotonic()
+    backbone = make_backbone("chaos_refused")
+    full = Queue(
+        f"stride-test.{uuid.uuid4().hex[:10]}.full",
+        bindings=[binding(events_exchange(), routing_key=event_type_for("chaos_refused"))],
+        durable=True,
+        queue_arguments={"x-max-length": 1, "x-overflow": "reject-publish"},
+    )
+    with kombu_connection(backbone.settings) as connection:
+        full(connection.default_channel).declare()
+        connection.Producer().publish(b"filler", exchange="", routing_key=full.name)
+    try:
+        writer = OutboxWriter(
+            backbone.producer_db, event_type_for("chaos_refused"), REFUSED_EVENTS, duration=8
+        )
+        backbone.start([])
+        writer.start()
+        # Refused, waited out, and refused again: the backoff is at work.
+        deadline = time.monotonic() + 60
+        while _refused_rows(backbone.producer_db, times=2) < 100 and time.monotonic() < deadline:
+            time.sleep(0.25)
+        assert _refused_rows(backbone.producer_db, times=2) >= 100, backbone.diagnostics()
+        with kombu_connection(backbone.settings) as connection:
+            full(connection.default_channel).delete()  # the queue is no longer full
+        writer.finish(timeout=120)
+        backbone.wait_until_drained(REFUSED_EVENTS)
+        backbone.stop()
+    finally:
+        with kombu_connection(backbone.settings) as connection:
+            full(connection.default_channel).delete()
+
+    ledger = EffectLedger.read(backbone.producer_db, backbone.consumer_db)
+    print(backbone.report(ledger, time.monotonic() - started))
+    assert len(ledger.expected) == REFUSED_EVENTS
+    assert_applied_exactly_once(ledger)
+    with backbone.producer_db.engine.connect() as connection:
+        dead = connection.execute(
+            sa.select(sa.func.count()).where(outbox_table.c.dead_at.is_not(None))
+        ).scalar_one()
+    assert dead == 0
+    assert backbone.dead_letters() == 0
+    crashes = backbone.relay.crashes + backbone.consumer.crashes
+    assert not crashes, "a process crashed:\n" + "\n".join(crashes)
+
+
+def _refused_rows(database: Database, times: int) -> int:
+    query = sa.select(sa.func.count()).where(outbox_table.c.publish_attempts >= times)
+    with database.engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())

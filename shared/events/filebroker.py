@@ -5,7 +5,7 @@ filesystem transport keeps every message of every queue in one folder; this subc
 changes that and closes its gaps:
 
 * each queue has a folder of its own (``queue/<name>/``), so a poll lists only the
-  messages of the queue it reads, however many wait elsewhere (``stride.unrouted``);
+  messages of the queue it reads, however many wait elsewhere (``stride.unrouted.recent``);
 * writers create a message under a hidden temporary name and rename it into place
   (atomic), so a reader never opens a half-written file (kombu issue #1551);
 * a file is named by the moment it becomes visible: a message published with the
@@ -17,7 +17,7 @@ changes that and closes its gaps:
   (at-least-once delivery, as on RabbitMQ);
 * a file that is not a kombu message moves to ``rejected/`` instead of stopping the
   reader;
-* ``stride.unrouted`` keeps only its newest ``UNROUTED_LIMIT`` messages.
+* ``stride.unrouted.recent`` keeps only its newest ``UNROUTED_LIMIT`` messages.
 """
 
 from __future__ import annotations
@@ -35,9 +35,11 @@ from kombu.transport.virtual import Empty, exchange
 from kombu.utils.encoding import bytes_to_str, str_to_bytes
 from kombu.utils.json import dumps, loads
 
+from shared.events import topology
+
 TRANSPORT_PATH = "shared.events.filebroker:Transport"
 DELAY_HEADER = "x-stride-delay-ms"
-UNROUTED_QUEUE = "stride.unrouted"
+UNROUTED_QUEUE = topology.UNROUTED_QUEUE
 UNROUTED_LIMIT = 10_000
 #: puts to the unrouted queue between two checks of its size
 UNROUTED_CHECK_EVERY = 100
@@ -80,7 +82,7 @@ def _process_is_alive(pid: int) -> bool:
 
 class TopicExchange(exchange.TopicExchange):
     """kombu's topic exchange, except that a message no queue is bound to goes to the
-    dead-letter queue (``stride.unrouted``), as RabbitMQ's alternate exchange does,
+    dead-letter queue (``stride.unrouted.recent``), as RabbitMQ's alternate exchange does,
     instead of vanishing."""
 
     def deliver(self, message: Any, exchange: Any, routing_key: Any, **kwargs: Any) -> None:

@@ -159,7 +159,7 @@ class PikaConfirmingPublisher:
         channel.queue_declare(
             topology.UNROUTED_QUEUE,
             durable=True,
-            arguments={"x-queue-type": "quorum"},
+            arguments=topology.UNROUTED_ARGUMENTS,
             callback=lambda _frame: channel.queue_bind(
                 topology.UNROUTED_QUEUE,
                 topology.UNROUTED_EXCHANGE,

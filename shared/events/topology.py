@@ -4,10 +4,13 @@ Every service consumes from one durable queue, ``stride.<service>``, bound to th
 event types its handlers registry declares, and parks poison events in
 ``stride.<service>.dlq``. On RabbitMQ both are quorum queues; the main queue has a
 delivery limit so a message that keeps killing its consumer is dead-lettered too.
-Events no queue is bound to go to ``stride.unrouted`` (the exchange's alternate
-exchange) instead of vanishing. A failed event waits out its retry delay in
-``stride.<service>.retry.<ms>ms``, a quorum queue whose messages expire after that
-delay and are dead-lettered (at least once) back to ``stride.<service>``.
+Events no queue is bound to go to the exchange's alternate exchange,
+``stride.unrouted``, instead of vanishing, and wait in ``stride.unrouted.recent``: the
+newest ``UNROUTED_MAX_MESSAGES`` for at most ``UNROUTED_TTL_DAYS`` days (every event no
+service subscribes to yet lands there, so it must not grow without bound). A failed
+event waits out its retry delay in ``stride.<service>.retry.<ms>ms``, a quorum queue
+whose messages expire after that delay and are dead-lettered (at least once) back to
+``stride.<service>``.
 """
 
 from __future__ import annotations
@@ -19,7 +22,15 @@ from kombu import Exchange, Queue, binding
 
 EXCHANGE = "stride.events"
 UNROUTED_EXCHANGE = "stride.unrouted"
-UNROUTED_QUEUE = "stride.unrouted"
+UNROUTED_QUEUE = "stride.unrouted.recent"
+UNROUTED_MAX_MESSAGES = 100_000
+UNROUTED_TTL_DAYS = 14
+UNROUTED_ARGUMENTS: dict[str, Any] = {
+    "x-queue-type": "quorum",
+    "x-max-length": UNROUTED_MAX_MESSAGES,
+    "x-overflow": "drop-head",
+    "x-message-ttl": UNROUTED_TTL_DAYS * 24 * 3600 * 1000,
+}
 EXCHANGE_ARGUMENTS: dict[str, Any] = {"alternate-exchange": UNROUTED_EXCHANGE}
 
 
@@ -44,7 +55,7 @@ def unrouted_queue() -> Queue:
         UNROUTED_QUEUE,
         exchange=unrouted_exchange(),
         durable=True,
-        queue_arguments={"x-queue-type": "quorum"},
+        queue_arguments=UNROUTED_ARGUMENTS,
     )
 
 

@@ -16,6 +16,7 @@ from shared.config import Settings
 from shared.db import Database
 from shared.events.broker import kombu_connection
 from shared.events.consumer import EventConsumer
+from shared.events.topology import UNROUTED_QUEUE
 from tests.chaos.broker import queue_depths, ready_messages, restart_rabbitmq
 from tests.chaos.ledger import EffectLedger, distinct_effects, outbox_errors, unsent_events
 from tests.chaos.processes import HarnessProcess
@@ -151,7 +152,7 @@ class Backbone:
         )
 
     def diagnostics(self) -> str:
-        names = (self.topology.queue.name, self.topology.dead_letters.name, "stride.unrouted")
+        names = (self.topology.queue.name, self.topology.dead_letters.name, UNROUTED_QUEUE)
         try:
             depths = queue_depths()
             queues = ", ".join(f"{name}={depths.get(name)}" for name in names)

@@ -89,3 +89,42 @@ def test_replaying_one_event_keeps_the_others(limited_consumer):
     listed = [e.message_id for e in list_parked(settings, consumer.registry.consumer)]
     assert listed == [first, third]
     assert backbone.queue_depth(settings, consumer.queue) == 1
+
+
+def test_unrouted_events_are_kept_in_a_bounded_queue(settings_for, rabbitmq_url):
+    import json
+    import random
+    import string
+
+    from shared.events import topology
+    from shared.events.publishers import open_publisher
+
+    settings = settings_for(STRIDE_BROKER_URL=rabbitmq_url)
+    nobody = "".join(random.choices(string.ascii_lowercase, k=12))
+    [event] = [backbone.Envelope(type=f"{nobody}.thing.happened", producer="probe", payload={})]
+    from shared.events.broker import kombu_connection
+
+    with kombu_connection(settings) as connection:
+        topology.unrouted_queue()(connection.default_channel).declare()
+    publisher = open_publisher(settings)
+    try:
+        before = backbone.queue_depth(settings, topology.unrouted_queue())
+        result = publisher.publish_batch(
+            [OutgoingMessage(event.id, event.type, event.to_json().encode())]
+        )
+        assert result.confirmed == [event.id]
+    finally:
+        publisher.close()
+    assert backbone.queue_depth(settings, topology.unrouted_queue()) >= before + 1
+    listing = subprocess.run(
+        ["rabbitmqctl", "list_queues", "name", "arguments", "--formatter", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    queues = {queue["name"]: queue for queue in json.loads(listing.stdout)}
+    arguments = {name: value for name, _t, value in queues[topology.UNROUTED_QUEUE]["arguments"]}
+    assert arguments["x-max-length"] == topology.UNROUTED_MAX_MESSAGES
+    assert arguments["x-overflow"] == "drop-head"
+    assert arguments["x-message-ttl"] > 0

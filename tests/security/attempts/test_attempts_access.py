@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from shared.http import NOT_FOUND_DETAIL
 from tests.integration.attempts.attempts_api_support import (
     COURSE,
     OTHER_COURSE,
@@ -62,7 +63,7 @@ def test_callers_who_may_not_see_an_attempt_get_404_for_everything(app, attempt,
         for action, call in actions.items():
             response = call(who)
             assert response.status_code == 404, (name, action, response.json)
-            assert response.json["detail"] == f"attempt/{attempt['id']} not found"
+            assert response.json["detail"] == NOT_FOUND_DETAIL
     assert count_rows(app, "attempt_answers") == 0
     assert outbox_events(app, "attempts.attempt.submitted") == []
 

@@ -106,6 +106,7 @@ MAX_ID_LENGTH = 120
 #: the most students or courses one token may name
 MAX_SCOPE_ITEMS = 1000
 NUMERIC_CLAIMS = ("exp", "iat", "nbf")
+MAX_NUMERIC_DATE = 2**53
 
 
 def _string_set(claims: dict[str, Any], name: str) -> frozenset[str]:
@@ -124,8 +125,13 @@ def _is_id(value: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    # RFC 7519 NumericDate: a JSON number. bool is an int in Python, a string is not a number.
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    """RFC 7519 NumericDate: a JSON number (a bool is an int in Python, a string is not a
+    number), of seconds since 1970 that a float holds exactly."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return (math.isfinite(value) if isinstance(value, float) else True) and (
+        0 <= value <= MAX_NUMERIC_DATE
+    )
 
 
 def check_claim_types(claims: dict[str, Any]) -> None:

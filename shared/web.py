@@ -101,11 +101,9 @@ class ProblemResponsesPlugin(BasePlugin):
             if "requestBody" in operation:
                 common += ["400", "413", "422"]
             for status in common:
-                responses.setdefault(status, _problem_response_ref(status))
-
-
-def _problem_response_ref(status: str) -> dict[str, str]:
-    return {"$ref": f"#/components/responses/{HTTPStatus(int(status)).name}"}
+                # A component's name: apispec turns it into a reference to the (lazy)
+                # problem+json response StrideApi registers.
+                responses.setdefault(status, HTTPStatus(int(status)).name)
 
 
 class StrideApi(Api):

@@ -24,7 +24,7 @@ import structlog
 from apispec import BasePlugin
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, send_from_directory
 from flask_smorest import Api
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.orm import Session
 from swagger_ui_bundle import swagger_ui_path
@@ -104,6 +104,50 @@ class ProblemResponsesPlugin(BasePlugin):
                 # A component's name: apispec turns it into a reference to the (lazy)
                 # problem+json response StrideApi registers.
                 responses.setdefault(status, HTTPStatus(int(status)).name)
+
+
+class SchemaKeywordsPlugin(BasePlugin):
+    """OpenAPI keywords a marshmallow schema states about itself, for rules that span its
+    fields: ``OPENAPI = {"minProperties": 1}`` on a PATCH schema that needs one field,
+    ``{"anyOf": [...]}`` for "this one or that one". Merged into the schema's component."""
+
+    def schema_helper(
+        self, name: str, definition: dict[str, Any], **kwargs: Any
+    ) -> dict[str, Any] | None:
+        schema = kwargs.get("schema")
+        schema_class = schema if isinstance(schema, type) else type(schema)
+        keywords: dict[str, Any] | None = getattr(schema_class, "OPENAPI", None)
+        return dict(keywords) if keywords else None
+
+
+def exclusive_bounds(_converter: Any, field: fields.Field, **_kwargs: Any) -> dict[str, Any]:
+    """``Range(min=0, min_inclusive=False)`` documented as ``exclusiveMinimum`` (OpenAPI
+    3.0's boolean form; apispec writes only ``minimum``)."""
+    keywords: dict[str, Any] = {}
+    for validator in field.validators:
+        if isinstance(validator, validate.Range):
+            if validator.min is not None and not validator.min_inclusive:
+                keywords["exclusiveMinimum"] = True
+            if validator.max is not None and not validator.max_inclusive:
+                keywords["exclusiveMaximum"] = True
+    return keywords
+
+
+#: every JSON type but null: OpenAPI 3.0 has no "not null" for a schema without a type
+ANY_BUT_NULL = [
+    {"type": "string"},
+    {"type": "number"},
+    {"type": "boolean"},
+    {"type": "array", "items": {}},
+    {"type": "object"},
+]
+
+
+def non_null_raw(_converter: Any, field: fields.Field, **_kwargs: Any) -> dict[str, Any]:
+    """A ``Raw`` field that refuses null is documented so (it would read as "anything")."""
+    if type(field) is fields.Raw and not field.allow_none:
+        return {"anyOf": ANY_BUT_NULL}
+    return {}
 
 
 class StrideApi(Api):
@@ -222,7 +266,11 @@ def create_service_app(
         broker_probe=BrokerProbe(settings),
     )
 
-    api = StrideApi(app, spec_kwargs={"extra_plugins": [ProblemResponsesPlugin()]})
+    api = StrideApi(
+        app, spec_kwargs={"extra_plugins": [ProblemResponsesPlugin(), SchemaKeywordsPlugin()]}
+    )
+    api.ma_plugin.converter.add_attribute_function(exclusive_bounds)
+    api.ma_plugin.converter.add_attribute_function(non_null_raw)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )

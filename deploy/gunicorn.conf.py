@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,6 +51,15 @@ keepalive = 75
 # its address is not fixed, so every peer is trusted to set X-Forwarded-Proto.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
 
+# Request size limits. A header line may be as long as nginx lets through (its
+# large_client_header_buffers, 80 KiB), so an oversized bearer token reaches the app and
+# is answered 401 like any bad token; the app refuses other headers over 16 KiB (431).
+# The request line keeps gunicorn's largest (8190). Beyond these, gunicorn answers
+# itself, with the problem+json page below instead of its HTML one.
+limit_request_line = 8190
+limit_request_field_size = 80 * 1024
+limit_request_fields = 50
+
 # The worker heartbeat file is touched constantly; on overlayfs that can stall a worker.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
@@ -59,6 +69,47 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+
+#: what gunicorn's own refusals say (its messages quote the request; these do not)
+ERROR_DETAILS = {
+    400: "the request is malformed",
+    403: "the request is refused",
+    414: "the request line is too long",
+    417: "the expectation cannot be met",
+    431: "a request header, or all of them together, is too long",
+    500: "the server failed to handle the request",
+    501: "the transfer coding is not supported",
+}
+
+
+def write_problem(sock: socket.socket, status_int: int, reason: str, mesg: str) -> None:
+    """gunicorn's error page, as problem+json (shared/http.py's shape): what gunicorn
+    answers itself (a request line or header too long, a malformed request) is answered
+    like everything the apps answer. ``mesg`` quotes the request and is not sent."""
+    from gunicorn import util
+
+    from shared.http import PROBLEM_JSON, problem_body
+
+    code = reason.lower().replace(" ", "_").replace("-", "_")
+    detail = ERROR_DETAILS.get(status_int, reason.lower())
+    body = problem_body(status_int, reason, detail, code=code, request_id=None).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\n"
+        "Connection: close\r\n"
+        f"Content-Type: {PROBLEM_JSON}\r\n"
+        "X-Content-Type-Options: nosniff\r\n"
+        "Cache-Control: no-store\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+def post_worker_init(worker: Worker) -> None:
+    """Replace gunicorn's HTML error page with ``write_problem`` in this worker."""
+    from gunicorn import util
+
+    util.write_error = write_problem
 
 
 def on_starting(server: Arbiter) -> None:

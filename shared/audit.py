@@ -24,6 +24,10 @@ from shared.errors import Forbidden, NotFound
 from shared.events.envelope import utcnow
 
 ALLOWED, DENIED, NOT_FOUND = "allowed", "denied", "not_found"
+#: outcome of a request refused for want of a valid token (401)
+UNAUTHENTICATED = "unauthenticated"
+#: the role recorded for a caller no valid token vouches for
+NO_ROLE = "none"
 
 
 @dataclass(frozen=True)
@@ -89,8 +93,10 @@ def authorize(
     """Allow the access or raise, auditing either way.
 
     A caller who may not see the record gets ``NotFound``, exactly as if it did not
-    exist; a caller who may see it but not change it (a parent), or whom a rule of the
-    service does not permit this action (``permitted=False``), gets ``Forbidden``.
+    exist (shared/http.py answers every 404 with the same body, so the message, which
+    names the resource for the log, never reaches the caller); a caller who may see it
+    but not change it (a parent), or whom a rule of the service does not permit this
+    action (``permitted=False``), gets ``Forbidden``.
     """
     refusal: NotFound | Forbidden | None = None
     if not principal.may_read(student_id, course_id):
@@ -136,6 +142,26 @@ def audit_missing(principal: Principal, *, action: str, resource: str) -> NotFou
     """Audit a request for a record that does not exist; returns the error to raise."""
     audit_access(principal, action=action, resource=resource, student_id=None, outcome=NOT_FOUND)
     return NotFound(f"{resource} not found")
+
+
+def audit_unauthenticated(
+    *, claimed_subject: str | None, client: str, path: str, reason: str
+) -> None:
+    """Note a request refused with 401: the subject its token claims (unverified, so
+    recorded as ``claimed:<sub>``; ``anonymous`` without one), the client (a keyed hash
+    of its address), what it asked for and why it was refused."""
+    actor = f"claimed:{claimed_subject}" if claimed_subject else "anonymous"
+    _pending().append(
+        AuditEntry(
+            actor=actor,
+            role=NO_ROLE,
+            student_id=None,
+            course_id=None,
+            action=f"authenticate ({reason})",
+            resource=f"{path} client={client}",
+            outcome=UNAUTHENTICATED,
+        )
+    )
 
 
 def write_audit_entries(

@@ -1,13 +1,16 @@
 """Bearer-token authentication and the access rules of ARCHITECTURE.md.
 
 Tokens are JWTs. The algorithm is pinned by configuration (never read from the
-token), and ``exp``, ``iat``, ``iss``, ``aud`` and ``sub`` are required. Production
+token), and ``exp``, ``iat``, ``iss``, ``aud`` and ``sub`` are required. Every claim
+Stride reads is checked for its JSON type (``check_claim_types``): a signed token with a
+list for ``role`` or a string for ``exp`` is refused like a forged one. Production
 verifies with the identity provider's JWKS; development signs and verifies with a
 key pair generated under ``<var>/keys``.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 import uuid
@@ -95,11 +98,75 @@ class AccessScope:
         return conditions
 
 
+#: the longest bearer token accepted (real ones are well under 2 KiB); longer is refused
+#: before any parsing
+MAX_TOKEN_LENGTH = 8192
+#: the longest id a token may name (``sub``, ``students``, ``courses``: the audit's columns)
+MAX_ID_LENGTH = 120
+#: the most students or courses one token may name
+MAX_SCOPE_ITEMS = 1000
+NUMERIC_CLAIMS = ("exp", "iat", "nbf")
+MAX_NUMERIC_DATE = 2**53
+
+
 def _string_set(claims: dict[str, Any], name: str) -> frozenset[str]:
     value = claims.get(name, [])
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise AuthenticationError(f"claim {name!r} must be a list of strings")
+    if (
+        not isinstance(value, list)
+        or len(value) > MAX_SCOPE_ITEMS
+        or not all(_is_id(item) for item in value)
+    ):
+        raise AuthenticationError(f"claim {name!r} must be a list of non-empty strings")
     return frozenset(value)
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH
+
+
+def _is_number(value: Any) -> bool:
+    """RFC 7519 NumericDate: a JSON number (a bool is an int in Python, a string is not a
+    number), of seconds since 1970 that a float holds exactly."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return (math.isfinite(value) if isinstance(value, float) else True) and (
+        0 <= value <= MAX_NUMERIC_DATE
+    )
+
+
+def check_claim_types(claims: dict[str, Any]) -> None:
+    """Refuse claims of the wrong JSON type (PyJWT converts ``"123"`` to a date, for one)."""
+    for name in NUMERIC_CLAIMS:
+        if name in claims and not _is_number(claims[name]):
+            raise AuthenticationError(f"claim {name!r} must be a number")
+    if not _is_id(claims.get("sub")):
+        raise AuthenticationError("claim 'sub' must be a non-empty string")
+    if not isinstance(claims.get("iss"), str):
+        raise AuthenticationError("claim 'iss' must be a string")
+    audience = claims.get("aud")
+    if not (
+        isinstance(audience, str)
+        or (isinstance(audience, list) and all(isinstance(item, str) for item in audience))
+    ):
+        raise AuthenticationError("claim 'aud' must be a string or a list of strings")
+    if "jti" in claims and not isinstance(claims["jti"], str):
+        raise AuthenticationError("claim 'jti' must be a string")
+    role = claims.get("role")
+    if not isinstance(role, str) or role not in ROLES:
+        raise AuthenticationError(f"claim 'role' must be one of {sorted(ROLES)}")
+
+
+def claimed_subject(token: str) -> str | None:
+    """The ``sub`` a token claims, WITHOUT verifying it: only to record who a refused
+    token says it is (the audit of a 401), never to grant anything."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except (jwt.PyJWTError, TypeError, ValueError, OverflowError):
+        return None
+    subject = claims.get("sub") if isinstance(claims, dict) else None
+    return subject if _is_id(subject) else None
 
 
 class TokenVerifier:
@@ -147,6 +214,8 @@ class TokenVerifier:
         return len(self._verified)
 
     def verify(self, token: str) -> Principal:
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise AuthenticationError(f"token longer than {MAX_TOKEN_LENGTH} characters")
         now = self._clock()
         leeway = self.settings.jwt_leeway_seconds
         with self._lock:
@@ -178,16 +247,16 @@ class TokenVerifier:
                 leeway=self.settings.jwt_leeway_seconds,
                 options={"require": ["exp", "iat", "iss", "aud", "sub"]},
             )
-        except jwt.PyJWTError as exc:
-            raise AuthenticationError(str(exc)) from exc
-        role = claims.get("role")
-        if role not in ROLES:
-            raise AuthenticationError(f"role must be one of {sorted(ROLES)}")
-        if not isinstance(claims["sub"], str) or not claims["sub"]:
-            raise AuthenticationError("sub must be a non-empty string")
+        except (jwt.PyJWTError, TypeError, ValueError, OverflowError) as exc:
+            # PyJWT lets some malformed claims (an issuer list, a huge number) escape as
+            # TypeError or OverflowError; every one of them is a bad token.
+            raise AuthenticationError(f"{type(exc).__name__}: {exc}") from exc
+        if not isinstance(claims, dict):
+            raise AuthenticationError("the token's payload is not a JSON object")
+        check_claim_types(claims)
         principal = Principal(
             sub=claims["sub"],
-            role=role,
+            role=claims["role"],
             students=_string_set(claims, "students"),
             courses=_string_set(claims, "courses"),
         )

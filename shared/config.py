@@ -155,6 +155,16 @@ class Settings:
     #: per service, the PostgreSQL role the services run as (not the owner): ``stride
     #: migrate`` lets it read and write, and only read and append the audit log
     runtime_roles: Mapping[str, str] = field(default_factory=dict)
+    #: addresses or networks (CIDR) of proxies whose X-Forwarded-For the local gateway trusts
+    trusted_proxies: tuple[str, ...] = ()
+    #: local gateway rate limits (same policy as nginx limit_req): requests per second and
+    #: burst, per client address, per token subject, per service-token subject; 0: no limit
+    rate_limit_client: int = 100
+    rate_limit_client_burst: int = 200
+    rate_limit_token: int = 20
+    rate_limit_token_burst: int = 40
+    rate_limit_service: int = 1000
+    rate_limit_service_burst: int = 2000
 
     @property
     def is_production(self) -> bool:
@@ -219,6 +229,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         gateway_port=_int(env, "STRIDE_GATEWAY_PORT", 8080),
         metrics_port=_int(env, "STRIDE_METRICS_PORT", 0) or None,
         broker_heartbeat=_int(env, "STRIDE_BROKER_HEARTBEAT", 30),
+        trusted_proxies=tuple(
+            item.strip()
+            for item in env.get("STRIDE_TRUSTED_PROXIES", "").split(",")
+            if item.strip()
+        ),
+        rate_limit_client=_int(env, "STRIDE_RATE_LIMIT_CLIENT", 100),
+        rate_limit_client_burst=_int(env, "STRIDE_RATE_LIMIT_CLIENT_BURST", 200),
+        rate_limit_token=_int(env, "STRIDE_RATE_LIMIT_TOKEN", 20),
+        rate_limit_token_burst=_int(env, "STRIDE_RATE_LIMIT_TOKEN_BURST", 40),
+        rate_limit_service=_int(env, "STRIDE_RATE_LIMIT_SERVICE", 1000),
+        rate_limit_service_burst=_int(env, "STRIDE_RATE_LIMIT_SERVICE_BURST", 2000),
     )
     if settings.is_production:
         _refuse_development_defaults(settings, env)

@@ -14,8 +14,35 @@ from shared.errors import DomainError, InvalidInput, http_status_of
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://stride.dev/problems/"
+#: The one detail of every 404: a record the caller may not see answers exactly as one
+#: that does not exist, so the body never tells the two apart (nor repeats an id).
+NOT_FOUND_DETAIL = "no such resource, or the caller may not see it"
+#: The one detail of every 401: the verifier's reason is logged and audited, never sent.
+UNAUTHORIZED_DETAIL = "a valid bearer token is required"
 
 log = structlog.get_logger(__name__)
+
+
+def problem_body(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    code: str,
+    request_id: str | None,
+    errors: dict[str, Any] | None = None,
+) -> str:
+    """The problem+json document; also written outside Flask (gateway, gunicorn)."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "request_id": request_id,
+    }
+    if errors:
+        body["errors"] = errors
+    return json.dumps(body)
 
 
 def problem(
@@ -27,16 +54,15 @@ def problem(
     errors: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    body: dict[str, Any] = {
-        "type": PROBLEM_BASE + code,
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "request_id": getattr(g, "request_id", None),
-    }
-    if errors:
-        body["errors"] = errors
-    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    body = problem_body(
+        status,
+        title,
+        detail,
+        code=code,
+        request_id=getattr(g, "request_id", None),
+        errors=errors,
+    )
+    response = Response(body, status=status, mimetype=PROBLEM_JSON)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
@@ -68,8 +94,15 @@ def _strip_location(messages: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
+def not_found() -> Response:
+    """The 404 of every service, whatever was not found or refused."""
+    return problem(404, "Not Found", NOT_FOUND_DETAIL, code="not_found")
+
+
 def handle_http_exception(error: HTTPException) -> Response:
     status = error.code or 500
+    if status == 404:
+        return not_found()
     data = getattr(error, "data", None) or {}
     messages = data.get("messages")
     headers = {
@@ -90,6 +123,9 @@ def handle_http_exception(error: HTTPException) -> Response:
 
 def handle_domain_error(error: DomainError) -> Response:
     status = http_status_of(error)
+    if status == 404:
+        log.info("request.not_found", reason=error.message)
+        return not_found()
     errors = error.fields if isinstance(error, InvalidInput) and error.fields else None
     title = {404: "Not Found", 409: "Conflict", 403: "Forbidden", 422: "Unprocessable Entity"}
     return problem(
@@ -98,10 +134,12 @@ def handle_domain_error(error: DomainError) -> Response:
 
 
 def handle_authentication_error(error: AuthenticationError) -> Response:
+    log.info("request.unauthenticated", reason=str(error))
+    g.authentication_failure = str(error)
     return problem(
         401,
         "Unauthorized",
-        f"a valid bearer token is required: {error}",
+        UNAUTHORIZED_DETAIL,
         code="unauthorized",
         headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
     )

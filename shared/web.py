@@ -8,27 +8,33 @@ own ``create_app`` adds its blueprints and nothing else.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any, cast
 
 import structlog
+from apispec import BasePlugin
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, send_from_directory
 from flask_smorest import Api
+from marshmallow import Schema, fields, validate
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.orm import Session
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from shared.audit import flush_request_audit
-from shared.auth import AuthenticationError, Principal, TokenVerifier
+from shared.audit import audit_unauthenticated, flush_request_audit
+from shared.auth import AuthenticationError, Principal, TokenVerifier, claimed_subject
 from shared.config import Settings, load_settings
 from shared.db import Database
-from shared.http import problem, register_error_handlers
+from shared.http import PROBLEM_JSON, problem, register_error_handlers
 from shared.migrations import upgrade
 from shared.observability import HttpMetrics, configure_logging
 from shared.readiness import BrokerProbe
@@ -37,10 +43,132 @@ from shared.serialization import CompiledDumper
 log = structlog.get_logger(__name__)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: A request id is kept from the gateway (nginx or the local one), which sets its own,
+#: unique one; a client's own id travels as X-Client-Request-ID, for correlation only.
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 PUBLIC_ENDPOINTS = frozenset(
     {"health.healthz", "health.readyz", "health.metrics", "health.docs_assets"}
 )
+#: JSON bodies nested deeper than this are refused (400) before any parser sees them.
+MAX_JSON_DEPTH = 32
+#: One request header longer than this, or all of them together, is refused with 431.
+MAX_HEADER_BYTES = 16 * 1024
+MAX_HEADERS_TOTAL_BYTES = 32 * 1024
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+#: Headers every response carries. API responses hold personal data: never stored by a
+#: browser or a shared cache (a view that sets its own Cache-Control keeps it).
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+}
+#: The docs page (Swagger UI) loads its own script and styles from /docs-assets and runs
+#: one inline script, allowed by its hash; nothing else.
+DOCS_CSP = (
+    "default-src 'none'; script-src 'self' {script_hashes}; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+
+
+class ProblemSchema(Schema):
+    """An error, as every service answers it (RFC 9457, shared/http.py)."""
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    request_id = fields.String(required=True, allow_none=True)
+    errors = fields.Dict()
+
+
+class ProblemResponsesPlugin(BasePlugin):
+    """Documents what every operation may answer besides its own responses: 401 (every
+    operation needs a token), 404 when its path names a record, 400 (a malformed body),
+    413, 429, all as ``application/problem+json``."""
+
+    def operation_helper(
+        self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
+        for operation in (operations or {}).values():
+            responses = operation.setdefault("responses", {})
+            common = ["401", "429"]
+            if path and "{" in path:
+                common.append("404")
+            if "requestBody" in operation:
+                common += ["400", "413", "422"]
+            for status in common:
+                # A component's name: apispec turns it into a reference to the (lazy)
+                # problem+json response StrideApi registers.
+                responses.setdefault(status, HTTPStatus(int(status)).name)
+
+
+class SchemaKeywordsPlugin(BasePlugin):
+    """OpenAPI keywords a marshmallow schema states about itself, for rules that span its
+    fields: ``OPENAPI = {"minProperties": 1}`` on a PATCH schema that needs one field,
+    ``{"anyOf": [...]}`` for "this one or that one". Merged into the schema's component."""
+
+    def schema_helper(
+        self, name: str, definition: dict[str, Any], **kwargs: Any
+    ) -> dict[str, Any] | None:
+        schema = kwargs.get("schema")
+        schema_class = schema if isinstance(schema, type) else type(schema)
+        keywords: dict[str, Any] | None = getattr(schema_class, "OPENAPI", None)
+        return dict(keywords) if keywords else None
+
+
+def exclusive_bounds(_converter: Any, field: fields.Field, **_kwargs: Any) -> dict[str, Any]:
+    """``Range(min=0, min_inclusive=False)`` documented as ``exclusiveMinimum`` (OpenAPI
+    3.0's boolean form; apispec writes only ``minimum``)."""
+    keywords: dict[str, Any] = {}
+    for validator in field.validators:
+        if isinstance(validator, validate.Range):
+            if validator.min is not None and not validator.min_inclusive:
+                keywords["exclusiveMinimum"] = True
+            if validator.max is not None and not validator.max_inclusive:
+                keywords["exclusiveMaximum"] = True
+    return keywords
+
+
+#: every JSON type but null: OpenAPI 3.0 has no "not null" for a schema without a type
+ANY_BUT_NULL = [
+    {"type": "string"},
+    {"type": "number"},
+    {"type": "boolean"},
+    {"type": "array", "items": {}},
+    {"type": "object"},
+]
+
+
+def non_null_raw(_converter: Any, field: fields.Field, **_kwargs: Any) -> dict[str, Any]:
+    """A ``Raw`` field that refuses null is documented so (it would read as "anything")."""
+    if type(field) is fields.Raw and not field.allow_none:
+        return {"anyOf": ANY_BUT_NULL}
+    return {}
+
+
+class StrideApi(Api):
+    """flask-smorest's Api, documenting every error as ``application/problem+json``."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        for status in HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if status >= 400:
+                response["content"] = {PROBLEM_JSON: {"schema": ProblemSchema}}
+            self.spec.components.response(status.name, response, lazy=True)
+        self.spec.components.response(
+            "DEFAULT_ERROR",
+            {
+                "description": "Default error response",
+                "content": {PROBLEM_JSON: {"schema": ProblemSchema}},
+            },
+            lazy=True,
+        )
 
 
 @dataclass
@@ -138,7 +266,11 @@ def create_service_app(
         broker_probe=BrokerProbe(settings),
     )
 
-    api = Api(app)
+    api = StrideApi(
+        app, spec_kwargs={"extra_plugins": [ProblemResponsesPlugin(), SchemaKeywordsPlugin()]}
+    )
+    api.ma_plugin.converter.add_attribute_function(exclusive_bounds)
+    api.ma_plugin.converter.add_attribute_function(non_null_raw)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
@@ -157,18 +289,25 @@ def _install_request_hooks(app: Flask) -> None:
         g.started_at = time.perf_counter()
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        client_request_id = request.headers.get("X-Client-Request-ID", "")
         structlog.contextvars.bind_contextvars(
             request_id=g.request_id, service=service_context().name
         )
+        if REQUEST_ID.match(client_request_id):
+            structlog.contextvars.bind_contextvars(client_request_id=client_request_id)
+        oversized = _oversized_headers()
+        if oversized is not None:
+            return oversized
         if request.routing_exception is not None or _is_public(request.endpoint):
             return None
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthenticationError("missing bearer token")
-        g.principal = service_context().verifier.verify(token.strip())
+        g.bearer_token = token.strip()
+        g.principal = service_context().verifier.verify(g.bearer_token)
         structlog.contextvars.bind_contextvars(actor=g.principal.sub, role=g.principal.role)
-        return None
+        return _refuse_deep_json()
 
     @app.after_request
     def finish_request(response: Response) -> Response:
@@ -179,6 +318,8 @@ def _install_request_hooks(app: Flask) -> None:
         # to keep is committed by now) and the audit gets its own; on SQLite an open
         # transaction holds the write lock, which would block that one.
         # A view that only read (``read_session``) has its audit appended the same way.
+        if response.status_code == 401:
+            _audit_refused_token(context)
         session: Session | None = g.get("db_session")
         read_session = None
         if request.method not in SAFE_METHODS or response.status_code >= 500:
@@ -201,6 +342,7 @@ def _install_request_hooks(app: Flask) -> None:
             )
         if request_id:
             response.headers["X-Request-ID"] = request_id
+        _add_security_headers(response)
         elapsed = time.perf_counter() - g.get("started_at", time.perf_counter())
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
         context.metrics.observe(request.method, endpoint, response.status_code, elapsed)
@@ -217,6 +359,98 @@ def _install_request_hooks(app: Flask) -> None:
     def close_session(_error: BaseException | None) -> None:
         _end_request_session()
         structlog.contextvars.clear_contextvars()
+
+
+def _oversized_headers() -> Response | None:
+    """431 for a header (or all of them) longer than any Stride client sends; gunicorn
+    and nginx refuse far larger ones before the app (deploy/). The token is left to the
+    verifier: a bearer token too long to be real is a bad token, answered 401."""
+    total = 0
+    for name, value in request.headers.items():
+        if name.lower() == "authorization":
+            continue
+        size = len(name) + len(value)
+        total += size
+        if size > MAX_HEADER_BYTES or total > MAX_HEADERS_TOTAL_BYTES:
+            return problem(
+                431,
+                "Request Header Fields Too Large",
+                f"request headers are limited to {MAX_HEADER_BYTES} bytes each and "
+                f"{MAX_HEADERS_TOTAL_BYTES} bytes together",
+                code="request_header_fields_too_large",
+            )
+    return None
+
+
+def json_depth_exceeds(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether the JSON text ``body`` nests arrays and objects deeper than ``limit``.
+
+    A body with no more brackets than ``limit`` cannot (the usual case: one C-speed
+    count); otherwise strings are blanked out and the brackets walked.
+    """
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
+    depth = 0
+    for bracket in _JSON_BRACKET.findall(_JSON_STRING.sub(b"", body)):
+        if bracket in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def _refuse_deep_json() -> Response | None:
+    """Python's JSON parser recurses once per level: a deep enough body would exhaust the
+    stack (RecursionError, a 500). Every body is checked before a parser sees it."""
+    if request.content_length == 0 or request.method in SAFE_METHODS:
+        return None
+    body = request.get_data(cache=True)
+    if body and json_depth_exceeds(body):
+        return problem(
+            400,
+            "Bad Request",
+            f"the JSON body nests arrays and objects deeper than {MAX_JSON_DEPTH} levels",
+            code="json_too_deep",
+        )
+    return None
+
+
+def _audit_refused_token(context: ServiceContext) -> None:
+    """A 401 is audited: the subject the token claims (unverified, if any), the client
+    (its address as a keyed hash) and the path."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    subject = claimed_subject(token.strip()) if scheme.lower() == "bearer" else None
+    address = request.remote_addr or ""
+    client = hmac.new(
+        context.settings.ip_hash_key.encode(), address.encode(), hashlib.sha256
+    ).hexdigest()[:16]
+    audit_unauthenticated(
+        claimed_subject=subject,
+        client=client,
+        path=f"{request.method} {request.path}",
+        reason=g.get("authentication_failure", "unauthenticated"),
+    )
+
+
+def _add_security_headers(response: Response) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.endpoint == "api-docs.openapi_swagger_ui":
+        response.headers["Content-Security-Policy"] = _docs_csp(response)
+    if "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+
+
+def _docs_csp(response: Response) -> str:
+    page = response.get_data(as_text=True)
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'"
+        for script in _INLINE_SCRIPT.findall(page)
+    )
+    return DOCS_CSP.format(script_hashes=hashes)
 
 
 def _end_request_session() -> None:

@@ -51,7 +51,7 @@ from services.attempts.schemas import (
 )
 from shared.audit import audit_listing, audit_missing, commit_with_audit
 from shared.auth import Principal
-from shared.errors import NotFound
+from shared.errors import Conflict, NotFound
 from shared.events.envelope import utcnow
 from shared.pagination import paginate
 from shared.web import current_principal, dumped_response, request_session, service_context
@@ -117,6 +117,12 @@ class QuizView(MethodView):
         principal = current_principal()
         session = request_session()
         existing = quiz_record(session, quiz_id, lock=True)
+        if existing is not None and existing.course_id != body["course_id"]:
+            # A quiz id is owned by the course that created it: a teacher of the course
+            # the body names learns only that the id is taken (the quiz is readable by
+            # any caller anyway), and chooses another.
+            access.authorize_quiz_author(principal, quiz_id, body["course_id"], action="publish")
+            raise Conflict(f"quiz id {quiz_id} is taken by another course; choose another id")
         course_id = existing.course_id if existing is not None else body["course_id"]
         access.authorize_quiz_author(principal, quiz_id, course_id, action="publish")
         record, version, quiz = publish_quiz(session, quiz_id, body, by=principal.sub, now=utcnow())

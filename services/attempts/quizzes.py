@@ -126,8 +126,11 @@ def presented_questions(
             "prompt": question.prompt,
             "points": question.points,
             "tags": list(question.tags),
-            "difficulty": question.difficulty,
         }
+        if not quiz.adaptive:
+            # In an adaptive quiz the difficulty of the next question tells whether the
+            # last answer was right; its authors read it in the definition.
+            entry["difficulty"] = question.difficulty
         if question.type is QuestionType.MATCHING:
             entry["left_items"] = list(question.matching_left_items)
         if order:

@@ -164,6 +164,14 @@ class IntegrityFlagInSchema(Schema):
 
 
 class FeedbackInSchema(Schema):
+    #: documents require_something (shared/web.py SchemaKeywordsPlugin)
+    OPENAPI = {
+        "anyOf": [
+            {"required": ["feedback"], "properties": {"feedback": {"type": "string"}}},
+            {"required": ["points"], "properties": {"points": {"minProperties": 1}}},
+        ]
+    }
+
     feedback = fields.String(
         allow_none=True,
         validate=validate.Length(max=MAX_FEEDBACK_LENGTH),

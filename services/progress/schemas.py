@@ -105,6 +105,9 @@ class NaturalKeyQuerySchema(Schema):
 
 
 class EnrollmentPatchSchema(Schema):
+    #: documents require_a_change (shared/web.py SchemaKeywordsPlugin)
+    OPENAPI = {"minProperties": 1}
+
     status = fields.String(validate=validate.OneOf(STATUSES))
     current_lesson_id = _id()
     notification_preferences = fields.Dict(
@@ -160,6 +163,9 @@ class NoteInSchema(Schema):
 
 
 class NotePatchSchema(Schema):
+    #: documents require_a_change (shared/web.py SchemaKeywordsPlugin)
+    OPENAPI = {"minProperties": 1}
+
     content = fields.String()
     tags = fields.List(fields.Raw())
 
@@ -190,6 +196,9 @@ class BookmarkInSchema(Schema):
 
 
 class BookmarkPatchSchema(Schema):
+    #: documents require_a_change (shared/web.py SchemaKeywordsPlugin)
+    OPENAPI = {"minProperties": 1}
+
     position = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
 

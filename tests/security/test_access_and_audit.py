@@ -11,6 +11,7 @@ from flask import Flask
 from shared.auth import Principal
 from shared.config import Settings
 from shared.db import audit_table
+from shared.http import NOT_FOUND_DETAIL
 from tests.support.probe import create_probe_app
 
 pytestmark = pytest.mark.security
@@ -59,7 +60,7 @@ def test_student_reads_own_records_and_it_is_audited(app: Flask, token_for: Call
 def test_student_cannot_see_another_student_and_gets_404(app: Flask, token_for: Callable):
     response = read(app, token_for("student", "USR-STU-2"))
     assert response.status_code == 404
-    assert response.json["detail"] == "records/USR-STU-1 not found"
+    assert response.json["detail"] == NOT_FOUND_DETAIL
     [row] = audit_rows(app)
     assert (row.actor, row.student_id, row.outcome, row.status_code) == (
         "USR-STU-2",

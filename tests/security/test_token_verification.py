@@ -10,11 +10,13 @@ from typing import Any
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from flask.testing import FlaskClient
 
 from shared.auth import TOKEN_CACHE_SECONDS, AuthenticationError, KeyPair, TokenVerifier
 from shared.config import Settings
+from shared.http import UNAUTHORIZED_DETAIL
 from tests.support.probe import create_probe_app
 
 pytestmark = pytest.mark.security
@@ -45,8 +47,8 @@ def b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def get(client: FlaskClient, token: str | None, header: str | None = None) -> Any:
-    headers = {"Authorization": header if header is not None else f"Bearer {token}"}
+def get(client: FlaskClient, token: str | None, header: str | None = None, **extra: str) -> Any:
+    headers = {"Authorization": header if header is not None else f"Bearer {token}", **extra}
     return client.get(PATH, headers=headers)
 
 
@@ -93,9 +95,21 @@ def _without(claim: str) -> Callable[[Settings, KeyPair], str]:
     return build
 
 
+def signed(payload: Any, keys: KeyPair) -> str:
+    """Any JSON payload, validly signed (PyJWT refuses to encode some of them)."""
+    header = b64(json.dumps({"alg": "RS256", "typ": "JWT"}).encode())
+    body = b64(json.dumps(payload).encode())
+    key = serialization.load_pem_private_key(keys.private_pem.encode(), password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    signature = key.sign(f"{header}.{body}".encode(), padding.PKCS1v15(), hashes.SHA256())
+    return f"{header}.{body}.{b64(signature)}"
+
+
 def _with(**overrides: Any) -> Callable[[Settings, KeyPair], str]:
     def build(settings: Settings, keys: KeyPair) -> str:
-        return jwt.encode(claims(settings, **overrides), keys.private_pem, algorithm="RS256")
+        body = claims(settings, **overrides)
+        body = {k: int(v.timestamp()) if isinstance(v, datetime) else v for k, v in body.items()}
+        return signed(body, keys)
 
     return build
 
@@ -124,7 +138,34 @@ FORGERIES = {
     "students claim not a list": _with(role="parent", students="USR-STU-1"),
     "issued in the future": _with(iat=datetime.now(UTC) + timedelta(hours=1)),
     "tampered payload": _tampered,
+    # Validly signed, but a claim of the wrong JSON type (RFC 7519 types).
+    "role a list": _with(role=["admin"]),
+    "role a number": _with(role=1),
+    "role an object": _with(role={"admin": True}),
+    "exp a numeric string": _with(
+        exp=str(int((datetime.now(UTC) + timedelta(hours=1)).timestamp()))
+    ),
+    "iat a numeric string": _with(iat=str(int(datetime.now(UTC).timestamp()))),
+    "nbf a numeric string": _with(nbf=str(int(datetime.now(UTC).timestamp()))),
+    "exp a boolean": _with(exp=True),
+    "exp an array": _with(exp=[4102444800]),
+    "exp beyond any date": _with(exp=10**400),
+    "exp negative": _with(exp=-1),
+    "sub a number": _with(sub=12345),
+    "sub a list": _with(sub=["USR-STU-1"]),
+    "sub empty": _with(sub=""),
+    "sub longer than an id": _with(sub="U" * 500),
+    "iss a list": _with(iss=["https://identity.stride.local"]),
+    "aud a number": _with(aud=7),
+    "jti a number": _with(jti=7),
+    "students of numbers": _with(role="parent", students=[1, 2]),
+    "courses a string": _with(role="teacher", courses="CRS-MATH-1001"),
+    "courses with an empty id": _with(role="teacher", courses=[""]),
 }
+
+
+FORGERIES["payload a JSON array"] = lambda _settings, keys: signed(["sub", "USR-STU-1"], keys)
+FORGERIES["64 KiB of token"] = lambda _settings, _keys: "a" * 65536
 
 
 @pytest.mark.parametrize("forgery", FORGERIES.values(), ids=FORGERIES.keys())
@@ -135,6 +176,25 @@ def test_forged_or_stale_tokens_get_401(
     assert response.status_code == 401
     assert response.content_type == "application/problem+json"
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    # The verifier's reason is logged and audited, never echoed to the caller.
+    assert response.json["detail"] == UNAUTHORIZED_DETAIL
+
+
+@pytest.mark.parametrize("forgery", FORGERIES.values(), ids=FORGERIES.keys())
+def test_the_verifier_refuses_forgeries_with_its_own_error(
+    settings: Settings, jwt_keys: KeyPair, forgery: Any
+):
+    """Never a TypeError or any other exception that would be a 500."""
+    with pytest.raises(AuthenticationError):
+        TokenVerifier(settings).verify(forgery(settings, jwt_keys))
+
+
+def test_every_401_has_one_body(client: FlaskClient, settings: Settings, jwt_keys: KeyPair):
+    bodies = {
+        get(client, forgery(settings, jwt_keys), **{"X-Request-ID": "same-id"}).get_data()
+        for forgery in FORGERIES.values()
+    }
+    assert len(bodies) == 1
 
 
 @pytest.mark.parametrize(

@@ -1174,3 +1174,111 @@ def test_gateway_does_not_serve_metrics_to_the_outside(locations: dict[str, Loca
     blocked = locations[pattern]
     assert blocked.proxy_pass is None and blocked.returns and blocked.returns[0] == "404"
     assert re.match(pattern.split(" ", 1)[1], "/api/progress/metrics")
+
+
+# --- rate limits and the gateway's own refusals -------------------------------------------
+
+
+def limit_zones(nginx: Directive) -> dict[str, tuple[str, int]]:
+    """zone name -> (key, requests per second) of every limit_req_zone."""
+    zones = {}
+    for directive in nginx.walk():
+        if directive.name != "limit_req_zone":
+            continue
+        options = dict(arg.split("=", 1) for arg in directive.args[1:] if "=" in arg)
+        rate = re.fullmatch(r"(\d+)r/s", options.get("rate", ""))
+        assert rate, f"{NGINX_CONF.name}: limit_req_zone {directive.args} has no rate in r/s"
+        zones[options["zone"].split(":", 1)[0]] = (directive.args[0], int(rate[1]))
+    return zones
+
+
+def limits_of(block: Directive) -> dict[str, int]:
+    """zone -> burst of the limit_req directives set directly in ``block``."""
+    limits = {}
+    for directive in block.children("limit_req"):
+        options = dict(arg.split("=", 1) for arg in directive.args if "=" in arg)
+        assert "nodelay" in directive.args, f"{NGINX_CONF.name}: {directive.args} delays"
+        limits[options["zone"]] = int(options.get("burst", "0"))
+    return limits
+
+
+def test_gateway_rate_limits_are_the_local_gateways(
+    nginx: Directive, gateway_server: Directive
+) -> None:
+    """nginx limits per client address and per token with the defaults of
+    STRIDE_RATE_LIMIT_* (shared/config.py), the policy shared/gateway.py applies locally."""
+    from shared.config import load_settings
+
+    defaults = load_settings({})
+    zones = limit_zones(nginx)
+    by_key = {key: (name, rate) for name, (key, rate) in zones.items()}
+    assert set(by_key) == {"$binary_remote_addr", "$http_authorization"}, zones
+    client_zone, client_rate = by_key["$binary_remote_addr"]
+    token_zone, token_rate = by_key["$http_authorization"]
+    assert client_rate == defaults.rate_limit_client
+    assert token_rate == defaults.rate_limit_token
+    server_limits = limits_of(gateway_server)
+    assert server_limits == {
+        client_zone: defaults.rate_limit_client_burst,
+        token_zone: defaults.rate_limit_token_burst,
+    }
+    for location in gateway_server.children("location"):
+        own = limits_of(location)
+        assert not own or own == server_limits, (
+            f"{NGINX_CONF.name}: location {location.args} sets other limits {own}"
+        )
+    [status] = [d.args for d in nginx.walk() if d.name == "limit_req_status"]
+    assert status == ["429"]
+
+
+def named_error_location(gateway_server: Directive, status: str) -> Directive:
+    for directive in gateway_server.children("error_page"):
+        if status in directive.args[:-1]:
+            target = directive.args[-1]
+            [location] = [
+                child for child in gateway_server.children("location") if child.args == [target]
+            ]
+            return location
+    raise AssertionError(f"{NGINX_CONF.name}: no error_page for {status}")
+
+
+@pytest.mark.parametrize(
+    ("status", "answered"), [("429", "429"), ("414", "414"), ("494", "431"), ("413", "413")]
+)
+def test_gateway_answers_its_own_refusals_as_problem_json(
+    gateway_server: Directive, status: str, answered: str
+) -> None:
+    location = named_error_location(gateway_server, status)
+    [returned] = location.children("return")
+    assert returned.args[0] == answered
+    body = json.loads(returned.args[1].replace("$request_id", "r"))
+    assert body["status"] == int(answered) and body["type"].startswith("https://stride.dev/")
+    [default_type] = location.children("default_type")
+    assert default_type.args == ["application/problem+json"]
+    if status == "429":
+        headers = {d.args[0]: d.args[1] for d in location.children("add_header")}
+        assert headers["Retry-After"] == "1"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_gateway_sends_its_own_request_id_and_the_clients_apart(
+    nginx: Directive, locations: dict[str, Location]
+) -> None:
+    for service in SERVICES:
+        headers = locations[f"/api/{service}/"].headers
+        assert headers["x-request-id"] == "$request_id", service
+        variable = headers["x-client-request-id"].lstrip("$")
+        [mapping] = [
+            d
+            for d in nginx.walk()
+            if d.name == "map" and d.args == ["$http_x_request_id", f"${variable}"]
+        ]
+        assert ["default", ""] in [[child.name, *child.args] for child in mapping.block or []]
+
+
+def test_header_lines_nginx_lets_through_reach_the_app(nginx: Directive) -> None:
+    """An oversized token gets the app's 401, not a refusal by gunicorn."""
+    [buffers] = [d.args for d in nginx.walk() if d.name == "large_client_header_buffers"]
+    settings = load_gunicorn_settings()
+    assert settings["limit_request_field_size"] >= size_in_bytes(buffers[1])
+    assert size_in_bytes(buffers[1]) >= 64 * 1024 + len("Authorization: Bearer ")

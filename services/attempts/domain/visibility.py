@@ -7,6 +7,9 @@ Rules:
   implies them (``is_correct``, ``partial_credit``, ``points_earned``, ``pending``),
   only once the attempt is closed and the quiz allows review. They always see the
   answers given and the totals (score, pass/fail) once scored.
+* In an adaptive quiz the difficulty path (``metadata.difficulty_adjustments``: +1 after
+  a correct answer, -1 after a wrong one) is the correctness of every answer: it is shown
+  exactly to those who may see ``is_correct``.
 * Parents never see device, location or integrity detail (``device_info``,
   ``location_info``, ``integrity_flags``, ``interruptions``, ``session_id``).
 * Services (other Stride services with a service token) see everything except
@@ -57,6 +60,8 @@ _HIDDEN_FROM_PARENTS = frozenset(
     {"device_info", "location_info", "integrity_flags", "interruptions", "session_id"}
 )
 _HIDDEN_FROM_SERVICES = frozenset({"location_info"})
+#: Metadata that reveals correctness, shown only with the per-question correctness.
+CORRECTNESS_METADATA = frozenset({"difficulty_adjustments"})
 
 
 def viewer_role(role: str) -> ViewerRole:
@@ -117,4 +122,9 @@ def redact_attempt(
             for answer in answers
             if isinstance(answer, Mapping)
         ]
+    metadata = redacted.get("metadata")
+    if isinstance(metadata, Mapping) and "is_correct" not in answer_fields:
+        redacted["metadata"] = {
+            key: value for key, value in metadata.items() if key not in CORRECTNESS_METADATA
+        }
     return redacted

@@ -319,7 +319,7 @@ def test_adaptive_attempts_present_questions_by_difficulty_as_answers_come(app, 
     answer(student, attempt["id"], "d4", False)
     unpresented = answer(student, attempt["id"], "d1", True)
     assert unpresented.status_code == 409
-    metadata = student.get(f"/attempts/{attempt['id']}").json["metadata"]
+    metadata = teacher.get(f"/attempts/{attempt['id']}").json["metadata"]
     assert metadata["adaptive"] is True
     assert metadata["difficulty_adjustments"] == [1, -1]
     assert metadata["question_order"] == ["d3", "d4", "d2"]

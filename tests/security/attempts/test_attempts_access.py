@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from shared.http import NOT_FOUND_DETAIL
 from tests.integration.attempts.attempts_api_support import (
     COURSE,
     OTHER_COURSE,
@@ -62,7 +63,7 @@ def test_callers_who_may_not_see_an_attempt_get_404_for_everything(app, attempt,
         for action, call in actions.items():
             response = call(who)
             assert response.status_code == 404, (name, action, response.json)
-            assert response.json["detail"] == f"attempt/{attempt['id']} not found"
+            assert response.json["detail"] == NOT_FOUND_DETAIL
     assert count_rows(app, "attempt_answers") == 0
     assert outbox_events(app, "attempts.attempt.submitted") == []
 
@@ -119,7 +120,8 @@ def test_a_teacher_cannot_take_over_another_course_quiz(app, teacher, caller):
     publish(teacher)
     other = caller("teacher", "USR-TEA-2", courses=[OTHER_COURSE])
     moved = quiz_definition(course_id=OTHER_COURSE)
-    assert other.put(f"/quizzes/{QUIZ}", json=moved).status_code == 403
+    assert other.put(f"/quizzes/{QUIZ}", json=moved).status_code == 409  # the id is taken
+    assert other.put(f"/quizzes/{QUIZ}", json=quiz_definition()).status_code == 403
     both = caller("teacher", "USR-TEA-3", courses=[COURSE, OTHER_COURSE])
     assert both.put(f"/quizzes/{QUIZ}", json=moved).status_code == 409
     assert teacher.get(f"/quizzes/{QUIZ}").json["version"] == 1
@@ -165,3 +167,27 @@ def test_requests_without_a_token_are_refused(app, attempt):
     client = app.test_client()
     assert client.get(f"/attempts/{attempt['id']}").status_code == 401
     assert client.post(f"/quizzes/{QUIZ}/attempts", json={}).status_code == 401
+
+
+def test_a_quiz_id_belongs_to_the_course_that_created_it(app, caller):
+    """Ids a client chooses are owned once created: another course's teacher gets a 409
+    naming the taken id, never the quiz; a teacher creates only within their courses."""
+    biology = caller("teacher", "USR-TEA-2", courses=[OTHER_COURSE])
+    maths = caller("teacher", "USR-TEA-1", courses=[COURSE])
+    taken = biology.put("/quizzes/QZ-SHARED", json=quiz_definition(course_id=OTHER_COURSE))
+    assert taken.status_code == 200
+    response = maths.put("/quizzes/QZ-SHARED", json=quiz_definition())
+    assert response.status_code == 409, response.json
+    assert response.content_type == "application/problem+json"
+    assert "QZ-SHARED" in response.json["detail"] and OTHER_COURSE not in response.json["detail"]
+    assert "definition" not in response.json
+    # The owner's course is unchanged and its teacher still publishes new versions.
+    assert biology.get("/quizzes/QZ-SHARED").json["course_id"] == OTHER_COURSE
+    again = biology.put(
+        "/quizzes/QZ-SHARED", json=quiz_definition(course_id=OTHER_COURSE, title="v2")
+    )
+    assert (again.status_code, again.json["version"]) == (200, 2)
+    # A teacher cannot create a quiz in a course they do not teach.
+    outside = maths.put("/quizzes/QZ-NEW", json=quiz_definition(course_id=OTHER_COURSE))
+    assert outside.status_code == 403
+    assert maths.get("/quizzes/QZ-NEW").status_code == 404

@@ -117,3 +117,30 @@ def test_services_get_results_but_no_keys_or_location(app, teacher, student, cal
     assert "location_info" not in document
     assert "correct_answer" not in answer_fields(document)
     assert "is_correct" in answer_fields(document)
+
+
+@pytest.mark.parametrize("practice", [False, True], ids=["graded", "practice"])
+def test_an_adaptive_attempt_reveals_no_correctness_before_submission(
+    app, teacher, student, parent, practice
+):
+    """The difficulty path of an adaptive quiz is each answer's correctness: hidden from
+    the student and their parents until review, like the answer keys."""
+    questions = [question("true_false", f"d{level}", difficulty=level) for level in (1, 2, 3, 4, 5)]
+    publish(
+        teacher,
+        body=quiz_definition(*questions, adaptive=True, allow_review=False, allow_practice=True),
+    )
+    attempt = start(student, is_practice=practice)
+    path = f"/attempts/{attempt['id']}"
+    for question_id, value in (("d3", True), ("d4", False)):
+        assert answer(student, attempt["id"], question_id, value).status_code == 200
+        for who in (student, parent):
+            document = who.get(path).json
+            assert "difficulty_adjustments" not in document["metadata"]
+            shown = who.get(f"{path}/questions").json["questions"]
+            assert all("difficulty" not in entry for entry in shown)
+        quiz = student.get(f"/quizzes/{QUIZ}").json
+        assert all("difficulty" not in entry for entry in quiz["questions"])
+    assert teacher.get(path).json["metadata"]["difficulty_adjustments"] == [1, -1]
+    student.post(f"{path}/submission")
+    assert "difficulty_adjustments" not in student.get(path).json["metadata"]  # no review

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from services.progress import entries
-from services.progress.derived import work_of
 from services.progress.domain import CourseWork, EnrollmentStatus, derive_progress
-from services.progress.store import ProgressRow
+from services.progress.store import entries
+from services.progress.store.progress import EnrollmentProgress
 from tests.unit.progress.progress_factories import (
     T0,
     assignment_in,
@@ -25,8 +24,8 @@ COURSE = outline(
 )
 
 
-def stored_row() -> ProgressRow:
-    return ProgressRow(
+def stored_row() -> EnrollmentProgress:
+    return EnrollmentProgress(
         id="E-1",
         student_id="S-1",
         course_id="C-1",
@@ -46,7 +45,7 @@ def stored_row() -> ProgressRow:
 
 def test_lessons_are_parsed_when_read_and_equal_the_stored_entries() -> None:
     row = stored_row()
-    work = work_of(row)
+    work = row.work()
 
     assert "L1" in work.lessons and "L2" not in work.lessons
     assert sorted(work.lessons) == ["L1", "L3"] and len(work.lessons) == 2
@@ -67,5 +66,5 @@ def test_derivation_from_stored_entries_equals_the_one_from_parsed_entries() -> 
 
     for status in EnrollmentStatus:
         assert derive_progress(
-            COURSE, work_of(row), status, after_student_work=True
+            COURSE, row.work(), status, after_student_work=True
         ) == derive_progress(COURSE, parsed, status, after_student_work=True)

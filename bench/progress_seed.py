@@ -46,7 +46,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from services.progress.store import entries
 from services.progress.domain import (
     ActivityRecord,
     AssignmentGrading,
@@ -72,6 +71,7 @@ from services.progress.models import (
     Note,
     QuizAttemptFact,
 )
+from services.progress.store import entries
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "oulad-2013"
 MAX_LESSONS = 36

@@ -22,9 +22,7 @@ import pytest
 pytestmark = pytest.mark.unit
 
 SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
-SERVICES = sorted(
-    path.name for path in SERVICES_DIR.iterdir() if (path / "__init__.py").is_file()
-)
+SERVICES = sorted(path.name for path in SERVICES_DIR.iterdir() if (path / "__init__.py").is_file())
 CELERY_SERVICES = {"analytics", "reports"}
 
 MODULE_ROOMS = ("app", "schemas", "events", "handlers", "models")
@@ -84,9 +82,7 @@ def test_module_names_say_what_they_hold(service: str) -> None:
         if path.stem == path.parent.name or path.stem == service:
             wrong.append(f"{path.relative_to(SERVICES_DIR)} is named like its package")
     in_rooms = {
-        path.stem
-        for path in modules_of(service)
-        if path.parent != root and path.stem != "__init__"
+        path.stem for path in modules_of(service) if path.parent != root and path.stem != "__init__"
     }
     for path in root.glob("*.py"):
         if path.stem in in_rooms and path.stem not in MODULE_OR_PACKAGE_ROOMS:

@@ -3,5 +3,5 @@
 * ``enrollments``: outlines and enrollments (the API);
 * ``notes``: a student's notes and bookmarks (the API);
 * ``quiz_attempts``, ``activity``, ``certificates``: facts other services report (events);
-* ``progress``: the derived fields and the events their changes cause, shared by all.
+* ``derivation``: the derived fields and the events their changes cause, shared by all.
 """

@@ -23,11 +23,11 @@ from services.progress.domain import (
 )
 from services.progress.events import ActivityReport
 from services.progress.store.activities import counted_ids, insert_counted
+from services.progress.store.enrollment_progress import keep_progress, progress_of
 from services.progress.store.enrollments import enrollments_by_keys, lock_students_courses
 from services.progress.store.entries import engagement_of, store_engagement
 from services.progress.store.outlines import no_outline, outlines_of
-from services.progress.store.progress import keep_progress, progress_of
-from services.progress.usecases.progress import refresh
+from services.progress.usecases.derivation import refresh
 from shared.events import Envelope
 from shared.events.outbox import record_events
 

@@ -2,7 +2,7 @@
 
 Each function is one transaction: it loads through the store (the caller has loaded
 and authorized the enrollment, locked), changes the enrollment's write model
-(``store.progress.EnrollmentProgress``) with the domain's rules, records the
+(``store.enrollment_progress.EnrollmentProgress``) with the domain's rules, records the
 resulting events in the outbox of that transaction and commits.
 """
 
@@ -38,6 +38,7 @@ from services.progress.models import CourseOutline, Enrollment
 from services.progress.store.activities import engagement_from_counted
 from services.progress.store.attempt_facts import StoredAttemptFacts
 from services.progress.store.documents import EnrollmentDocument, document_of
+from services.progress.store.enrollment_progress import keep_progress, progress_of
 from services.progress.store.enrollments import (
     enrollment_by_key,
     enrollments_in_course,
@@ -45,8 +46,7 @@ from services.progress.store.enrollments import (
 )
 from services.progress.store.entries import preferences_of, store_engagement
 from services.progress.store.outlines import outline_row, require_outline, store_outline
-from services.progress.store.progress import keep_progress, progress_of
-from services.progress.usecases.progress import change_status, refresh
+from services.progress.usecases.derivation import change_status, refresh
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound
 from shared.events import Envelope

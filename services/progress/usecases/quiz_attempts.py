@@ -3,7 +3,7 @@
 A batch costs a handful of statements whatever its size: the advisory locks of its
 (student, course) keys in one statement, the stored facts of its attempts and quizzes
 in one query, the enrollments' write models in one ``SELECT ... FOR UPDATE``
-(``store.progress.progress_by_keys``), the course outlines in one query, the merged
+(``store.enrollment_progress.progress_by_keys``), the course outlines in one query, the merged
 facts in one upsert, the changed enrollments in one ``UPDATE`` and the outgoing events
 in one insert; on PostgreSQL the keys and rows of a batch are one JSON parameter
 (``store.recordsets.json_rows``). The merging itself runs event by event, in the
@@ -19,10 +19,14 @@ from sqlalchemy.orm import Session
 
 from services.progress.events import AttemptReport
 from services.progress.store.attempt_facts import StoredAttemptFacts
+from services.progress.store.enrollment_progress import (
+    EnrollmentProgress,
+    progress_by_keys,
+    write_progress,
+)
 from services.progress.store.enrollments import lock_students_courses
 from services.progress.store.outlines import no_outline, outlines_of
-from services.progress.store.progress import EnrollmentProgress, progress_by_keys, write_progress
-from services.progress.usecases.progress import refresh
+from services.progress.usecases.derivation import refresh
 from shared.events import Envelope
 from shared.events.outbox import record_events
 

@@ -6,7 +6,7 @@ import pytest
 
 from services.progress.domain import CourseWork, EnrollmentStatus, derive_progress
 from services.progress.store import entries
-from services.progress.store.progress import EnrollmentProgress
+from services.progress.store.enrollment_progress import EnrollmentProgress
 from tests.unit.progress.progress_factories import (
     T0,
     assignment_in,

@@ -5,7 +5,7 @@ position with the domain's ``derive_progress``, moves the status, and adds to th
 outbox: ``progress.status.changed``, ``progress.course.completed`` (on reaching
 ``completed``) and, once per enrollment, ``progress.certificate.requested`` when the
 certificate criteria are first met. Both work on the one write model,
-``store.progress.EnrollmentProgress``, whether a request or an event batch loaded it;
+``store.enrollment_progress.EnrollmentProgress``, whether a request or an event batch loaded it;
 the caller records the outbox in its transaction.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 from services.progress import events
 from services.progress.domain import EnrollmentStatus, Outline, average_score, derive_progress
 from services.progress.events import Occasion
-from services.progress.store.progress import EnrollmentProgress
+from services.progress.store.enrollment_progress import EnrollmentProgress
 from shared.events import Envelope
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from services.progress.models import Bookmark, Enrollment, Note
-from services.progress.store.notes import bookmarks_of, notes_of
+from services.progress.store.notes import children_of
 
 NOTE_FIELDS = ("id", "lesson_id", "content", "created_at", "updated_at", "tags")
 BOOKMARK_FIELDS = ("id", "content_type", "content_id", "position", "created_at", "note")
@@ -36,7 +36,9 @@ class EnrollmentDocument:
 def document_of(session: Session, enrollment: Enrollment) -> EnrollmentDocument:
     """The document of an enrollment already loaded (after a change)."""
     return EnrollmentDocument(
-        enrollment, notes_of(session, enrollment.id), bookmarks_of(session, enrollment.id)
+        enrollment,
+        children_of(session, Note, enrollment.id),
+        children_of(session, Bookmark, enrollment.id),
     )
 
 

@@ -12,20 +12,12 @@ from services.progress.models import Bookmark, Note
 Child = TypeVar("Child", Note, Bookmark)
 
 
-def notes_of(session: Session, enrollment_id: str) -> list[Note]:
+def children_of(session: Session, model: type[Child], enrollment_id: str) -> list[Child]:
+    """The enrollment's notes or bookmarks, oldest first."""
     query = (
-        sa.select(Note)
-        .where(Note.enrollment_id == enrollment_id)
-        .order_by(Note.created_at, Note.id)
-    )
-    return list(session.execute(query).scalars())
-
-
-def bookmarks_of(session: Session, enrollment_id: str) -> list[Bookmark]:
-    query = (
-        sa.select(Bookmark)
-        .where(Bookmark.enrollment_id == enrollment_id)
-        .order_by(Bookmark.created_at, Bookmark.id)
+        sa.select(model)
+        .where(model.enrollment_id == enrollment_id)
+        .order_by(model.created_at, model.id)
     )
     return list(session.execute(query).scalars())
 

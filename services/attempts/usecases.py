@@ -231,6 +231,15 @@ def _apply_closing(attempt: Attempt, quiz: Quiz, closed: ClosedAttempt, now: dat
     attempt.updated_at = now
 
 
+def _as_answered(session: Session, attempt: Attempt) -> dict[str, Any]:
+    """What scoring an attempt reads of it: its status, answers and start."""
+    return {
+        "status": AttemptStatus(attempt.status),
+        "answers": store.answer_records(session, attempt.id),
+        "started_at": attempt.started_at,
+    }
+
+
 def close_expired(
     session: Session, attempts: Sequence[Attempt], now: datetime, cause: str | None = None
 ) -> list[Attempt]:
@@ -241,13 +250,7 @@ def close_expired(
         quiz = quizzes[(attempt.quiz_id, attempt.quiz_version)]
         if not is_due_closing(attempt, quiz, now):
             continue
-        result = close_expired_attempt(
-            quiz,
-            status=AttemptStatus(attempt.status),
-            answers=store.answer_records(session, attempt.id),
-            started_at=attempt.started_at,
-            now=now,
-        )
+        result = close_expired_attempt(quiz, **_as_answered(session, attempt), now=now)
         _apply_closing(attempt, quiz, result, now)
         _emit(session, attempt, events.submitted(attempt), cause)
         closed.append(attempt)
@@ -435,13 +438,7 @@ def submit(
     """Submit and score; submitting a closed attempt again returns it unchanged."""
     _close_if_expired(session, attempt, quiz, now, cause)
     if attempt.status == AttemptStatus.IN_PROGRESS:
-        closed = submit_attempt(
-            quiz,
-            status=AttemptStatus(attempt.status),
-            answers=store.answer_records(session, attempt.id),
-            started_at=attempt.started_at,
-            now=now,
-        )
+        closed = submit_attempt(quiz, **_as_answered(session, attempt), now=now)
         _apply_closing(attempt, quiz, closed, now)
         _emit(session, attempt, events.submitted(attempt), cause)
         session.flush()
@@ -469,9 +466,7 @@ def give_feedback(
     assert attempt.completed_at is not None  # closed attempts always have one
     closed = grade_attempt(
         quiz,
-        status=AttemptStatus(attempt.status),
-        answers=store.answer_records(session, attempt.id),
-        started_at=attempt.started_at,
+        **_as_answered(session, attempt),
         completed_at=attempt.completed_at,
         time_limit_exceeded=attempt.time_limit_exceeded,
         overrides=overrides,

@@ -27,7 +27,7 @@ Mapping (as the data's README suggests):
 * notes and bookmarks on a fifth of the enrollments.
 
 Every nested entry is built with the service's own domain functions and stored with
-``services.progress.entries``; percentage, position, status and certificate come from
+``services.progress.store.entries``; percentage, position, status and certificate come from
 ``derive_progress``: the rows are what the service would have written.
 """
 
@@ -46,7 +46,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from services.progress import entries
 from services.progress.domain import (
     ActivityRecord,
     AssignmentGrading,
@@ -72,6 +71,7 @@ from services.progress.models import (
     Note,
     QuizAttemptFact,
 )
+from services.progress.store import entries
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "oulad-2013"
 MAX_LESSONS = 36

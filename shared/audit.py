@@ -12,8 +12,9 @@ audit are kept together or not at all, and the request needs no second transacti
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from flask import g, has_request_context
 from sqlalchemy.orm import Session
@@ -162,6 +163,48 @@ def audit_unauthenticated(
             outcome=UNAUTHENTICATED,
         )
     )
+
+
+class StudentRecord(Protocol):
+    """A record about one student in one course (an enrollment, an attempt...)."""
+
+    @property
+    def student_id(self) -> str: ...
+
+    @property
+    def course_id(self) -> str: ...
+
+
+Record = TypeVar("Record", bound=StudentRecord)
+
+
+def authorize_record(
+    principal: Principal,
+    record: Record | None,
+    *,
+    action: str,
+    resource: str,
+    change: bool = False,
+    permitted: Callable[[Record], bool] | None = None,
+) -> Record:
+    """``record`` once ``principal`` may ``action`` it: the one authorize-or-404 of a view.
+
+    ``record`` is None when it does not exist: audited, and 404 exactly as a record the
+    caller may not see. Otherwise ``authorize`` decides, with ``permitted(record)`` the
+    service's own rule where it has one.
+    """
+    if record is None:
+        raise audit_missing(principal, action=action, resource=resource)
+    authorize(
+        principal,
+        action=action,
+        resource=resource,
+        student_id=record.student_id,
+        course_id=record.course_id,
+        change=change,
+        permitted=True if permitted is None else permitted(record),
+    )
+    return record
 
 
 def write_audit_entries(

@@ -2,6 +2,9 @@
 
 A cursor is the opaque, URL-safe encoding of the sort key of the last row served; the
 next page starts strictly after it, so pages stay stable while rows are inserted.
+``filter_and_paginate`` serves a list endpoint of one model: the caller's scope, the
+query's equality filters and, where a rule is the domain's (a text search), a filter
+applied to the rows themselves.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +22,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import Session
 
 from shared.errors import InvalidInput
+from shared.time import parse_iso
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -61,23 +65,78 @@ def paginate(
     *,
     limit: int,
     cursor: str | None,
-    key_of: Any,
+    key_of: Callable[[Any], Sequence[Any]],
     datetime_positions: Sequence[int] = (),
+    keep: Callable[[Any], bool] | None = None,
 ) -> Page:
     """Run ``query`` ordered by ``order_by`` (ascending, unique together) one page at a time.
 
-    ``key_of(row)`` returns the row's sort key in ``order_by`` order.
+    ``key_of(row)`` returns the row's sort key in ``order_by`` order; the key's values at
+    ``datetime_positions`` are timezone-aware moments. With ``keep``, only the rows it
+    keeps are served (the rows after the cursor are read until the page is full).
     """
     if cursor:
         values = decode_cursor(cursor, len(order_by))
         for position in datetime_positions:
-            try:
-                values[position] = datetime.fromisoformat(values[position])
-            except (TypeError, ValueError) as exc:
-                raise InvalidInput.for_field("cursor", "is not a cursor this API issued") from exc
+            values[position] = _moment(values[position])
         query = query.where(sa.tuple_(*order_by) > sa.tuple_(*[sa.literal(v) for v in values]))
-    rows = list(session.execute(query.order_by(*order_by).limit(limit + 1)).scalars())
+    query = query.order_by(*order_by)
+    if keep is None:
+        rows = list(session.execute(query.limit(limit + 1)).scalars())
+    else:
+        rows = []
+        for row in session.execute(query).scalars():
+            if keep(row):
+                rows.append(row)
+                if len(rows) > limit:
+                    break
     has_more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor(key_of(rows[-1])) if has_more and rows else None
     return Page(rows, next_cursor)
+
+
+def filter_and_paginate(
+    session: Session,
+    model: type[Any],
+    *,
+    where: Sequence[sa.ColumnElement[bool]] = (),
+    filters: Mapping[str, Any] | None = None,
+    order_by: Sequence[str],
+    limit: int,
+    cursor: str | None,
+    keep: Callable[[Any], bool] | None = None,
+) -> Page:
+    """A page of ``model``'s rows: within ``where`` (the caller's scope), equal to each of
+    ``filters`` that has a value (attribute name -> value; None is no filter), kept by
+    ``keep`` if given, in the order of the attributes ``order_by`` (unique together)."""
+    conditions = [*where]
+    for name, value in (filters or {}).items():
+        if value is not None:
+            conditions.append(getattr(model, name) == value)
+    columns = [getattr(model, name) for name in order_by]
+    moments = [position for position, column in enumerate(columns) if _is_moment(column)]
+    return paginate(
+        session,
+        sa.select(model).where(*conditions),
+        columns,
+        limit=limit,
+        cursor=cursor,
+        key_of=lambda row: [getattr(row, name) for name in order_by],
+        datetime_positions=moments,
+        keep=keep,
+    )
+
+
+def _is_moment(column: Any) -> bool:
+    type_ = column.type
+    return isinstance(type_, sa.DateTime) or isinstance(getattr(type_, "impl", None), sa.DateTime)
+
+
+def _moment(value: Any) -> datetime:
+    try:
+        if not isinstance(value, str):
+            raise ValueError("not text")
+        return parse_iso(value)
+    except ValueError as exc:
+        raise InvalidInput.for_field("cursor", "is not a cursor this API issued") from exc

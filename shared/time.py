@@ -34,3 +34,10 @@ def parse_iso(value: str) -> datetime:
         return moment.astimezone(UTC)
     except OverflowError as exc:
         raise ValueError(f"timestamp {value!r} is out of range in UTC") from exc
+
+
+def in_utc(moment: datetime) -> datetime:
+    """The same moment in UTC (event payloads carry ``...Z``); a naive one is refused."""
+    if moment.tzinfo is None:
+        raise ValueError("timestamps must be timezone-aware")
+    return moment.astimezone(UTC)

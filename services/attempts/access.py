@@ -15,13 +15,17 @@ see it but not do this gets 403.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.attempts.models import Attempt
-from shared.audit import audit_missing, authorize, authorize_action
+from services.attempts import store
+from services.attempts.domain import Quiz
+from services.attempts.models import Attempt, QuizRecord
+from shared.audit import audit_missing, authorize_action, authorize_record
 from shared.auth import Principal
+from shared.errors import Conflict, NotFound
 
 
 class OwnedAttempt(Protocol):
@@ -65,13 +69,23 @@ def attempt_for(
     action: str,
     rule: Rule | None = None,
     lock: bool = False,
-) -> Attempt:
-    """The attempt, locked when it will change, once ``principal`` may ``action`` it.
+) -> tuple[Attempt, Quiz]:
+    """The attempt, locked when it will change, and the quiz version it runs on, once
+    ``principal`` may ``action`` it. Without ``rule`` reading is enough; with it, the
+    caller must also satisfy it."""
+    attempt = authorize_attempt(
+        principal, attempt_id, store.attempt_by_id(session, attempt_id, lock=lock),
+        action=action, rule=rule,
+    )  # fmt: skip
+    return attempt, store.parsed_quiz(session, attempt.quiz_id, attempt.quiz_version)
 
-    Without ``rule`` reading is enough; with it, the caller must also satisfy it.
-    """
-    attempt = session.get(Attempt, attempt_id, with_for_update=lock or None)
-    return authorize_attempt(principal, attempt_id, attempt, action=action, rule=rule)
+
+def attempt_to_answer(session: Session, principal: Principal, attempt_id: str) -> sa.Row[Any]:
+    """The attempt's row as saving an answer needs it, locked, once it is the caller's."""
+    return authorize_attempt(
+        principal, attempt_id, store.answer_target(session, attempt_id),
+        action="answer", rule=is_own_attempt,
+    )  # fmt: skip
 
 
 def authorize_attempt(
@@ -84,18 +98,52 @@ def authorize_attempt(
 ) -> Found:
     """``attempt`` (None when ``attempt_id`` does not exist) once ``principal`` may
     ``action`` it, audited either way; without ``rule`` reading is enough."""
-    resource = resource_of(attempt_id)
-    if attempt is None:
-        raise audit_missing(principal, action=action, resource=resource)
-    authorize(
+    return authorize_record(
         principal,
+        attempt,
         action=action,
-        resource=resource,
-        student_id=attempt.student_id,
-        course_id=attempt.course_id,
-        permitted=rule is None or rule(principal, attempt),
+        resource=resource_of(attempt_id),
+        permitted=None if rule is None else (lambda found: rule(principal, found)),
     )
-    return attempt
+
+
+def quiz_to_publish(
+    session: Session, principal: Principal, quiz_id: str, course_id: str
+) -> QuizRecord | None:
+    """The quiz as stored (locked; None before its first publication), once ``principal``
+    may publish it: in its course, or in ``course_id`` for a new quiz.
+
+    A quiz id is owned by the course that created it: a teacher of the course the body
+    names learns only that the id is taken (the quiz is readable by any caller anyway),
+    and chooses another.
+    """
+    record = store.quiz_record(session, quiz_id, lock=True)
+    if record is not None and record.course_id != course_id:
+        authorize_quiz_author(principal, quiz_id, course_id, action="publish")
+        raise Conflict(f"quiz id {quiz_id} is taken by another course; choose another id")
+    course = record.course_id if record is not None else course_id
+    authorize_quiz_author(principal, quiz_id, course, action="publish")
+    return record
+
+
+def authored_quiz(
+    session: Session, principal: Principal, quiz_id: str, *, action: str
+) -> QuizRecord:
+    """The quiz, once ``principal`` is one of its authors (item analysis)."""
+    record = store.quiz_record(session, quiz_id)
+    if record is None:
+        raise NotFound(f"quiz {quiz_id} not found")
+    authorize_quiz_author(principal, quiz_id, record.course_id, action=action)
+    return record
+
+
+def quiz_to_start(session: Session, principal: Principal, quiz_id: str) -> QuizRecord:
+    """The quiz, once ``principal`` may start an attempt at it."""
+    record = store.quiz_record(session, quiz_id)
+    if record is None:
+        raise audit_missing(principal, action="start", resource=f"quiz/{quiz_id}")
+    authorize_start(principal, quiz_id, record.course_id)
+    return record
 
 
 def authorize_quiz_author(

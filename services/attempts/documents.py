@@ -1,59 +1,25 @@
-"""An attempt as the spec's QuizAttempt document, and the payloads of its events.
+"""An attempt as the spec's QuizAttempt document, and a quiz's questions as presented.
 
 The full document holds every field; ``document_for`` redacts it per role with the
 domain's visibility rules, then adds the two fields the quiz player needs that reveal
-nothing (``quiz_version``, ``time_limit_ends_at``).
+nothing (``quiz_version``, ``time_limit_ends_at``). ``presented_questions`` shows
+questions without their answer keys, options in the attempt's seeded order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-import sqlalchemy as sa
-
 from services.attempts.domain import (
-    AnswerRecord,
     AttemptStatus,
-    IntegrityFlag,
-    IntegrityFlagType,
-    QuestionResult,
     QuestionType,
     Quiz,
+    option_order_for,
     redact_attempt,
+    seeded_shuffle,
 )
 from services.attempts.models import Attempt, AttemptAnswer
-from shared.events.envelope import parse_iso, to_iso
-
-
-def answer_record(row: AttemptAnswer | sa.Row[Any]) -> AnswerRecord:
-    return AnswerRecord(
-        question_id=row.question_id,
-        answer=row.answer,
-        answered_at=row.answered_at,
-        time_spent_seconds=row.time_spent_seconds,
-        attempts_before_answer=row.attempts_before_answer,
-        confidence_level=row.confidence_level,
-    )
-
-
-def stored_result(result: QuestionResult) -> dict[str, Any]:
-    return {**asdict(result), "question_type": result.question_type.value}
-
-
-def question_result(stored: Mapping[str, Any]) -> QuestionResult:
-    return QuestionResult(**{**stored, "question_type": QuestionType(stored["question_type"])})
-
-
-def stored_flag(flag: IntegrityFlag) -> dict[str, Any]:
-    return {"type": flag.type.value, "timestamp": to_iso(flag.timestamp), "details": flag.details}
-
-
-def integrity_flag(stored: Mapping[str, Any]) -> IntegrityFlag:
-    return IntegrityFlag(
-        IntegrityFlagType(stored["type"]), parse_iso(stored["timestamp"]), stored["details"]
-    )
 
 
 def _answer_entries(
@@ -145,60 +111,37 @@ def document_for(
     return document
 
 
-def _iso(value: Any) -> str | None:
-    return None if value is None else to_iso(value)
+def presented_questions(
+    quiz: Quiz, seed: str, question_ids: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """Questions as a student sees them: no answer key, options in the order ``seed`` gives.
 
-
-def started_payload(attempt: Attempt) -> dict[str, Any]:
-    return {
-        "attempt_id": attempt.id,
-        "quiz_id": attempt.quiz_id,
-        "lesson_id": attempt.lesson_id,
-        "attempt_number": attempt.attempt_number,
-        "is_practice": attempt.is_practice,
-        "started_at": to_iso(attempt.started_at),
-        "time_limit_ends_at": _iso(attempt.time_limit_ends_at),
-        "environment": attempt.environment,
-    }
-
-
-def result_payload(attempt: Attempt) -> dict[str, Any]:
-    """The payload of ``submitted`` and ``graded`` (docs/events.md, version 1).
-
-    While an essay waits for its teacher, ``score`` is null, ``pending_grading`` true and
-    ``passed`` false (not passed yet: the progress service requires a boolean).
+    ``seed`` is the attempt id (the attempt's own seeded order) or the quiz id (a
+    preview). Matching questions show their left items and the right-hand choices;
+    choices taken from the key itself are always shuffled, so their order never pairs
+    them. Ordering questions show their items shuffled, never in the answer's order.
     """
-    pending = attempt.status == AttemptStatus.PENDING_GRADING
-    return {
-        "attempt_id": attempt.id,
-        "quiz_id": attempt.quiz_id,
-        "lesson_id": attempt.lesson_id,
-        "attempt_number": attempt.attempt_number,
-        "is_practice": attempt.is_practice,
-        "started_at": to_iso(attempt.started_at),
-        "completed_at": _iso(attempt.completed_at),
-        "time_spent": attempt.time_spent,
-        "score": None if pending else attempt.score,
-        "points_earned": attempt.points_earned,
-        "points_possible": attempt.points_possible,
-        "passed": bool(attempt.passed),
-        "passing_score": attempt.passing_score,
-        "pending_grading": pending,
-        "graded_at": _iso(attempt.graded_at),
-    }
-
-
-def flagged_payload(
-    attempt: Attempt, flag: IntegrityFlag, counts: Mapping[str, int]
-) -> dict[str, Any]:
-    """What analytics needs of a new integrity flag: never its free-text details."""
-    return {
-        "attempt_id": attempt.id,
-        "quiz_id": attempt.quiz_id,
-        "lesson_id": attempt.lesson_id,
-        "is_practice": attempt.is_practice,
-        "flag_type": flag.type.value,
-        "flagged_at": to_iso(flag.timestamp),
-        "flag_counts": dict(counts),
-        "interruptions": attempt.interruptions,
-    }
+    shown = []
+    for question_id in quiz.question_ids if question_ids is None else question_ids:
+        question = quiz.question(question_id)
+        texts = {option.option_id: option.text for option in question.options}
+        order = option_order_for(quiz, question, seed)
+        if question.type is QuestionType.MATCHING and not question.options:
+            order = seeded_shuffle(order, f"{seed}/choices/{question_id}")
+        entry: dict[str, Any] = {
+            "question_id": question_id,
+            "type": question.type.value,
+            "prompt": question.prompt,
+            "points": question.points,
+            "tags": list(question.tags),
+        }
+        if not quiz.adaptive:
+            # In an adaptive quiz the difficulty of the next question tells whether the
+            # last answer was right; its authors read it in the definition.
+            entry["difficulty"] = question.difficulty
+        if question.type is QuestionType.MATCHING:
+            entry["left_items"] = list(question.matching_left_items)
+        if order:
+            entry["options"] = [{"id": item, "text": texts.get(item, item)} for item in order]
+        shown.append(entry)
+    return shown

@@ -12,17 +12,19 @@ may see it but not do this gets 403.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
-from services.progress.documents import EnrollmentDocument, read_document
-from services.progress.models import Enrollment
-from services.progress.store import enrollment_by_id
-from shared.audit import audit_missing, authorize, authorize_action
+from services.progress.models import Bookmark, Enrollment, Note
+from services.progress.store.documents import EnrollmentDocument, read_document
+from services.progress.store.enrollments import enrollment_by_id, enrollment_by_key
+from services.progress.store.notes import child_of
+from shared.audit import audit_missing, authorize_action, authorize_record
 from shared.auth import Principal
 
 STAFF_ROLES = frozenset({"teacher", "admin", "service"})
+Child = TypeVar("Child", Note, Bookmark)
 
 
 def resource_of(enrollment_id: str, child: str = "") -> str:
@@ -39,42 +41,51 @@ def enrollment_for(
     child: str = "",
 ) -> Enrollment:
     """The enrollment, locked when it will change, once ``principal`` may ``action`` it."""
-    enrollment = enrollment_by_id(session, enrollment_id, for_update=change)
-    _authorize(principal, enrollment, resource_of(enrollment_id, child), action, change=change)
-    assert enrollment is not None
-    return enrollment
+    return authorize_record(
+        principal,
+        enrollment_by_id(session, enrollment_id, for_update=change),
+        action=action,
+        resource=resource_of(enrollment_id, child),
+        change=change,
+    )
+
+
+def enrollment_by_key_for(
+    session: Session, principal: Principal, student_id: str, course_id: str
+) -> Enrollment:
+    """The enrollment of one student in one course, once ``principal`` may read it."""
+    enrollment = enrollment_by_key(session, student_id, course_id)
+    if enrollment is None:
+        raise audit_missing(principal, action="read", resource="enrollment")
+    return authorize_record(
+        principal, enrollment, action="read", resource=resource_of(enrollment.id)
+    )
 
 
 def document_for(session: Session, principal: Principal, enrollment_id: str) -> EnrollmentDocument:
     """The enrollment with its notes and bookmarks, once ``principal`` may read it."""
     document = read_document(session, enrollment_id)
-    enrollment = document.enrollment if document is not None else None
-    _authorize(principal, enrollment, resource_of(enrollment_id), "read", change=False)
+    authorize_record(
+        principal,
+        document.enrollment if document is not None else None,
+        action="read",
+        resource=resource_of(enrollment_id),
+    )
     assert document is not None
     return document
-
-
-def _authorize(
-    principal: Principal, enrollment: Enrollment | None, resource: str, action: str, *, change: bool
-) -> None:
-    if enrollment is None:
-        raise audit_missing(principal, action=action, resource=resource)
-    authorize(
-        principal,
-        action=action,
-        resource=resource,
-        student_id=enrollment.student_id,
-        course_id=enrollment.course_id,
-        change=change,
-    )
 
 
 def staff_enrollment_for(
     session: Session, principal: Principal, enrollment_id: str, *, action: str
 ) -> Enrollment:
     """The enrollment for a teacher's, admin's or service's change (grading, returning)."""
-    return _restricted(
-        session, principal, enrollment_id, action, lambda _e: principal.role in STAFF_ROLES
+    return authorize_record(
+        principal,
+        enrollment_by_id(session, enrollment_id, for_update=True),
+        action=action,
+        resource=resource_of(enrollment_id),
+        change=True,
+        permitted=lambda _enrollment: principal.role in STAFF_ROLES,
     )
 
 
@@ -82,36 +93,44 @@ def own_enrollment_for(
     session: Session, principal: Principal, enrollment_id: str, *, action: str, child: str
 ) -> Enrollment:
     """The enrollment for a change only its student makes (notes, bookmarks)."""
+    return authorize_record(
+        principal,
+        enrollment_by_id(session, enrollment_id, for_update=True),
+        action=action,
+        resource=resource_of(enrollment_id, child),
+        change=True,
+        permitted=lambda enrollment: (
+            principal.role == "student" and enrollment.student_id == principal.sub
+        ),
+    )
 
-    def is_own(enrollment: Enrollment) -> bool:
-        return principal.role == "student" and enrollment.student_id == principal.sub
 
-    return _restricted(session, principal, enrollment_id, action, is_own, child=child)
-
-
-def _restricted(
+def child_for(
     session: Session,
     principal: Principal,
+    model: type[Child],
     enrollment_id: str,
-    action: str,
-    allowed: Callable[[Enrollment], bool],
+    child_id: str,
     *,
-    child: str = "",
-) -> Enrollment:
-    enrollment = enrollment_by_id(session, enrollment_id, for_update=True)
-    resource = resource_of(enrollment_id, child)
-    if enrollment is None:
-        raise audit_missing(principal, action=action, resource=resource)
-    authorize(
-        principal,
-        action=action,
-        resource=resource,
-        student_id=enrollment.student_id,
-        course_id=enrollment.course_id,
-        change=True,
-        permitted=allowed(enrollment),
-    )
-    return enrollment
+    action: str,
+    own: bool,
+) -> Child:
+    """The note or bookmark ``child_id`` of the enrollment, once ``principal`` may ``action``.
+
+    ``own``: only the enrollment's student may (edit, delete); otherwise anyone who may
+    read the enrollment may.
+    """
+    child = f"/{model.__tablename__}/{child_id}"
+    if own:
+        enrollment = own_enrollment_for(
+            session, principal, enrollment_id, action=action, child=child
+        )
+    else:
+        enrollment = enrollment_for(session, principal, enrollment_id, action=action, child=child)
+    row = child_of(session, model, enrollment.id, child_id)
+    if row is None:
+        raise audit_missing(principal, action="read", resource=resource_of(enrollment_id, child))
+    return row
 
 
 def authorize_course_author(principal: Principal, course_id: str, *, action: str) -> None:

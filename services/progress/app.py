@@ -8,8 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from services.progress.api import DESCRIPTION, blp
-from services.progress.notes_api import notes_blp
+from services.progress.api import BLUEPRINTS, DESCRIPTION
 from shared.web import create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -19,7 +18,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = create_service_app(
         "progress",
         migrations_dir=MIGRATIONS,
-        blueprints=[blp, notes_blp],
+        blueprints=BLUEPRINTS,
         config=config,
         description=DESCRIPTION,
     )

@@ -15,9 +15,9 @@ from marshmallow import Schema, ValidationError, fields, pre_dump, validate, val
 
 from services.progress.domain import EnrollmentStatus
 from services.progress.models import Bookmark, Enrollment, Note
-from shared.events.envelope import parse_iso
 from shared.pagination import PageQuerySchema
 from shared.serialization import CompiledDumper
+from shared.time import parse_iso
 
 STUDENT_ID = validate.Length(min=1, max=120)
 ITEM_ID = validate.Length(min=1, max=128)

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import msgspec
 
-Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
-"""An identifier chosen by a service or a client: non-empty, at most 128 characters."""
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=r"\S")]
+"""An identifier chosen by a service or a client: not blank, at most 128 characters."""
 
 Score = Annotated[float, msgspec.Meta(ge=0, le=100)]
 """A score or grade on the 0-100 scale."""

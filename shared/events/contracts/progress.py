@@ -65,7 +65,9 @@ class CourseCompleted(EnrollmentEvent, frozen=True, kw_only=True):
 
 @contract("progress.certificate.requested", version=1)
 class CertificateRequested(EnrollmentEvent, frozen=True, kw_only=True):
-    completed_at: UtcDatetime
+    """``completed_at`` is null when the certificate criteria are met before completion."""
+
+    completed_at: UtcDatetime | None
     average_score: Score | None = None
     progress_percentage: Score
     requested_at: UtcDatetime

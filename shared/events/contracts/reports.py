@@ -9,7 +9,8 @@ import msgspec
 from shared.events.contracts.base import Payload, UtcDatetime, contract
 from shared.events.contracts.fields import Id
 
-Url = Annotated[str, msgspec.Meta(min_length=1, max_length=2048, pattern=r"^https?://")]
+Url = Annotated[str, msgspec.Meta(min_length=1, max_length=2048, pattern=r"^https?://[^/?#\s]")]
+"""An absolute http(s) URL: a host follows the scheme."""
 
 
 @contract("reports.certificate.rendered", version=1)

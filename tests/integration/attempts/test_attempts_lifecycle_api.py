@@ -367,8 +367,8 @@ def test_attempts_list_is_cursor_paginated_and_filtered(app, teacher, student, c
 def test_close_expired_attempts_closes_only_what_is_past_its_deadline(app, teacher, student):
     from datetime import timedelta
 
-    from services.attempts.attempts import close_expired_attempts
-    from shared.events.envelope import utcnow
+    from services.attempts.usecases import close_expired_attempts
+    from shared.time import utcnow
 
     publish(teacher, time_limit_minutes=5)
     publish(teacher, quiz_id="QZ-UNTIMED")

@@ -10,10 +10,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.attempts.attempts import hash_ip
-from services.attempts.documents import result_payload
+from services.attempts import events
+from services.attempts.documents import presented_questions
+from services.attempts.events import submitted
 from services.attempts.models import Attempt
-from services.attempts.quizzes import presented_questions
+from services.attempts.usecases import hash_ip
+from shared.events import Envelope
+from shared.events.contracts import attempts as contracts
+from shared.events.contracts import parse_as
 
 pytestmark = pytest.mark.unit
 
@@ -32,7 +36,7 @@ def closed_attempt(status: str, **fields: object) -> Attempt:
 
 
 def test_a_final_result_payload_has_the_documented_fields_and_values():
-    assert result_payload(closed_attempt("graded")) == {
+    assert submitted(closed_attempt("graded")).to_dict() == {
         "attempt_id": "QZAT-1", "quiz_id": "QZ-1", "lesson_id": "LSN-1", "attempt_number": 2,
         "is_practice": False, "started_at": "2026-03-02T09:00:00Z",
         "completed_at": "2026-03-02T09:12:30Z", "time_spent": 12.5, "score": 85.0,
@@ -42,11 +46,27 @@ def test_a_final_result_payload_has_the_documented_fields_and_values():
 
 
 def test_a_pending_result_has_no_score_and_is_not_passed_yet():
-    payload = result_payload(
+    payload = submitted(
         closed_attempt("pending_grading", score=40.0, passed=None, graded_at=None)
-    )
+    ).to_dict()
     assert (payload["score"], payload["passed"], payload["pending_grading"]) == (None, False, True)
     assert payload["graded_at"] is None
+
+
+@pytest.mark.parametrize("status", ["graded", "pending_grading"])
+def test_the_events_of_an_attempt_satisfy_their_contracts_on_the_wire(status):
+    attempt = closed_attempt(status, student_id="USR-STU-1", course_id="CRS-1", interruptions=1)
+    built = [
+        (events.started(attempt), contracts.AttemptStarted),
+        (events.submitted(attempt), contracts.AttemptSubmitted),
+    ]
+    if status == "graded":
+        built.append((events.graded(attempt), contracts.AttemptGraded))
+    for payload, contract in built:
+        sent = events.envelope(attempt, payload, "request-1")
+        received = Envelope.from_json(sent.to_json())
+        assert (received.subject, received.course_id) == ("USR-STU-1", "CRS-1")
+        assert parse_as(received, contract) == payload
 
 
 def test_the_ip_hash_is_the_keyed_hmac_and_depends_on_the_key():

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.progress.store import ParsedOutlines
+from services.progress.store.outlines import ParsedOutlines
 from tests.unit.progress.progress_factories import item, raw_outline
 
 pytestmark = pytest.mark.unit

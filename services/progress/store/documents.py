@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from services.progress.models import Bookmark, Enrollment, Note
+from services.progress.store.notes import children_of
 
 NOTE_FIELDS = ("id", "lesson_id", "content", "created_at", "updated_at", "tags")
 BOOKMARK_FIELDS = ("id", "content_type", "content_id", "position", "created_at", "note")
@@ -32,33 +33,20 @@ class EnrollmentDocument:
     bookmarks: list[Any]  # Bookmark rows, or dicts of BOOKMARK_FIELDS
 
 
-def notes_of(session: Session, enrollment_id: str) -> list[Note]:
-    query = (
-        sa.select(Note)
-        .where(Note.enrollment_id == enrollment_id)
-        .order_by(Note.created_at, Note.id)
+def document_of(session: Session, enrollment: Enrollment) -> EnrollmentDocument:
+    """The document of an enrollment already loaded (after a change)."""
+    return EnrollmentDocument(
+        enrollment,
+        children_of(session, Note, enrollment.id),
+        children_of(session, Bookmark, enrollment.id),
     )
-    return list(session.execute(query).scalars())
-
-
-def bookmarks_of(session: Session, enrollment_id: str) -> list[Bookmark]:
-    query = (
-        sa.select(Bookmark)
-        .where(Bookmark.enrollment_id == enrollment_id)
-        .order_by(Bookmark.created_at, Bookmark.id)
-    )
-    return list(session.execute(query).scalars())
 
 
 def read_document(session: Session, enrollment_id: str) -> EnrollmentDocument | None:
     """The enrollment with its notes and bookmarks, or None if there is no such enrollment."""
     if session.get_bind().dialect.name != "postgresql":
         enrollment = session.get(Enrollment, enrollment_id)
-        if enrollment is None:
-            return None
-        return EnrollmentDocument(
-            enrollment, notes_of(session, enrollment_id), bookmarks_of(session, enrollment_id)
-        )
+        return None if enrollment is None else document_of(session, enrollment)
     row = session.execute(_document_query(), {"enrollment_id": enrollment_id}).one_or_none()
     if row is None:
         return None

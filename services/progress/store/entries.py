@@ -7,8 +7,8 @@ bookkeeping (completion ids, submission ids, ``graded_at``) besides the spec's f
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from services.progress.domain import (
@@ -16,26 +16,13 @@ from services.progress.domain import (
     AssignmentStatus,
     AttemptGraded,
     AttemptSubmitted,
-    CourseWork,
     Engagement,
     LessonCompletion,
     NotificationPreferences,
     QuizResult,
 )
 from services.progress.models import Enrollment
-from shared.events.envelope import parse_iso, to_iso
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else to_iso(moment)
-
-
-def _moment(value: str | None) -> datetime | None:
-    return None if value is None else parse_iso(value)
-
-
-def _required_moment(value: str) -> datetime:
-    return parse_iso(value)
+from shared.time import parse_iso, to_iso
 
 
 def lesson_to_json(entry: LessonCompletion) -> dict[str, Any]:
@@ -52,7 +39,7 @@ def lesson_to_json(entry: LessonCompletion) -> dict[str, Any]:
 def lesson_from_json(raw: Mapping[str, Any]) -> LessonCompletion:
     return LessonCompletion(
         lesson_id=raw["lesson_id"],
-        completed_at=_required_moment(raw["completed_at"]),
+        completed_at=parse_iso(raw["completed_at"]),
         time_spent=raw["time_spent"],
         score=raw["score"],
         completion_ids=frozenset(raw["completion_ids"]),
@@ -62,7 +49,7 @@ def lesson_from_json(raw: Mapping[str, Any]) -> LessonCompletion:
 def quiz_to_json(result: QuizResult) -> dict[str, Any]:
     return {
         "quiz_id": result.quiz_id,
-        "completed_at": _iso(result.completed_at),
+        "completed_at": None if result.completed_at is None else to_iso(result.completed_at),
         "attempts": result.attempts,
         "best_score": result.best_score,
         "best_attempt_id": result.best_attempt_id,
@@ -74,7 +61,7 @@ def quiz_to_json(result: QuizResult) -> dict[str, Any]:
 def quiz_from_json(raw: Mapping[str, Any]) -> QuizResult:
     return QuizResult(
         quiz_id=raw["quiz_id"],
-        completed_at=_moment(raw["completed_at"]),
+        completed_at=None if raw["completed_at"] is None else parse_iso(raw["completed_at"]),
         attempts=raw["attempts"],
         best_score=raw["best_score"],
         best_attempt_id=raw["best_attempt_id"],
@@ -91,7 +78,7 @@ def assignment_to_json(entry: AssignmentEntry) -> dict[str, Any]:
         "feedback_id": entry.feedback_id,
         "time_spent": entry.time_spent,
         "status": entry.status.value,
-        "graded_at": _iso(entry.graded_at),
+        "graded_at": None if entry.graded_at is None else to_iso(entry.graded_at),
         "submission_ids": sorted(entry.submission_ids),
     }
 
@@ -100,12 +87,12 @@ def assignment_from_json(raw: Mapping[str, Any]) -> AssignmentEntry:
     return AssignmentEntry(
         assignment_id=raw["assignment_id"],
         status=AssignmentStatus(raw["status"]),
-        submitted_at=_required_moment(raw["submitted_at"]),
+        submitted_at=parse_iso(raw["submitted_at"]),
         time_spent=raw["time_spent"],
         submission_ids=frozenset(raw["submission_ids"]),
         grade=raw["grade"],
         feedback_id=raw["feedback_id"],
-        graded_at=_moment(raw["graded_at"]),
+        graded_at=None if raw["graded_at"] is None else parse_iso(raw["graded_at"]),
     )
 
 
@@ -123,7 +110,7 @@ def submission_to_json(fact: AttemptSubmitted) -> dict[str, Any]:
 def submission_from_json(raw: Mapping[str, Any]) -> AttemptSubmitted:
     return AttemptSubmitted(
         attempt_id=raw["attempt_id"],
-        completed_at=_required_moment(raw["completed_at"]),
+        completed_at=parse_iso(raw["completed_at"]),
         time_spent=raw["time_spent"],
         score=raw["score"],
         passed=raw["passed"],
@@ -143,48 +130,10 @@ def grading_to_json(fact: AttemptGraded) -> dict[str, Any]:
 def grading_from_json(raw: Mapping[str, Any]) -> AttemptGraded:
     return AttemptGraded(
         attempt_id=raw["attempt_id"],
-        graded_at=_required_moment(raw["graded_at"]),
+        graded_at=parse_iso(raw["graded_at"]),
         score=raw["score"],
         passed=raw["passed"],
     )
-
-
-def work_of(enrollment: Enrollment) -> CourseWork:
-    return CourseWork.of(
-        lessons=[lesson_from_json(raw) for raw in enrollment.completed_lessons],
-        quizzes=[quiz_from_json(raw) for raw in enrollment.completed_quizzes],
-        assignments=[assignment_from_json(raw) for raw in enrollment.completed_assignments],
-    )
-
-
-def replace_lesson(enrollment: Enrollment, entry: LessonCompletion) -> None:
-    enrollment.completed_lessons = _replaced(
-        enrollment.completed_lessons, "lesson_id", entry.lesson_id, lesson_to_json(entry)
-    )
-
-
-def replace_quiz(enrollment: Enrollment, quiz_id: str, result: QuizResult | None) -> None:
-    kept = [raw for raw in enrollment.completed_quizzes if raw["quiz_id"] != quiz_id]
-    if result is not None:
-        kept.append(quiz_to_json(result))
-    enrollment.completed_quizzes = sorted(kept, key=lambda raw: raw["quiz_id"])
-
-
-def replace_assignment(enrollment: Enrollment, entry: AssignmentEntry) -> None:
-    enrollment.completed_assignments = _replaced(
-        enrollment.completed_assignments,
-        "assignment_id",
-        entry.assignment_id,
-        assignment_to_json(entry),
-    )
-
-
-def _replaced(
-    entries: Iterable[Mapping[str, Any]], key: str, value: str, new: dict[str, Any]
-) -> list[dict[str, Any]]:
-    """The list with the entry whose ``key`` is ``value`` replaced (or added), in id order."""
-    kept = [dict(raw) for raw in entries if raw[key] != value]
-    return sorted([*kept, new], key=lambda raw: raw[key])
 
 
 def engagement_of(enrollment: Enrollment) -> Engagement:

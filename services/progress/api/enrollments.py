@@ -1,42 +1,24 @@
-"""HTTP routes of the progress service: parse, authorize, call the domain, serialize.
-
-Outlines and enrollments live here; notes and bookmarks in ``notes_api.py``.
-"""
+"""HTTP routes of course outlines and enrollments."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.progress import access, entries
-from services.progress.derived import Occasion
-from services.progress.documents import bookmarks_of, notes_of
+from services.progress import access
 from services.progress.domain import (
     AssignmentChange,
     AssignmentGrading,
     AssignmentReturn,
     AssignmentSubmission,
-    EnrollmentStatus,
     LessonCompletionReport,
-    notification_preferences_after,
-    student_time_zone,
-    validate_custom_fields,
 )
 from services.progress.domain.values import require_identifier
-from services.progress.enrollments import (
-    MAX_COURSE_ID_LENGTH,
-    complete_lesson,
-    enroll,
-    record_assignment,
-    replace_outline,
-    request_status,
-    set_current_lesson,
-)
-from services.progress.models import CourseOutline, Enrollment
+from services.progress.events import Occasion
+from services.progress.models import CourseOutline
 from services.progress.schemas import (
     ENROLLMENT_DUMPER,
     ENROLLMENT_PAGE_DUMPER,
@@ -52,11 +34,11 @@ from services.progress.schemas import (
     OutlineSchema,
     enrollment_document,
 )
-from services.progress.store import enrollment_by_key, require_outline
-from shared.audit import audit_listing, audit_missing, authorize
-from shared.errors import InvalidInput, NotFound
-from shared.events.envelope import utcnow
-from shared.pagination import paginate
+from services.progress.store.documents import EnrollmentDocument
+from services.progress.usecases import enrollments
+from shared.audit import audit_listing, authorize
+from shared.errors import InvalidInput
+from shared.time import utcnow
 from shared.web import current_principal, dumped_response, read_session, request_session
 
 DESCRIPTION = (
@@ -72,11 +54,9 @@ def occasion() -> Occasion:
     return Occasion(utcnow(), g.get("request_id"))
 
 
-def document_response(enrollment: Enrollment, status: int = 200) -> Response:
+def document_response(found: EnrollmentDocument, status: int = 200) -> Response:
     """The enrollment's whole document, notes and bookmarks included, as the response."""
-    session = request_session()
-    notes, bookmarks = notes_of(session, enrollment.id), bookmarks_of(session, enrollment.id)
-    document = enrollment_document(enrollment, notes, bookmarks)
+    document = enrollment_document(found.enrollment, found.notes, found.bookmarks)
     return dumped_response(ENROLLMENT_DUMPER, document, status)
 
 
@@ -96,21 +76,18 @@ class CourseOutlineView(MethodView):
     @blp.response(200, OutlineOutSchema)
     def get(self, course_id: str) -> dict[str, Any]:
         """The course's current outline (any authenticated caller)."""
-        row = request_session().get(CourseOutline, course_id)
-        if row is None:
-            raise NotFound(f"course {course_id} has no outline")
-        return _outline_out(row)
+        return _outline_out(enrollments.outline_of(request_session(), course_id))
 
     @blp.arguments(OutlineSchema)
     @blp.response(200, OutlineOutSchema)
     def put(self, document: dict[str, Any], course_id: str) -> dict[str, Any]:
         """Publish the course's outline; every enrolled student's progress is recomputed."""
         principal = current_principal()
-        require_identifier(course_id, "course_id", max_length=MAX_COURSE_ID_LENGTH)
+        require_identifier(course_id, "course_id", max_length=enrollments.MAX_COURSE_ID_LENGTH)
         access.authorize_course_author(principal, course_id, action="publish")
-        session = request_session()
-        row = replace_outline(session, course_id, document, by=principal.sub, occasion=occasion())
-        session.commit()
+        row = enrollments.publish_outline(
+            request_session(), course_id, document, by=principal.sub, occasion=occasion()
+        )
         return _outline_out(row)
 
 
@@ -129,15 +106,13 @@ class EnrollmentsView(MethodView):
             course_id=body["course_id"],
             change=True,
         )
-        session = request_session()
-        enrollment = enroll(
-            session,
+        enrollment = enrollments.enroll(
+            request_session(),
             student_id=body["student_id"],
             course_id=body["course_id"],
             time_zone=body["time_zone"],
             occasion=occasion(),
         )
-        session.commit()
         return dumped_response(ENROLLMENT_DUMPER, enrollment_document(enrollment), 201)
 
     @blp.arguments(EnrollmentQuerySchema, location="query")
@@ -145,19 +120,7 @@ class EnrollmentsView(MethodView):
     def get(self, query: dict[str, Any]) -> Response:
         """Enrollments the caller may see, filtered, oldest enrollment first (no notes)."""
         principal = current_principal()
-        conditions = principal.scope().where(Enrollment.student_id, Enrollment.course_id)
-        for name in ("student_id", "course_id", "status"):
-            if query.get(name) is not None:
-                conditions.append(getattr(Enrollment, name) == query[name])
-        page = paginate(
-            request_session(),
-            sa.select(Enrollment).where(*conditions),
-            [Enrollment.enrolled_at.expression, Enrollment.id.expression],
-            limit=query["limit"],
-            cursor=query["cursor"],
-            key_of=lambda row: [row.enrolled_at, row.id],
-            datetime_positions=[0],
-        )
+        page = enrollments.list_enrollments(request_session(), principal, query)
         audit_listing(
             principal,
             action="list",
@@ -179,18 +142,11 @@ class EnrollmentByKeyView(MethodView):
     @blp.response(200, EnrollmentSchema)
     def get(self, query: dict[str, Any]) -> Response:
         """The enrollment of one student in one course (the natural key)."""
-        principal = current_principal()
-        enrollment = enrollment_by_key(request_session(), query["student_id"], query["course_id"])
-        if enrollment is None:
-            raise audit_missing(principal, action="read", resource="enrollment")
-        authorize(
-            principal,
-            action="read",
-            resource=access.resource_of(enrollment.id),
-            student_id=enrollment.student_id,
-            course_id=enrollment.course_id,
+        session = request_session()
+        enrollment = access.enrollment_by_key_for(
+            session, current_principal(), query["student_id"], query["course_id"]
         )
-        return document_response(enrollment)
+        return document_response(enrollments.read_enrollment(session, enrollment))
 
 
 @blp.route("/enrollments/<enrollment_id>")
@@ -198,9 +154,9 @@ class EnrollmentView(MethodView):
     @blp.response(200, EnrollmentSchema)
     def get(self, enrollment_id: str) -> Response:
         """The StudentCourseProgress document, with notes and bookmarks."""
-        found = access.document_for(read_session(), current_principal(), enrollment_id)
-        document = enrollment_document(found.enrollment, found.notes, found.bookmarks)
-        return dumped_response(ENROLLMENT_DUMPER, document)
+        return document_response(
+            access.document_for(read_session(), current_principal(), enrollment_id)
+        )
 
     @blp.arguments(EnrollmentPatchSchema)
     @blp.response(200, EnrollmentSchema)
@@ -212,30 +168,10 @@ class EnrollmentView(MethodView):
         enrollment = access.enrollment_for(
             session, principal, enrollment_id, action="update", change=True
         )
-        if "status" in changes:
-            request_status(
-                session,
-                enrollment,
-                EnrollmentStatus(changes["status"]),
-                occasion(),
-                by_admin=principal.role == "admin",
-            )
-        if "current_lesson_id" in changes:
-            outline = require_outline(session, enrollment.course_id)
-            set_current_lesson(enrollment, outline, changes["current_lesson_id"])
-        if "notification_preferences" in changes:
-            preferences = notification_preferences_after(
-                entries.preferences_of(enrollment), changes["notification_preferences"]
-            )
-            enrollment.notification_preferences = preferences.as_dict()
-        if "custom_fields" in changes:
-            enrollment.custom_fields = validate_custom_fields(changes["custom_fields"])
-        if "time_zone" in changes:
-            student_time_zone(changes["time_zone"])
-            enrollment.time_zone = changes["time_zone"]
-        enrollment.updated_at = utcnow()
-        session.commit()
-        return document_response(enrollment)
+        found = enrollments.update_enrollment(
+            session, enrollment, changes, occasion(), by_admin=principal.role == "admin"
+        )
+        return document_response(found)
 
 
 @blp.route("/enrollments/<enrollment_id>/lessons/<lesson_id>/completion")
@@ -268,9 +204,10 @@ class LessonCompletionView(MethodView):
             change=True,
             child=f"/lessons/{lesson_id}",
         )
-        counted = complete_lesson(session, enrollment, lesson_id, report, occasion())
-        session.commit()
-        return document_response(enrollment, 201 if counted else 200)
+        counted, found = enrollments.complete_lesson(
+            session, enrollment, lesson_id, report, occasion()
+        )
+        return document_response(found, 201 if counted else 200)
 
 
 @blp.route("/enrollments/<enrollment_id>/assignments")
@@ -283,27 +220,33 @@ class AssignmentsView(MethodView):
         session = request_session()
         principal = current_principal()
         action = body["action"]
-        child = f"/assignments/{body['assignment_id']}"
         if action == "submit":
             enrollment = access.enrollment_for(
-                session, principal, enrollment_id, action="submit", change=True, child=child
+                session,
+                principal,
+                enrollment_id,
+                action="submit",
+                change=True,
+                child=f"/assignments/{body['assignment_id']}",
             )
         else:
             enrollment = access.staff_enrollment_for(
                 session, principal, enrollment_id, action=action
             )
-        now = utcnow()
-        change: AssignmentChange
-        if action == "submit":
-            change = AssignmentSubmission(
-                body["submission_id"], body.get("submitted_at") or now, body["time_spent"]
-            )
-        elif action == "grade":
-            change = AssignmentGrading(
-                body["grade"], body.get("graded_at") or now, body.get("feedback_id")
-            )
-        else:
-            change = AssignmentReturn()
-        record_assignment(session, enrollment, body["assignment_id"], change, occasion())
-        session.commit()
-        return document_response(enrollment)
+        found = enrollments.record_assignment(
+            session, enrollment, body["assignment_id"], _change_of(body), occasion()
+        )
+        return document_response(found)
+
+
+def _change_of(body: dict[str, Any]) -> AssignmentChange:
+    now = utcnow()
+    if body["action"] == "submit":
+        return AssignmentSubmission(
+            body["submission_id"], body.get("submitted_at") or now, body["time_spent"]
+        )
+    if body["action"] == "grade":
+        return AssignmentGrading(
+            body["grade"], body.get("graded_at") or now, body.get("feedback_id")
+        )
+    return AssignmentReturn()

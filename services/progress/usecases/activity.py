@@ -11,40 +11,25 @@ one at a time would.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from itertools import islice
-from typing import Any, cast
+from collections.abc import Sequence
+from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.progress import entries
-from services.progress.derived import Occasion, refresh
 from services.progress.domain import (
-    ActivityRecord,
     activities_not_yet_counted,
     local_date_of,
     record_activities,
 )
-from services.progress.models import CountedActivity
-from services.progress.store import enrollments_by_keys, lock_students_courses, outlines_of
-from shared.errors import Conflict
+from services.progress.events import ActivityReport
+from services.progress.store.activities import counted_ids, insert_counted
+from services.progress.store.enrollment_progress import keep_progress, progress_of
+from services.progress.store.enrollments import enrollments_by_keys, lock_students_courses
+from services.progress.store.entries import engagement_of, store_engagement
+from services.progress.store.outlines import no_outline, outlines_of
+from services.progress.usecases.derivation import refresh
 from shared.events import Envelope
 from shared.events.outbox import record_events
-
-StudentCourse = tuple[str, str]
-LOOKUP_CHUNK = 1000
-
-
-@dataclass(frozen=True)
-class ActivityReport:
-    """One event's activity logs, grouped by (student, course) in key order."""
-
-    groups: dict[StudentCourse, list[ActivityRecord]]
-    time_zone: str | None
-    occasion: Occasion
 
 
 def apply_activity_reports(session: Session, reports: Sequence[ActivityReport]) -> None:
@@ -58,7 +43,15 @@ def apply_activity_reports(session: Session, reports: Sequence[ActivityReport]) 
     lock_students_courses(session, keys)
     # Reads and writes are explicit statements: nothing pending needs flushing first.
     with session.no_autoflush:
-        counted = _counted_ids(session, reports)
+        counted = counted_ids(
+            session,
+            (
+                (student_id, course_id, record.activity_id)
+                for report in reports
+                for (student_id, course_id), records in report.groups.items()
+                for record in records
+            ),
+        )
         enrolled = {
             (e.student_id, e.course_id): e
             for e in enrollments_by_keys(session, keys, for_update=True)
@@ -90,48 +83,14 @@ def apply_activity_reports(session: Session, reports: Sequence[ActivityReport]) 
                 if enrollment is None:
                     continue
                 enrollment.time_zone = zone
-                engagement = record_activities(entries.engagement_of(enrollment), fresh, zone)
-                entries.store_engagement(enrollment, engagement)
+                store_engagement(
+                    enrollment, record_activities(engagement_of(enrollment), fresh, zone)
+                )
                 outline = outlines.get(course_id)
                 if outline is None:
-                    raise Conflict(f"course {course_id!r} has no outline yet: publish it first")
-                refresh(
-                    session,
-                    enrollment,
-                    outline,
-                    report.occasion,
-                    after_student_work=True,
-                    outbox=outbox,
-                )
-        if new_rows:
-            session.execute(cast(sa.Table, CountedActivity.__table__).insert(), new_rows)
+                    raise no_outline(course_id)
+                progress = progress_of(enrollment)
+                refresh(progress, outline, report.occasion, outbox, after_student_work=True)
+                keep_progress(enrollment, progress)
+        insert_counted(session, new_rows)
         record_events(session, outbox)
-
-
-def _counted_ids(
-    session: Session, reports: Sequence[ActivityReport]
-) -> defaultdict[StudentCourse, set[str]]:
-    """The reports' activity ids already counted, by (student, course)."""
-    wanted = sorted(
-        {
-            (student_id, course_id, record.activity_id)
-            for report in reports
-            for (student_id, course_id), records in report.groups.items()
-            for record in records
-        }
-    )
-    counted: defaultdict[StudentCourse, set[str]] = defaultdict(set)
-    activity = CountedActivity
-    for chunk in _chunks(wanted, LOOKUP_CHUNK):
-        query = sa.select(activity.student_id, activity.course_id, activity.activity_id).where(
-            sa.tuple_(activity.student_id, activity.course_id, activity.activity_id).in_(chunk)
-        )
-        for student_id, course_id, activity_id in session.execute(query):
-            counted[(student_id, course_id)].add(activity_id)
-    return counted
-
-
-def _chunks(items: list[tuple[str, str, str]], size: int) -> Iterator[list[tuple[str, str, str]]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk

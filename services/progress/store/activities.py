@@ -1,0 +1,58 @@
+"""Activity logs already counted, per (student, course): each activity id counts once."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from services.progress.domain import Engagement, active_dates_to_keep
+from services.progress.domain.values import add_seconds
+from services.progress.models import CountedActivity
+from services.progress.store.recordsets import chunks
+
+StudentCourse = tuple[str, str]
+LOOKUP_CHUNK = 1000
+
+
+def counted_ids(
+    session: Session, activities: Iterable[tuple[str, str, str]]
+) -> defaultdict[StudentCourse, set[str]]:
+    """Which of these (student, course, activity id) are counted, by (student, course).
+
+    One query per ``LOOKUP_CHUNK`` activities.
+    """
+    counted: defaultdict[StudentCourse, set[str]] = defaultdict(set)
+    activity = CountedActivity
+    for chunk in chunks(sorted(set(activities)), LOOKUP_CHUNK):
+        query = sa.select(activity.student_id, activity.course_id, activity.activity_id).where(
+            sa.tuple_(activity.student_id, activity.course_id, activity.activity_id).in_(chunk)
+        )
+        for student_id, course_id, activity_id in session.execute(query):
+            counted[(student_id, course_id)].add(activity_id)
+    return counted
+
+
+def insert_counted(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Record newly counted activities (one statement)."""
+    if rows:
+        session.execute(cast(sa.Table, CountedActivity.__table__).insert(), rows)
+
+
+def engagement_from_counted(session: Session, student_id: str, course_id: str) -> Engagement:
+    """The engagement figures of every activity counted for (student, course)."""
+    rows = session.execute(
+        sa.select(CountedActivity)
+        .where(CountedActivity.student_id == student_id, CountedActivity.course_id == course_id)
+        .order_by(CountedActivity.activity_id)
+    ).scalars()
+    total, latest, dates = 0.0, None, set[date]()
+    for row in rows:
+        total = add_seconds(total, row.duration_seconds)
+        latest = row.occurred_at if latest is None else max(latest, row.occurred_at)
+        dates.add(row.local_date)
+    return Engagement(latest, total, active_dates_to_keep(dates))

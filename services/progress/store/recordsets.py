@@ -1,0 +1,68 @@
+"""Many keys or rows in one statement, whatever their number.
+
+On PostgreSQL a batch's keys and rows travel as one JSON parameter (``json_rows``):
+the statement's text is then the same for every batch, so neither psycopg nor the
+server parses it again, and the server runs one statement instead of one per row.
+SQLite (embedded mode) gets the plain ``IN`` list and ``executemany``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from datetime import datetime
+from itertools import islice
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.sql.selectable import TableValuedAlias
+
+from shared.time import to_iso
+
+Item = TypeVar("Item")
+
+
+def is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def json_rows(
+    columns: Sequence[tuple[str, sa.types.TypeEngine[Any]]], rows: Iterable[Sequence[Any]]
+) -> TableValuedAlias:
+    """Rows as a PostgreSQL table: ``json_to_recordset`` of one JSON parameter.
+
+    The server converts each field to its column's type (timestamps from ISO 8601).
+    """
+    names = [name for name, _type in columns]
+    document = json.dumps([dict(zip(names, row, strict=True)) for row in rows], default=_moment)
+    return (
+        sa.func.json_to_recordset(sa.cast(sa.bindparam(None, document, type_=sa.Text), sa.JSON))
+        .table_valued(*(sa.column(name, type_) for name, type_ in columns))
+        .render_derived(with_types=True)
+    )
+
+
+def _moment(value: object) -> str:
+    if isinstance(value, datetime):
+        return to_iso(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def keys_in(
+    session: Session,
+    columns: Sequence[sa.ColumnElement[Any] | QueryableAttribute[Any]],
+    keys: Collection[tuple[str, ...]],
+) -> sa.ColumnElement[bool]:
+    """``(columns) IN keys``: on PostgreSQL against the keys as one parameter (``json_rows``)."""
+    ordered = sorted(keys)
+    if not is_postgresql(session):
+        return sa.tuple_(*columns).in_(ordered)
+    names = [(f"k{index}", sa.Text()) for index in range(len(columns))]
+    return sa.tuple_(*columns).in_(sa.select(json_rows(names, ordered)))
+
+
+def chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk

@@ -225,11 +225,12 @@ def activity_report(event: Envelope) -> ActivityReport:
     recorded = parse_as(event, activity.ActivityLogsRecorded)
     if recorded.time_zone is not None:
         student_time_zone(recorded.time_zone)
-    subject = _envelope_key(event.subject, "subject", MAX_STUDENT_ID_LENGTH)
+    if not event.subject:
+        raise InvalidInput.for_field("subject", "the envelope must name it")
     parsed = []
     for index, record in enumerate(recorded.records):
         path = f"records[{index}]"
-        if record.student_id != subject:
+        if record.student_id != event.subject:
             # One student per event bounds the keys (and locks) a batch of events takes.
             raise InvalidInput.for_field(f"{path}.student_id", "must be the event's subject")
         if record.course_id is None:

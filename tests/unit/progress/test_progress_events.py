@@ -119,19 +119,33 @@ def test_a_graded_attempt_becomes_its_fact() -> None:
             ContractError, "records",
         ),
         (
-            Envelope(type="activity.logs.recorded", producer="activity",
+            Envelope(type="activity.logs.recorded", producer="activity", subject="S" * 121,
                      payload={"records": [{"id": "A-1", "student_id": "S" * 121,
                                            "course_id": "C", "activity_type": "view",
                                            "timestamp": "2024-09-02T08:00:00Z"}]}),
             InvalidInput, "records[0].student_id",
         ),
         (
-            Envelope(type="activity.logs.recorded", producer="activity",
+            Envelope(type="activity.logs.recorded", producer="activity", subject="S",
                      payload={"records": [{"id": "A-1", "student_id": "S", "course_id": "C",
                                            "activity_type": "view",
                                            "timestamp": "2024-09-02T08:00:00Z",
                                            "details": {"duration": "long"}}]}),
             InvalidInput, "records[0].details.duration",
+        ),
+        (
+            Envelope(type="activity.logs.recorded", producer="activity",
+                     payload={"records": [{"id": "A-1", "student_id": "S", "course_id": "C",
+                                           "activity_type": "view",
+                                           "timestamp": "2024-09-02T08:00:00Z"}]}),
+            InvalidInput, "subject",
+        ),
+        (
+            Envelope(type="activity.logs.recorded", producer="activity", subject="OTHER",
+                     payload={"records": [{"id": "A-1", "student_id": "S", "course_id": "C",
+                                           "activity_type": "view",
+                                           "timestamp": "2024-09-02T08:00:00Z"}]}),
+            InvalidInput, "records[0].student_id",
         ),
         (
             Envelope(type="reports.certificate.rendered", producer="reports",
@@ -160,6 +174,7 @@ def test_records_without_a_course_are_skipped() -> None:
         Envelope(
             type="activity.logs.recorded",
             producer="activity",
+            subject="S",
             payload={
                 "records": [
                     {"id": "A-1", "student_id": "S", "activity_type": "login",

@@ -4,6 +4,12 @@
 database, migrations, the OpenAPI documentation, request ids, JSON logs, metrics,
 authentication, the audit trail, health checks and problem+json errors. A service's
 own ``create_app`` adds its blueprints and nothing else.
+
+Every service also inherits its edge from here: JSON bodies nested deeper than
+``MAX_JSON_DEPTH`` are refused (400) before any parser sees them, oversized headers get
+431, every 401 is audited, every response carries ``SECURITY_HEADERS`` and
+``Cache-Control: no-store`` (the docs page a CSP allowing only its own script), and the
+OpenAPI documents every error as ``application/problem+json``.
 """
 
 from __future__ import annotations

@@ -1212,9 +1212,16 @@ def test_gateway_rate_limits_are_the_local_gateways(
     defaults = load_settings({})
     zones = limit_zones(nginx)
     by_key = {key: (name, rate) for name, (key, rate) in zones.items()}
-    assert set(by_key) == {"$binary_remote_addr", "$http_authorization"}, zones
+    token_keys = [
+        f"${d.args[1].lstrip('$')}"
+        for d in nginx.walk()
+        if d.name == "map" and d.args[0] == "$http_authorization"
+    ]
+    assert len(token_keys) == 1, f"{NGINX_CONF.name}: no map of $http_authorization to a key"
+    (token_key,) = token_keys
+    assert set(by_key) == {"$binary_remote_addr", token_key}, zones
     client_zone, client_rate = by_key["$binary_remote_addr"]
-    token_zone, token_rate = by_key["$http_authorization"]
+    token_zone, token_rate = by_key[token_key]
     assert client_rate == defaults.rate_limit_client
     assert token_rate == defaults.rate_limit_token
     server_limits = limits_of(gateway_server)
@@ -1232,12 +1239,17 @@ def test_gateway_rate_limits_are_the_local_gateways(
 
 
 def named_error_location(gateway_server: Directive, status: str) -> Directive:
+    """The location an error_page sends ``status`` to: named (@x) or internal (= /x)."""
     for directive in gateway_server.children("error_page"):
         if status in directive.args[:-1]:
             target = directive.args[-1]
             [location] = [
-                child for child in gateway_server.children("location") if child.args == [target]
+                child
+                for child in gateway_server.children("location")
+                if child.args in ([target], ["=", target])
             ]
+            if not target.startswith("@"):
+                assert location.children("internal"), f"{target} is reachable from outside"
             return location
     raise AssertionError(f"{NGINX_CONF.name}: no error_page for {status}")
 

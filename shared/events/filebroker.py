@@ -26,7 +26,7 @@ import contextlib
 import os
 import uuid
 from pathlib import Path
-from time import monotonic
+from time import time
 from typing import Any
 
 from kombu.exceptions import ChannelError
@@ -62,7 +62,9 @@ def transport_options_for(broker_dir: Path) -> dict[str, Any]:
 
 
 def _now_ms() -> int:
-    return round(monotonic() * 1000)
+    # Wall-clock time, not monotonic: message files outlive a reboot, which restarts the
+    # monotonic clock and would hide messages named by the previous boot's clock.
+    return round(time() * 1000)
 
 
 def _visible_at(filename: str) -> int:

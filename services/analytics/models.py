@@ -1,11 +1,16 @@
-"""Tables of the analytics service (its database also carries shared.db's platform tables)."""
+"""Tables of the analytics service (its database also carries shared.db's platform tables).
+
+The projections are sets of immutable facts keyed by what they are about (see
+``domain/facts.py``): inserting a fact that is already there changes nothing, so
+redelivered and reordered events leave the same tables.
+"""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase
 
-from shared.db import NAMING_CONVENTION
+from shared.db import NAMING_CONVENTION, UTCDateTime
 
 
 class Base(DeclarativeBase):
@@ -13,3 +18,92 @@ class Base(DeclarativeBase):
 
 
 metadata = Base.metadata
+
+ID = 128
+STUDENT = 120
+
+activity_records = sa.Table(
+    "activity_records",
+    metadata,
+    sa.Column("student_id", sa.String(STUDENT), primary_key=True),
+    sa.Column("record_id", sa.String(ID), primary_key=True),
+    sa.Column("course_id", sa.String(ID), nullable=True),
+    sa.Column("occurred_at", UTCDateTime(), nullable=False),
+    sa.Column("activity_type", sa.String(ID), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("content_type", sa.String(16), nullable=True),
+    sa.Column("duration_seconds", sa.Float, nullable=False),
+    sa.Column("session_id", sa.String(ID), nullable=True),
+    sa.Column("lesson_id", sa.String(ID), nullable=True),
+    sa.Column("quiz_id", sa.String(ID), nullable=True),
+    sa.Column("assignment_id", sa.String(ID), nullable=True),
+    sa.Column("resource_id", sa.String(ID), nullable=True),
+    sa.Column("interaction_count", sa.Integer, nullable=False),
+    sa.Column("page_viewed", sa.Boolean, nullable=False),
+    sa.Column("time_zone", sa.String(64), nullable=False),
+    sa.Index("ix_activity_records_student_time", "student_id", "occurred_at"),
+    sa.Index("ix_activity_records_course_time", "course_id", "occurred_at"),
+)
+
+attempt_reports = sa.Table(
+    "attempt_reports",
+    metadata,
+    sa.Column("attempt_id", sa.String(ID), primary_key=True),
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("at", UTCDateTime(), primary_key=True),
+    sa.Column("student_id", sa.String(STUDENT), nullable=False),
+    sa.Column("course_id", sa.String(ID), nullable=False),
+    sa.Column("quiz_id", sa.String(ID), nullable=False),
+    sa.Column("attempt_number", sa.Integer, nullable=False),
+    sa.Column("is_practice", sa.Boolean, nullable=False),
+    sa.Column("completed_at", UTCDateTime(), nullable=True),
+    sa.Column("time_spent", sa.Float, nullable=True),
+    sa.Column("score", sa.Float, nullable=True),
+    sa.Column("passed", sa.Boolean, nullable=False),
+    sa.Index("ix_attempt_reports_student_course", "student_id", "course_id"),
+    sa.Index("ix_attempt_reports_course", "course_id"),
+)
+
+lesson_completions = sa.Table(
+    "lesson_completions",
+    metadata,
+    sa.Column("student_id", sa.String(STUDENT), primary_key=True),
+    sa.Column("course_id", sa.String(ID), primary_key=True),
+    sa.Column("lesson_id", sa.String(ID), primary_key=True),
+    sa.Column("completion_id", sa.String(ID), primary_key=True),
+    sa.Column("completed_at", UTCDateTime(), nullable=False),
+    sa.Column("time_spent", sa.Float, nullable=True),
+    sa.Column("score", sa.Float, nullable=True),
+    sa.Index("ix_lesson_completions_course", "course_id"),
+)
+
+assignment_reports = sa.Table(
+    "assignment_reports",
+    metadata,
+    sa.Column("event_id", sa.String(36), primary_key=True),
+    sa.Column("student_id", sa.String(STUDENT), nullable=False),
+    sa.Column("course_id", sa.String(ID), nullable=False),
+    sa.Column("assignment_id", sa.String(ID), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(ID), nullable=False),
+    sa.Column("submitted_at", UTCDateTime(), nullable=False),
+    sa.Column("grade", sa.Float, nullable=True),
+    sa.Column("time_spent", sa.Float, nullable=True),
+    sa.Column("occurred_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_assignment_reports_student_course", "student_id", "course_id"),
+    sa.Index("ix_assignment_reports_course", "course_id"),
+)
+
+enrollment_reports = sa.Table(
+    "enrollment_reports",
+    metadata,
+    sa.Column("event_id", sa.String(36), primary_key=True),
+    sa.Column("enrollment_id", sa.String(ID), nullable=False),
+    sa.Column("student_id", sa.String(STUDENT), nullable=False),
+    sa.Column("course_id", sa.String(ID), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Index("ix_enrollment_reports_student_course", "student_id", "course_id"),
+    sa.Index("ix_enrollment_reports_course", "course_id"),
+)

@@ -1,0 +1,201 @@
+"""Every query of the analytics service: facts in (insert once), facts out (rows -> domain).
+
+Facts are inserted with ``ON CONFLICT DO NOTHING`` on their natural keys, on
+PostgreSQL and SQLite alike: a fact already stored is left as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from services.analytics.domain.facts import (
+    ActivityFact,
+    AssignmentReport,
+    AttemptReport,
+    EnrollmentReport,
+    EnrollmentReportKind,
+    Kind,
+    LessonCompletion,
+    ReportKind,
+    StudentFacts,
+    merge_assignments,
+    merge_attempts,
+    merge_enrollments,
+)
+from services.analytics.models import (
+    activity_records,
+    assignment_reports,
+    attempt_reports,
+    enrollment_reports,
+    lesson_completions,
+)
+
+#: rows per INSERT statement (SQLite allows 32,766 bound parameters per statement)
+CHUNK = 1000
+
+
+def insert_new(session: Session, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert the rows whose key is not stored yet; leave stored ones unchanged."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for start in range(0, len(rows), CHUNK):
+        chunk = list(rows[start : start + CHUNK])
+        session.execute(insert(table).values(chunk).on_conflict_do_nothing())
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Kind | ReportKind | EnrollmentReportKind) else value
+
+
+def _rows(facts: Sequence[Any]) -> list[dict[str, Any]]:
+    return [{key: _plain(value) for key, value in asdict(fact).items()} for fact in facts]
+
+
+def add_activities(session: Session, facts: Sequence[ActivityFact]) -> None:
+    # One record id may appear twice in one batch: keep one, as the key does across batches.
+    unique = {(fact.student_id, fact.record_id): fact for fact in facts}
+    insert_new(session, activity_records, _rows(list(unique.values())))
+
+
+def add_attempt_reports(session: Session, reports: Sequence[AttemptReport]) -> None:
+    unique = {(r.attempt_id, r.kind, r.at): r for r in reports}
+    insert_new(session, attempt_reports, _rows(list(unique.values())))
+
+
+def add_lesson_completions(session: Session, completions: Sequence[LessonCompletion]) -> None:
+    unique = {(c.student_id, c.course_id, c.lesson_id, c.completion_id): c for c in completions}
+    insert_new(session, lesson_completions, _rows(list(unique.values())))
+
+
+def add_assignment_reports(session: Session, reports: Sequence[AssignmentReport]) -> None:
+    unique = {r.event_id: r for r in reports}
+    insert_new(session, assignment_reports, _rows(list(unique.values())))
+
+
+def add_enrollment_reports(session: Session, reports: Sequence[EnrollmentReport]) -> None:
+    unique = {r.event_id: r for r in reports}
+    insert_new(session, enrollment_reports, _rows(list(unique.values())))
+
+
+# -- reading -----------------------------------------------------------------------------
+def _where(table: sa.Table, student_ids: Sequence[str] | None, course_id: str | None) -> Any:
+    conditions = []
+    if student_ids is not None:
+        conditions.append(table.c.student_id.in_(list(student_ids)))
+    if course_id is not None:
+        conditions.append(table.c.course_id == course_id)
+    return sa.and_(sa.true(), *conditions)
+
+
+def facts_of(
+    session: Session, student_ids: Sequence[str] | None, course_id: str | None
+) -> dict[str, StudentFacts]:
+    """The facts of these students (``None``: every student), in one course or in all."""
+    activities: dict[str, list[ActivityFact]] = {}
+    for row in session.execute(
+        sa.select(activity_records).where(_where(activity_records, student_ids, course_id))
+    ).mappings():
+        values = dict(row)
+        values["kind"] = Kind(values["kind"])
+        activities.setdefault(row["student_id"], []).append(ActivityFact(**values))
+    attempts = [
+        AttemptReport(**{**dict(row), "kind": ReportKind(row["kind"])})
+        for row in session.execute(
+            sa.select(attempt_reports).where(_where(attempt_reports, student_ids, course_id))
+        ).mappings()
+    ]
+    lessons = [
+        LessonCompletion(**dict(row))
+        for row in session.execute(
+            sa.select(lesson_completions).where(_where(lesson_completions, student_ids, course_id))
+        ).mappings()
+    ]
+    assignments = [
+        AssignmentReport(**dict(row))
+        for row in session.execute(
+            sa.select(assignment_reports).where(_where(assignment_reports, student_ids, course_id))
+        ).mappings()
+    ]
+    enrollments = [
+        EnrollmentReport(**{**dict(row), "kind": EnrollmentReportKind(row["kind"])})
+        for row in session.execute(
+            sa.select(enrollment_reports).where(_where(enrollment_reports, student_ids, course_id))
+        ).mappings()
+    ]
+    students = set(activities) | {r.student_id for r in attempts}
+    students |= {c.student_id for c in lessons} | {r.student_id for r in assignments}
+    students |= {r.student_id for r in enrollments}
+    by_student: dict[str, dict[str, list[Any]]] = {
+        student: {"attempts": [], "lessons": [], "assignments": [], "enrollments": []}
+        for student in students
+    }
+    for attempt in merge_attempts(attempts):
+        by_student[attempt.student_id]["attempts"].append(attempt)
+    for completion in lessons:
+        by_student[completion.student_id]["lessons"].append(completion)
+    for assignment in merge_assignments(assignments):
+        by_student[assignment.student_id]["assignments"].append(assignment)
+    for enrollment in merge_enrollments(enrollments):
+        by_student[enrollment.student_id]["enrollments"].append(enrollment)
+    return {
+        student: StudentFacts(
+            student_id=student,
+            activities=tuple(
+                sorted(activities.get(student, []), key=lambda f: (f.occurred_at, f.record_id))
+            ),
+            attempts=tuple(by_student[student]["attempts"]),
+            lessons=tuple(
+                sorted(
+                    by_student[student]["lessons"],
+                    key=lambda c: (c.completed_at, c.lesson_id, c.completion_id),
+                )
+            ),
+            assignments=tuple(by_student[student]["assignments"]),
+            enrollments=tuple(by_student[student]["enrollments"]),
+        )
+        for student in sorted(students)
+    }
+
+
+def student_facts(session: Session, student_id: str, course_id: str | None) -> StudentFacts:
+    found = facts_of(session, [student_id], course_id)
+    return found.get(student_id) or StudentFacts(student_id, (), (), (), (), ())
+
+
+def student_courses(session: Session, student_id: str) -> list[str]:
+    """The courses analytics knows the student in (any fact naming both)."""
+    courses: set[str] = set()
+    tables = (
+        activity_records,
+        attempt_reports,
+        lesson_completions,
+        assignment_reports,
+        enrollment_reports,
+    )
+    for table in tables:
+        query = sa.select(table.c.course_id).where(table.c.student_id == student_id).distinct()
+        courses |= {course for (course,) in session.execute(query) if course}
+    return sorted(courses)
+
+
+def student_known(session: Session, student_id: str) -> bool:
+    tables = (
+        activity_records,
+        attempt_reports,
+        lesson_completions,
+        assignment_reports,
+        enrollment_reports,
+    )
+    for table in tables:
+        query = sa.select(sa.literal(1)).where(table.c.student_id == student_id).limit(1)
+        if session.execute(query).first() is not None:
+            return True
+    return False

@@ -1,11 +1,100 @@
-"""HTTP routes of the analytics service: parse, authorize, call the domain, serialize."""
+"""HTTP routes of the analytics service: parse, authorize, call one use case, serialize.
+
+Reading a student's analytics is audited (allowed or refused); a caller who may not
+see the student (or the course) gets 404, exactly as for an unknown student.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask.views import MethodView
 from flask_smorest import Blueprint
+
+from services.analytics import usecases
+from services.analytics.domain.periods import PeriodType, period_of
+from services.analytics.schemas import (
+    AnalyticsQuerySchema,
+    CourseAnalyticsSchema,
+    LearningAnalyticsSchema,
+)
+from shared.audit import DENIED, audit_access, audit_listing, audit_missing, authorize
+from shared.errors import InvalidInput, NotFound
+from shared.time import utcnow
+from shared.web import current_principal, read_session
 
 DESCRIPTION = (
     "LearningAnalytics: aggregates, comparisons, predictions and risk, built by Celery workers."
 )
 
 blp = Blueprint("analytics", __name__, description=DESCRIPTION)
+
+MAX_ID = 120
+
+
+def _checked_id(value: str, name: str) -> str:
+    if not value or len(value) > MAX_ID:
+        raise InvalidInput.for_field(name, f"must be 1 to {MAX_ID} characters")
+    return value
+
+
+@blp.route("/students/<student_id>/analytics")
+class StudentAnalyticsView(MethodView):
+    @blp.arguments(AnalyticsQuerySchema, location="query")
+    @blp.response(200, LearningAnalyticsSchema)
+    def get(self, query: dict[str, Any], student_id: str) -> dict[str, Any]:
+        """The student's LearningAnalytics for a period, in one course or in all.
+
+        Students see their own, parents their children's, teachers their courses'
+        (with ``course_id``), admins all.
+        """
+        principal = current_principal()
+        _checked_id(student_id, "student_id")
+        course_id = query["course_id"]
+        now = utcnow()
+        period = period_of(
+            PeriodType(query["period_type"]), query["start_date"], query["end_date"], now
+        )
+        resource = f"student/{student_id}/analytics"
+        authorize(
+            principal,
+            action="read",
+            resource=resource,
+            student_id=student_id,
+            course_id=course_id,
+        )
+        analytics = usecases.student_analytics(read_session(), student_id, course_id, period, now)
+        if analytics is None:
+            raise audit_missing(principal, action="read", resource=resource)
+        return analytics.document
+
+
+@blp.route("/courses/<course_id>/analytics")
+class CourseAnalyticsView(MethodView):
+    @blp.response(200, CourseAnalyticsSchema)
+    def get(self, course_id: str) -> dict[str, Any]:
+        """The class view: distributions of progress and scores, the at-risk list with
+        each student's reasons. For the course's teachers and admins."""
+        principal = current_principal()
+        _checked_id(course_id, "course_id")
+        resource = f"course/{course_id}/analytics"
+        if not (principal.is_unrestricted or course_id in principal.courses):
+            audit_access(
+                principal,
+                action="read",
+                resource=resource,
+                student_id=None,
+                course_id=course_id,
+                outcome=DENIED,
+            )
+            raise NotFound(f"{resource} not found")
+        view = usecases.course_analytics(read_session(), course_id, utcnow())
+        if view is None:
+            raise audit_missing(principal, action="read", resource=resource)
+        audit_listing(
+            principal,
+            action="read",
+            resource=resource,
+            rows=[(row["student_id"], course_id) for row in view["at_risk"]],
+        )
+        return view

@@ -107,3 +107,21 @@ enrollment_reports = sa.Table(
     sa.Index("ix_enrollment_reports_student_course", "student_id", "course_id"),
     sa.Index("ix_enrollment_reports_course", "course_id"),
 )
+
+risk_models = sa.Table(
+    "risk_models",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("trained_at", UTCDateTime(), nullable=False),
+    sa.Column("document", sa.JSON, nullable=False, comment="RiskModel.to_dict()"),
+)
+
+risk_levels = sa.Table(
+    "risk_levels",
+    metadata,
+    sa.Column("student_id", sa.String(STUDENT), primary_key=True),
+    sa.Column("course_id", sa.String(ID), primary_key=True),
+    sa.Column("level", sa.String(8), nullable=False),
+    sa.Column("success_probability", sa.Float, nullable=False),
+    sa.Column("assessed_at", UTCDateTime(), nullable=False),
+)

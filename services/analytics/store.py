@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,12 +29,15 @@ from services.analytics.domain.facts import (
     merge_attempts,
     merge_enrollments,
 )
+from services.analytics.domain.risk_model import PRIOR, RiskModel
 from services.analytics.models import (
     activity_records,
     assignment_reports,
     attempt_reports,
     enrollment_reports,
     lesson_completions,
+    risk_levels,
+    risk_models,
 )
 
 #: rows per INSERT statement (SQLite allows 32,766 bound parameters per statement)
@@ -87,7 +91,7 @@ def add_enrollment_reports(session: Session, reports: Sequence[EnrollmentReport]
 
 # -- reading -----------------------------------------------------------------------------
 def _where(table: sa.Table, student_ids: Sequence[str] | None, course_id: str | None) -> Any:
-    conditions = []
+    conditions: list[Any] = []
     if student_ids is not None:
         conditions.append(table.c.student_id.in_(list(student_ids)))
     if course_id is not None:
@@ -196,6 +200,82 @@ def student_known(session: Session, student_id: str) -> bool:
     )
     for table in tables:
         query = sa.select(sa.literal(1)).where(table.c.student_id == student_id).limit(1)
+        if session.execute(query).first() is not None:
+            return True
+    return False
+
+
+def catalog_of(session: Session, course_ids: Sequence[str]) -> set[tuple[str, str, str]]:
+    """(course, kind, id) of every lesson, quiz and assignment any event of these courses
+    named, for any student."""
+    if not course_ids:
+        return set()
+    courses = list(course_ids)
+    sources = (
+        ("lesson", lesson_completions.c.course_id, lesson_completions.c.lesson_id),
+        ("lesson", activity_records.c.course_id, activity_records.c.lesson_id),
+        ("quiz", attempt_reports.c.course_id, attempt_reports.c.quiz_id),
+        ("quiz", activity_records.c.course_id, activity_records.c.quiz_id),
+        ("assignment", assignment_reports.c.course_id, assignment_reports.c.assignment_id),
+        ("assignment", activity_records.c.course_id, activity_records.c.assignment_id),
+    )
+    catalog: set[tuple[str, str, str]] = set()
+    for kind, course_column, item_column in sources:
+        query = (
+            sa.select(course_column, item_column)
+            .where(course_column.in_(courses), item_column.is_not(None))
+            .distinct()
+        )
+        catalog |= {(course, kind, item) for course, item in session.execute(query)}
+    return catalog
+
+
+def latest_risk_model(session: Session) -> RiskModel:
+    row = session.execute(
+        sa.select(risk_models.c.document, risk_models.c.trained_at)
+        .order_by(risk_models.c.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return PRIOR
+    return RiskModel.from_dict(dict(row.document), row.trained_at)
+
+
+def save_risk_model(session: Session, model: RiskModel, trained_at: datetime) -> None:
+    session.execute(risk_models.insert().values(trained_at=trained_at, document=model.to_dict()))
+
+
+def risk_level_of(session: Session, student_id: str, course_id: str) -> str | None:
+    return session.execute(
+        sa.select(risk_levels.c.level).where(
+            risk_levels.c.student_id == student_id, risk_levels.c.course_id == course_id
+        )
+    ).scalar_one_or_none()
+
+
+def set_risk_level(
+    session: Session,
+    student_id: str,
+    course_id: str,
+    level: str,
+    probability: float,
+    assessed_at: datetime,
+) -> None:
+    key = {"student_id": student_id, "course_id": course_id}
+    values = {"level": level, "success_probability": probability, "assessed_at": assessed_at}
+    updated = session.execute(
+        risk_levels.update()
+        .where(risk_levels.c.student_id == student_id, risk_levels.c.course_id == course_id)
+        .values(**values)
+    )
+    if not updated.rowcount:  # type: ignore[attr-defined]
+        session.execute(risk_levels.insert().values(**key, **values))
+
+
+def course_known(session: Session, course_id: str) -> bool:
+    tables = (activity_records, attempt_reports, lesson_completions, enrollment_reports)
+    for table in tables:
+        query = sa.select(sa.literal(1)).where(table.c.course_id == course_id).limit(1)
         if session.execute(query).first() is not None:
             return True
     return False

@@ -277,3 +277,26 @@ def analytics_session() -> Iterator[Session]:
     with Session(engine) as session:
         yield session
     engine.dispose()
+
+
+def analytics_document(
+    events: Iterable[Envelope],
+    *,
+    student: str = STUDENT,
+    course: str | None = COURSE,
+    period_type: str = "weekly",
+    start: datetime | None = None,
+    end: datetime | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The student's LearningAnalytics document computed from ``events``."""
+    from services.analytics import usecases
+    from services.analytics.domain.periods import PeriodType, period_of
+
+    moment = now or at(30)
+    period = period_of(PeriodType(period_type), start or T0, end, moment)
+    with analytics_session() as session:
+        apply(session, events)
+        analytics = usecases.student_analytics(session, student, course, period, moment)
+    assert analytics is not None
+    return analytics.document

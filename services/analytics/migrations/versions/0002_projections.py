@@ -125,8 +125,27 @@ def upgrade() -> None:
     with op.batch_alter_table("lesson_completions", schema=None) as batch_op:
         batch_op.create_index("ix_lesson_completions_course", ["course_id"], unique=False)
 
+    op.create_table(
+        "risk_models",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("trained_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("document", sa.JSON(), nullable=False, comment="RiskModel.to_dict()"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_risk_models")),
+    )
+    op.create_table(
+        "risk_levels",
+        sa.Column("student_id", sa.String(length=120), nullable=False),
+        sa.Column("course_id", sa.String(length=128), nullable=False),
+        sa.Column("level", sa.String(length=8), nullable=False),
+        sa.Column("success_probability", sa.Float(), nullable=False),
+        sa.Column("assessed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("student_id", "course_id", name=op.f("pk_risk_levels")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("risk_levels")
+    op.drop_table("risk_models")
     with op.batch_alter_table("lesson_completions", schema=None) as batch_op:
         batch_op.drop_index("ix_lesson_completions_course")
 

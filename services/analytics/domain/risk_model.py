@@ -94,13 +94,17 @@ PRIOR = RiskModel(
 
 
 def outcome_of(facts: StudentFacts, now: datetime) -> tuple[bool, datetime] | None:
-    """(succeeded, finished at) of a finished enrollment; None while it is open."""
-    completed = [e.completed_at for e in facts.enrollments if e.completed_at is not None]
+    """(succeeded, finished at) of an enrollment finished before ``now``; None while open."""
+    completed = [
+        e.completed_at
+        for e in facts.enrollments
+        if e.completed_at is not None and e.completed_at < now
+    ]
     if completed:
         return True, min(completed)
     moments = [r.occurred_at for r in facts.activities] + [c.completed_at for c in facts.lessons]
     moments += [a.completed_at for a in facts.attempts if a.completed_at is not None]
-    last = max(moments, default=start_of(facts))
+    last = max((m for m in moments if m < now), default=start_of(facts))
     if last is not None and now - last >= timedelta(days=ABANDONED_AFTER_DAYS):
         return False, last
     return None

@@ -125,3 +125,22 @@ risk_levels = sa.Table(
     sa.Column("success_probability", sa.Float, nullable=False),
     sa.Column("assessed_at", UTCDateTime(), nullable=False),
 )
+
+pending_refreshes = sa.Table(
+    "pending_refreshes",
+    metadata,
+    sa.Column("student_id", sa.String(STUDENT), primary_key=True),
+    sa.Column("course_id", sa.String(ID), primary_key=True),
+    sa.Column("marked_at", UTCDateTime(), nullable=False),
+    comment="(student, course) pairs with new facts, waiting for the worker's refresh",
+)
+
+earned_achievements = sa.Table(
+    "earned_achievements",
+    metadata,
+    sa.Column("student_id", sa.String(STUDENT), primary_key=True),
+    sa.Column("course_id", sa.String(ID), primary_key=True),
+    sa.Column("achievement_id", sa.String(64), primary_key=True),
+    sa.Column("earned_at", UTCDateTime(), nullable=False),
+    sa.Column("xp", sa.Integer, nullable=False),
+)

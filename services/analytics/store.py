@@ -34,8 +34,10 @@ from services.analytics.models import (
     activity_records,
     assignment_reports,
     attempt_reports,
+    earned_achievements,
     enrollment_reports,
     lesson_completions,
+    pending_refreshes,
     risk_levels,
     risk_models,
 )
@@ -279,3 +281,90 @@ def course_known(session: Session, course_id: str) -> bool:
         if session.execute(query).first() is not None:
             return True
     return False
+
+
+def mark_pending(session: Session, pairs: Sequence[tuple[str, str]], at: datetime) -> None:
+    """Note that these (student, course) pairs have new facts (once per pair)."""
+    rows = [{"student_id": s, "course_id": c, "marked_at": at} for s, c in sorted(set(pairs))]
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(pending_refreshes).values(rows)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["student_id", "course_id"],
+            set_={"marked_at": statement.excluded.marked_at},
+        )
+    )
+
+
+def claim_pending(session: Session, limit: int) -> list[tuple[str, str, datetime]]:
+    """Lock up to ``limit`` pending pairs, oldest first, skipping those another worker holds."""
+    query = (
+        sa.select(
+            pending_refreshes.c.student_id,
+            pending_refreshes.c.course_id,
+            pending_refreshes.c.marked_at,
+        )
+        .order_by(pending_refreshes.c.marked_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [(row.student_id, row.course_id, row.marked_at) for row in session.execute(query)]
+
+
+def forget_pending(session: Session, claimed: Sequence[tuple[str, str, datetime]]) -> None:
+    """Drop the claimed pairs, unless they were marked again since (then they stay)."""
+    for student_id, course_id, marked_at in claimed:
+        session.execute(
+            pending_refreshes.delete().where(
+                pending_refreshes.c.student_id == student_id,
+                pending_refreshes.c.course_id == course_id,
+                pending_refreshes.c.marked_at == marked_at,
+            )
+        )
+
+
+def pending_count(session: Session) -> int:
+    return int(
+        session.execute(sa.select(sa.func.count()).select_from(pending_refreshes)).scalar_one()
+    )
+
+
+def earned_ids(session: Session, student_id: str, course_id: str) -> set[str]:
+    query = sa.select(earned_achievements.c.achievement_id).where(
+        earned_achievements.c.student_id == student_id,
+        earned_achievements.c.course_id == course_id,
+    )
+    return set(session.execute(query).scalars())
+
+
+def add_earned(
+    session: Session, student_id: str, course_id: str, rows: Sequence[tuple[str, datetime, int]]
+) -> None:
+    insert_new(
+        session,
+        earned_achievements,
+        [
+            {
+                "student_id": student_id,
+                "course_id": course_id,
+                "achievement_id": achievement_id,
+                "earned_at": earned_at,
+                "xp": xp,
+            }
+            for achievement_id, earned_at, xp in rows
+        ],
+    )
+
+
+def enrollment_facts(session: Session) -> list[StudentFacts]:
+    """The facts of every (student, course) pair, one ``StudentFacts`` per pair."""
+    courses = sorted(
+        {c for (c,) in session.execute(sa.select(enrollment_reports.c.course_id).distinct())}
+    )
+    pairs: list[StudentFacts] = []
+    for course_id in courses:
+        pairs.extend(facts_of(session, None, course_id).values())
+    return pairs

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from services.analytics.handlers import registry
 from services.analytics.models import metadata
+from shared.db import platform_metadata
 from shared.events import Envelope
 from shared.time import to_iso
 
@@ -273,6 +274,7 @@ def apply(session: Session, events: Iterable[Envelope]) -> None:
 def analytics_session() -> Iterator[Session]:
     """A session on a fresh in-memory SQLite database holding the analytics tables."""
     engine = sa.create_engine("sqlite://")
+    platform_metadata.create_all(engine)
     metadata.create_all(engine)
     with Session(engine) as session:
         yield session

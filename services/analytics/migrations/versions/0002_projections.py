@@ -142,8 +142,30 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("student_id", "course_id", name=op.f("pk_risk_levels")),
     )
 
+    op.create_table(
+        "pending_refreshes",
+        sa.Column("student_id", sa.String(length=120), nullable=False),
+        sa.Column("course_id", sa.String(length=128), nullable=False),
+        sa.Column("marked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("student_id", "course_id", name=op.f("pk_pending_refreshes")),
+        comment="(student, course) pairs with new facts, waiting for the worker's refresh",
+    )
+    op.create_table(
+        "earned_achievements",
+        sa.Column("student_id", sa.String(length=120), nullable=False),
+        sa.Column("course_id", sa.String(length=128), nullable=False),
+        sa.Column("achievement_id", sa.String(length=64), nullable=False),
+        sa.Column("earned_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("xp", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "student_id", "course_id", "achievement_id", name=op.f("pk_earned_achievements")
+        ),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("earned_achievements")
+    op.drop_table("pending_refreshes")
     op.drop_table("risk_levels")
     op.drop_table("risk_models")
     with op.batch_alter_table("lesson_completions", schema=None) as batch_op:

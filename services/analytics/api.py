@@ -10,6 +10,7 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from services.analytics import usecases
 from services.analytics.domain.periods import PeriodType, period_of
@@ -40,7 +41,7 @@ def _checked_id(value: str, name: str) -> str:
 
 @blp.route("/students/<student_id>/analytics")
 class StudentAnalyticsView(MethodView):
-    @blp.arguments(AnalyticsQuerySchema, location="query")
+    @blp.arguments(AnalyticsQuerySchema, location="query", unknown=RAISE)
     @blp.response(200, LearningAnalyticsSchema)
     def get(self, query: dict[str, Any], student_id: str) -> dict[str, Any]:
         """The student's LearningAnalytics for a period, in one course or in all.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from services.analytics.domain.periods import PeriodType
 
@@ -44,6 +44,9 @@ class Moment(fields.Field):
 
 
 class AnalyticsQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
     course_id = fields.String(validate=COURSE_ID, load_default=None)
     period_type = fields.String(
         load_default=PeriodType.WEEKLY.value, validate=validate.OneOf(PERIOD_TYPES)

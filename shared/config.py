@@ -75,6 +75,12 @@ class Settings:
     extra: Mapping[str, str] = field(default_factory=dict)
     #: allocations between collections of the youngest generation in a consumer (0: Python's)
     consumer_gc_threshold: int = 50_000
+    #: HMAC key of the pseudonymous ids in views that leave a class (analytics)
+    pseudonym_key: str = "development-only-pseudonym-key"
+    #: smallest group a view that leaves a class shows (smaller ones are suppressed)
+    min_group_size: int = 10
+    #: differential-privacy budget (total epsilon) per calendar month for those views
+    privacy_budget: float = 10.0
 
     @property
     def is_production(self) -> bool:
@@ -135,6 +141,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         gateway_port=_int(env, "STRIDE_GATEWAY_PORT", 8080),
         metrics_port=_int(env, "STRIDE_METRICS_PORT", 0) or None,
         broker_heartbeat=_int(env, "STRIDE_BROKER_HEARTBEAT", 30),
+        pseudonym_key=env.get("STRIDE_PSEUDONYM_KEY", "development-only-pseudonym-key"),
+        min_group_size=_int(env, "STRIDE_MIN_GROUP_SIZE", 10),
+        privacy_budget=float(env.get("STRIDE_PRIVACY_BUDGET", "10.0")),
     )
     if settings.is_production:
         _refuse_development_defaults(settings, env)

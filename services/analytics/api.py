@@ -18,11 +18,22 @@ from services.analytics.schemas import (
     AnalyticsQuerySchema,
     CourseAnalyticsSchema,
     LearningAnalyticsSchema,
+    PrivateAggregateInSchema,
+    PrivateAggregateSchema,
+    PseudonymousExportSchema,
 )
-from shared.audit import DENIED, audit_access, audit_listing, audit_missing, authorize
+from shared.audit import (
+    DENIED,
+    audit_access,
+    audit_listing,
+    audit_missing,
+    authorize,
+    authorize_action,
+    commit_with_audit,
+)
 from shared.errors import InvalidInput, NotFound
 from shared.time import utcnow
-from shared.web import current_principal, read_session
+from shared.web import current_principal, read_session, request_session, service_context
 
 DESCRIPTION = (
     "LearningAnalytics: aggregates, comparisons, predictions and risk, built by Celery workers."
@@ -99,3 +110,58 @@ class CourseAnalyticsView(MethodView):
             rows=[(row["student_id"], course_id) for row in view["at_risk"]],
         )
         return view
+
+
+def _authorize_beyond_class(resource: str, course_id: str | None = None) -> None:
+    principal = current_principal()
+    authorize_action(
+        principal,
+        allowed=principal.is_unrestricted,
+        action="read",
+        resource=resource,
+        course_id=course_id,
+    )
+
+
+@blp.route("/private-aggregates")
+class PrivateAggregatesView(MethodView):
+    @blp.arguments(PrivateAggregateInSchema)
+    @blp.response(200, PrivateAggregateSchema)
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A metric per course for views beyond a class (school-wide): groups below the
+        minimum size suppressed, Laplace noise within the month's privacy budget (409
+        when spent). Admins and services only."""
+        _authorize_beyond_class("private-aggregates")
+        now = utcnow()
+        period = period_of(PeriodType.CUSTOM, body["start_date"], body["end_date"], now)
+        session = request_session()
+        result = usecases.private_aggregate_by_course(
+            session,
+            metric=body["metric"],
+            course_ids=body["course_ids"],
+            period=period,
+            epsilon=body["epsilon"],
+            settings=service_context().settings,
+            actor=current_principal().sub,
+            now=now,
+        )
+        commit_with_audit(session, 200)
+        return result
+
+
+@blp.route("/exports/courses/<course_id>/students")
+class PseudonymousExportView(MethodView):
+    @blp.response(200, PseudonymousExportSchema)
+    def get(self, course_id: str) -> dict[str, Any]:
+        """A course's students under pseudonyms (keyed hash) with coarse bands, for
+        exports beyond the class; a course below the minimum group size is refused (409).
+        Admins and services only."""
+        _checked_id(course_id, "course_id")
+        resource = f"exports/course/{course_id}/students"
+        _authorize_beyond_class(resource, course_id)
+        export = usecases.pseudonymous_export(
+            read_session(), course_id, service_context().settings, utcnow()
+        )
+        if export is None:
+            raise audit_missing(current_principal(), action="read", resource=resource)
+        return export

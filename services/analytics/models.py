@@ -144,3 +144,21 @@ earned_achievements = sa.Table(
     sa.Column("earned_at", UTCDateTime(), nullable=False),
     sa.Column("xp", sa.Integer, nullable=False),
 )
+
+privacy_budgets = sa.Table(
+    "privacy_budgets",
+    metadata,
+    sa.Column("month", sa.String(7), primary_key=True, comment="YYYY-MM (UTC)"),
+    sa.Column("spent", sa.Float, nullable=False),
+)
+
+privacy_spending = sa.Table(
+    "privacy_spending",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("month", sa.String(7), nullable=False),
+    sa.Column("epsilon", sa.Float, nullable=False),
+    sa.Column("actor", sa.String(120), nullable=False),
+    sa.Column("query", sa.String(200), nullable=False),
+    sa.Column("spent_at", UTCDateTime(), nullable=False),
+)

@@ -236,3 +236,58 @@ class CourseAnalyticsSchema(Schema):
     average_score = fields.Float(allow_none=True)
     at_risk = fields.List(fields.Nested(AtRiskStudentSchema))
     model = fields.Nested(ModelSchema)
+
+
+PRIVATE_METRICS = ["total_time", "quiz_average", "completion_rate"]
+
+
+class PrivateAggregateInSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    metric = fields.String(required=True, validate=validate.OneOf(PRIVATE_METRICS))
+    course_ids = fields.List(
+        fields.String(validate=COURSE_ID),
+        validate=validate.Length(min=1, max=500),
+        load_default=None,
+        metadata={"description": "default: every course"},
+    )
+    start_date = Moment(required=True)
+    end_date = Moment(required=True)
+    epsilon = fields.Float(
+        required=True,
+        allow_nan=False,
+        validate=validate.Range(min=0.01, max=1.0),
+        metadata={"description": "privacy loss this query spends (0.01-1)"},
+    )
+
+
+class PrivateGroupSchema(Schema):
+    group = fields.String()
+    count = fields.Integer(metadata={"description": "noisy count of enrollments"})
+    value = fields.Float(metadata={"description": "noisy mean of the metric"})
+
+
+class PrivateAggregateSchema(Schema):
+    metric = fields.String()
+    start_date = fields.DateTime()
+    end_date = fields.DateTime()
+    epsilon_spent = fields.Float()
+    budget_month = fields.String()
+    budget_remaining = fields.Float()
+    min_group_size = fields.Integer()
+    groups = fields.List(fields.Nested(PrivateGroupSchema))
+    suppressed_groups = fields.Integer()
+
+
+class PseudonymousRowSchema(Schema):
+    pseudonym = fields.String()
+    completion_band = fields.String(allow_none=True)
+    score_band = fields.String(allow_none=True)
+    risk_level = fields.String(allow_none=True)
+
+
+class PseudonymousExportSchema(Schema):
+    course_id = fields.String()
+    as_of = fields.DateTime()
+    students = fields.List(fields.Nested(PseudonymousRowSchema))

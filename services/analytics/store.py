@@ -38,6 +38,8 @@ from services.analytics.models import (
     enrollment_reports,
     lesson_completions,
     pending_refreshes,
+    privacy_budgets,
+    privacy_spending,
     risk_levels,
     risk_models,
 )
@@ -368,3 +370,50 @@ def enrollment_facts(session: Session) -> list[StudentFacts]:
     for course_id in courses:
         pairs.extend(facts_of(session, None, course_id).values())
     return pairs
+
+
+def spend_privacy_budget(
+    session: Session,
+    month: str,
+    epsilon: float,
+    budget: float,
+    *,
+    actor: str,
+    query: str,
+    at: datetime,
+) -> float | None:
+    """Spend ``epsilon`` of the month's budget in one checked statement; the remaining
+    budget, or None (nothing spent) when it would exceed ``budget``."""
+    insert_new(session, privacy_budgets, [{"month": month, "spent": 0.0}])
+    result = session.execute(
+        privacy_budgets.update()
+        .where(
+            privacy_budgets.c.month == month,
+            privacy_budgets.c.spent + epsilon <= budget + 1e-9,
+        )
+        .values(spent=privacy_budgets.c.spent + epsilon)
+        .returning(privacy_budgets.c.spent)
+    ).first()
+    if result is None:
+        return None
+    session.execute(
+        privacy_spending.insert().values(
+            month=month, epsilon=epsilon, actor=actor, query=query[:200], spent_at=at
+        )
+    )
+    return max(0.0, budget - float(result.spent))
+
+
+def privacy_spent(session: Session, month: str) -> float:
+    spent = session.execute(
+        sa.select(privacy_budgets.c.spent).where(privacy_budgets.c.month == month)
+    ).scalar_one_or_none()
+    return float(spent or 0.0)
+
+
+def all_courses(session: Session) -> list[str]:
+    courses: set[str] = set()
+    for table in (activity_records, attempt_reports, lesson_completions, enrollment_reports):
+        query = sa.select(table.c.course_id).where(table.c.course_id.is_not(None)).distinct()
+        courses |= {course for (course,) in session.execute(query)}
+    return sorted(courses)

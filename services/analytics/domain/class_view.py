@@ -25,6 +25,13 @@ def band_name(low: int, high: int) -> str:
     return f"{low}-{min(high, 100)}"
 
 
+def band_of(value: float) -> str:
+    for low, high in BANDS:
+        if low <= value < high:
+            return band_name(low, high)
+    return band_name(*BANDS[-1])
+
+
 def distribution(values: list[float]) -> dict[str, int]:
     counts = {band_name(low, high): 0 for low, high in BANDS}
     for value in values:

@@ -162,8 +162,27 @@ def upgrade() -> None:
         ),
     )
 
+    op.create_table(
+        "privacy_budgets",
+        sa.Column("month", sa.String(length=7), nullable=False, comment="YYYY-MM (UTC)"),
+        sa.Column("spent", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("month", name=op.f("pk_privacy_budgets")),
+    )
+    op.create_table(
+        "privacy_spending",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("epsilon", sa.Float(), nullable=False),
+        sa.Column("actor", sa.String(length=120), nullable=False),
+        sa.Column("query", sa.String(length=200), nullable=False),
+        sa.Column("spent_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_privacy_spending")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("privacy_spending")
+    op.drop_table("privacy_budgets")
     op.drop_table("earned_achievements")
     op.drop_table("pending_refreshes")
     op.drop_table("risk_levels")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
@@ -15,12 +16,17 @@ from marshmallow import RAISE
 from services.analytics import usecases
 from services.analytics.domain.periods import PeriodType, period_of
 from services.analytics.schemas import (
+    AchievementsQuerySchema,
     AnalyticsQuerySchema,
     CourseAnalyticsSchema,
+    LeaderboardSchema,
     LearningAnalyticsSchema,
     PrivateAggregateInSchema,
     PrivateAggregateSchema,
     PseudonymousExportSchema,
+    RecomputeInSchema,
+    RecomputeJobSchema,
+    StudentAchievementsSchema,
 )
 from shared.audit import (
     DENIED,
@@ -32,6 +38,7 @@ from shared.audit import (
     commit_with_audit,
 )
 from shared.errors import InvalidInput, NotFound
+from shared.tasks import send_task_after_commit
 from shared.time import utcnow
 from shared.web import current_principal, read_session, request_session, service_context
 
@@ -165,3 +172,137 @@ class PseudonymousExportView(MethodView):
         if export is None:
             raise audit_missing(current_principal(), action="read", resource=resource)
         return export
+
+
+@blp.route("/students/<student_id>/achievements")
+class StudentAchievementsView(MethodView):
+    @blp.arguments(AchievementsQuerySchema, location="query", unknown=RAISE)
+    @blp.response(200, StudentAchievementsSchema)
+    def get(self, query: dict[str, Any], student_id: str) -> dict[str, Any]:
+        """The student's achievements and XP in a course (who may read their analytics)."""
+        principal = current_principal()
+        _checked_id(student_id, "student_id")
+        resource = f"student/{student_id}/achievements"
+        authorize(
+            principal,
+            action="read",
+            resource=resource,
+            student_id=student_id,
+            course_id=query["course_id"],
+        )
+        found = usecases.student_achievements(
+            read_session(), student_id, query["course_id"], utcnow()
+        )
+        if found is None:
+            raise audit_missing(principal, action="read", resource=resource)
+        return found
+
+
+@blp.route("/courses/<course_id>/leaderboard/members/<student_id>")
+class LeaderboardMembershipView(MethodView):
+    @blp.response(204)
+    def put(self, course_id: str, student_id: str) -> None:
+        """Opt into the course's leaderboard (the student themself only)."""
+        self._change(course_id, student_id, joined=True)
+
+    @blp.response(204)
+    def delete(self, course_id: str, student_id: str) -> None:
+        """Opt out of the course's leaderboard (the student themself only)."""
+        self._change(course_id, student_id, joined=False)
+
+    def _change(self, course_id: str, student_id: str, *, joined: bool) -> None:
+        principal = current_principal()
+        _checked_id(course_id, "course_id")
+        _checked_id(student_id, "student_id")
+        resource = f"course/{course_id}/leaderboard/{student_id}"
+        authorize(
+            principal,
+            action="join" if joined else "leave",
+            resource=resource,
+            student_id=student_id,
+            course_id=course_id,
+            change=True,
+            permitted=principal.role == "student" and principal.sub == student_id,
+        )
+        session = request_session()
+        if usecases.student_achievements(session, student_id, course_id, utcnow()) is None:
+            raise audit_missing(principal, action="join", resource=resource)
+        usecases.set_leaderboard_membership(session, course_id, student_id, joined, utcnow())
+        commit_with_audit(session, 204)
+
+
+@blp.route("/courses/<course_id>/leaderboard")
+class LeaderboardView(MethodView):
+    @blp.response(200, LeaderboardSchema)
+    def get(self, course_id: str) -> dict[str, Any]:
+        """The opted-in students by XP. A student who opted in sees their neighbours (two
+        places above and below); the course's teachers and admins see all of it."""
+        principal = current_principal()
+        _checked_id(course_id, "course_id")
+        resource = f"course/{course_id}/leaderboard"
+        staff = principal.is_unrestricted or (
+            principal.role == "teacher" and course_id in principal.courses
+        )
+        viewer = principal.sub if principal.role == "student" else None
+        rows = None
+        if staff or viewer is not None:
+            rows = usecases.leaderboard(read_session(), course_id, viewer, utcnow())
+        if rows is None:
+            audit_access(
+                principal,
+                action="read",
+                resource=resource,
+                student_id=viewer,
+                course_id=course_id,
+                outcome=DENIED,
+            )
+            raise NotFound(f"{resource} not found")
+        audit_listing(
+            principal,
+            action="read",
+            resource=resource,
+            rows=[(row["student_id"], course_id) for row in rows],
+        )
+        return {"course_id": course_id, "rows": rows}
+
+
+@blp.route("/recompute-jobs")
+class RecomputeJobsView(MethodView):
+    @blp.arguments(RecomputeInSchema)
+    @blp.response(202, RecomputeJobSchema)
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Recompute the analytics of a course (or of every course) on the worker; the
+        job reports its progress. Admins only."""
+        principal = current_principal()
+        authorize_action(
+            principal,
+            allowed=principal.role == "admin",
+            action="recompute",
+            resource="recompute-jobs",
+            course_id=body["course_id"],
+        )
+        session = request_session()
+        job = usecases.request_recompute(session, body["course_id"], principal.sub, utcnow())
+        send_task_after_commit(
+            session, current_app.extensions["celery"], "analytics.recompute", job["id"]
+        )
+        commit_with_audit(session, 202)
+        return job
+
+
+@blp.route("/recompute-jobs/<job_id>")
+class RecomputeJobView(MethodView):
+    @blp.response(200, RecomputeJobSchema)
+    def get(self, job_id: str) -> dict[str, Any]:
+        """A recompute job's progress. Admins only."""
+        principal = current_principal()
+        authorize_action(
+            principal,
+            allowed=principal.role == "admin",
+            action="read",
+            resource=f"recompute-jobs/{job_id[:60]}",
+        )
+        job = usecases.recompute_job(read_session(), job_id)
+        if job is None:
+            raise NotFound(f"recompute job {job_id[:60]} not found")
+        return job

@@ -162,3 +162,25 @@ privacy_spending = sa.Table(
     sa.Column("query", sa.String(200), nullable=False),
     sa.Column("spent_at", UTCDateTime(), nullable=False),
 )
+
+leaderboard_members = sa.Table(
+    "leaderboard_members",
+    metadata,
+    sa.Column("course_id", sa.String(ID), primary_key=True),
+    sa.Column("student_id", sa.String(STUDENT), primary_key=True),
+    sa.Column("joined_at", UTCDateTime(), nullable=False),
+    comment="students who opted into their course's leaderboard",
+)
+
+recompute_jobs = sa.Table(
+    "recompute_jobs",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("course_id", sa.String(ID), nullable=True, comment="null: every course"),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("total", sa.Integer, nullable=False),
+    sa.Column("done", sa.Integer, nullable=False),
+    sa.Column("requested_by", sa.String(120), nullable=False),
+    sa.Column("requested_at", UTCDateTime(), nullable=False),
+    sa.Column("finished_at", UTCDateTime(), nullable=True),
+)

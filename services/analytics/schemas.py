@@ -291,3 +291,51 @@ class PseudonymousExportSchema(Schema):
     course_id = fields.String()
     as_of = fields.DateTime()
     students = fields.List(fields.Nested(PseudonymousRowSchema))
+
+
+class EarnedSchema(Schema):
+    achievement_id = fields.String()
+    title = fields.String()
+    xp = fields.Integer()
+    earned_at = fields.DateTime()
+
+
+class AchievementsQuerySchema(Schema):
+    course_id = fields.String(required=True, validate=COURSE_ID)
+
+
+class StudentAchievementsSchema(Schema):
+    student_id = fields.String()
+    course_id = fields.String()
+    xp = fields.Integer()
+    earned = fields.List(fields.Nested(EarnedSchema))
+    next_achievement = fields.String(allow_none=True)
+
+
+class LeaderboardRowSchema(Schema):
+    rank = fields.Integer()
+    student_id = fields.String()
+    xp = fields.Integer()
+
+
+class LeaderboardSchema(Schema):
+    course_id = fields.String()
+    rows = fields.List(fields.Nested(LeaderboardRowSchema))
+
+
+class RecomputeInSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    course_id = fields.String(validate=COURSE_ID, load_default=None)
+
+
+class RecomputeJobSchema(Schema):
+    id = fields.String()
+    course_id = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "queued, running or finished"})
+    total = fields.Integer(metadata={"description": "(student, course) pairs to refresh"})
+    done = fields.Integer()
+    requested_by = fields.String()
+    requested_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)

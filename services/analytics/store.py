@@ -36,10 +36,12 @@ from services.analytics.models import (
     attempt_reports,
     earned_achievements,
     enrollment_reports,
+    leaderboard_members,
     lesson_completions,
     pending_refreshes,
     privacy_budgets,
     privacy_spending,
+    recompute_jobs,
     risk_levels,
     risk_models,
 )
@@ -417,3 +419,53 @@ def all_courses(session: Session) -> list[str]:
         query = sa.select(table.c.course_id).where(table.c.course_id.is_not(None)).distinct()
         courses |= {course for (course,) in session.execute(query)}
     return sorted(courses)
+
+
+def join_leaderboard(session: Session, course_id: str, student_id: str, at: datetime) -> None:
+    insert_new(
+        session,
+        leaderboard_members,
+        [{"course_id": course_id, "student_id": student_id, "joined_at": at}],
+    )
+
+
+def leave_leaderboard(session: Session, course_id: str, student_id: str) -> None:
+    session.execute(
+        leaderboard_members.delete().where(
+            leaderboard_members.c.course_id == course_id,
+            leaderboard_members.c.student_id == student_id,
+        )
+    )
+
+
+def leaderboard_members_of(session: Session, course_id: str) -> list[str]:
+    query = sa.select(leaderboard_members.c.student_id).where(
+        leaderboard_members.c.course_id == course_id
+    )
+    return sorted(session.execute(query).scalars())
+
+
+def course_pairs(session: Session, course_id: str | None) -> list[tuple[str, str]]:
+    """Every (student, course) pair with facts, in one course or in all."""
+    pairs: set[tuple[str, str]] = set()
+    for table in (activity_records, attempt_reports, lesson_completions, enrollment_reports):
+        query = sa.select(table.c.student_id, table.c.course_id).where(
+            table.c.course_id.is_not(None)
+        )
+        if course_id is not None:
+            query = query.where(table.c.course_id == course_id)
+        pairs |= {(s, c) for s, c in session.execute(query.distinct())}
+    return sorted(pairs)
+
+
+def add_job(session: Session, row: Mapping[str, Any]) -> None:
+    session.execute(recompute_jobs.insert().values(**row))
+
+
+def job(session: Session, job_id: str) -> dict[str, Any] | None:
+    row = session.execute(sa.select(recompute_jobs).where(recompute_jobs.c.id == job_id)).first()
+    return dict(row._mapping) if row is not None else None
+
+
+def update_job(session: Session, job_id: str, **values: Any) -> None:
+    session.execute(recompute_jobs.update().where(recompute_jobs.c.id == job_id).values(**values))

@@ -63,3 +63,10 @@ def retrain_risk_model() -> dict[str, Any]:
         model = usecases.retrain_risk_model(session, utcnow())
         session.commit()
     return {"source": model.source, "trained_on": model.trained_on}
+
+
+@shared_task(name="analytics.recompute")
+def recompute(job_id: str) -> dict[str, Any] | None:
+    """Run a recompute job (``usecases.run_recompute``), reporting progress in its row."""
+    job = usecases.run_recompute(_database(), job_id)
+    return None if job is None else {"id": job["id"], "status": job["status"]}

@@ -6,6 +6,7 @@ the inbox row); queries load facts through the store and compute with the domain
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from services.analytics import events, store
-from services.analytics.domain.achievements import earned
+from services.analytics.domain.achievements import earned, next_achievement, xp_of
 from services.analytics.domain.class_view import band_of, class_view
 from services.analytics.domain.comparison import course_score, minutes_in, quiz_average
 from services.analytics.domain.document import Analytics, learning_analytics
@@ -25,6 +26,7 @@ from services.analytics.domain.facts import (
     LessonCompletion,
     StudentFacts,
 )
+from services.analytics.domain.leaderboard import neighbours_of, ranking
 from services.analytics.domain.performance import items_done
 from services.analytics.domain.periods import Period
 from services.analytics.domain.predictions import assess
@@ -36,9 +38,11 @@ from services.analytics.domain.privacy import (
 )
 from services.analytics.domain.risk_model import RiskModel, train, training_examples
 from shared.config import Settings
+from shared.db import Database
 from shared.errors import Conflict
 from shared.events import record_events
 from shared.events.contracts.analytics import AchievementEarned, RiskChanged
+from shared.time import utcnow
 
 
 def record_activities(session: Session, facts: Sequence[ActivityFact], now: datetime) -> None:
@@ -287,3 +291,98 @@ def pseudonymous_export(
         )
     rows.sort(key=lambda row: str(row["pseudonym"]))
     return {"course_id": course_id, "as_of": now, "students": rows}
+
+
+def student_achievements(
+    session: Session, student_id: str, course_id: str, now: datetime
+) -> dict[str, Any] | None:
+    facts = store.student_facts(session, student_id, course_id)
+    if not any((facts.activities, facts.attempts, facts.lessons, facts.assignments)) and not (
+        facts.enrollments
+    ):
+        return None
+    return {
+        "student_id": student_id,
+        "course_id": course_id,
+        "xp": xp_of(facts, now),
+        "earned": [
+            {
+                "achievement_id": e.achievement_id,
+                "title": e.title,
+                "xp": e.xp,
+                "earned_at": e.earned_at,
+            }
+            for e in earned(facts, now)
+        ],
+        "next_achievement": next_achievement(facts, now),
+    }
+
+
+def set_leaderboard_membership(
+    session: Session, course_id: str, student_id: str, joined: bool, now: datetime
+) -> None:
+    if joined:
+        store.join_leaderboard(session, course_id, student_id, now)
+    else:
+        store.leave_leaderboard(session, course_id, student_id)
+
+
+def leaderboard(
+    session: Session, course_id: str, viewer: str | None, now: datetime
+) -> list[dict[str, Any]] | None:
+    """The opted-in students by XP; only the viewer's neighbours when ``viewer`` is a
+    student (None when that student has not opted in)."""
+    members = store.leaderboard_members_of(session, course_id)
+    if viewer is not None and viewer not in members:
+        return None
+    facts = store.facts_of(session, members, course_id)
+    rows = ranking({m: xp_of(facts[m], now) if m in facts else 0 for m in members})
+    return rows if viewer is None else neighbours_of(rows, viewer)
+
+
+def request_recompute(
+    session: Session, course_id: str | None, requested_by: str, now: datetime
+) -> dict[str, Any]:
+    """A recompute job of a course (or every course): queued, done by the worker."""
+    job = {
+        "id": str(uuid.uuid4()),
+        "course_id": course_id,
+        "status": "queued",
+        "total": len(store.course_pairs(session, course_id)),
+        "done": 0,
+        "requested_by": requested_by,
+        "requested_at": now,
+        "finished_at": None,
+    }
+    store.add_job(session, job)
+    return job
+
+
+def run_recompute(database: Database, job_id: str, batch: int = 200) -> dict[str, Any] | None:
+    """Refresh every pair of the job's scope, committing its progress after each batch.
+
+    Idempotent: refreshing a pair twice writes nothing the second time; a job run again
+    (its worker died) starts over and reports its progress anew.
+    """
+    with database.unit_of_work() as session:
+        job = store.job(session, job_id)
+        if job is None or job["status"] == "finished":
+            return job
+        pairs = store.course_pairs(session, job["course_id"])
+        store.update_job(session, job_id, status="running", total=len(pairs), done=0)
+        session.commit()
+    for start in range(0, len(pairs), batch):
+        with database.unit_of_work() as session:
+            now = utcnow()
+            for student_id, course_id in pairs[start : start + batch]:
+                refresh_student(session, student_id, course_id, now)
+            store.update_job(session, job_id, done=min(len(pairs), start + batch))
+            session.commit()
+    with database.unit_of_work() as session:
+        store.update_job(session, job_id, status="finished", finished_at=utcnow())
+        session.commit()
+        return store.job(session, job_id)
+
+
+def recompute_job(session: Session, job_id: str) -> dict[str, Any] | None:
+    return store.job(session, job_id)

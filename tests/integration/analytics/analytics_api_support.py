@@ -50,15 +50,21 @@ class Caller:
         self.client = client
         self.headers = {"Authorization": f"Bearer {token}"}
 
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return getattr(self.client, method)(path, headers=headers, **kwargs)
+
     def get(self, path: str, **kwargs: Any) -> Any:
-        return self.client.get(
-            path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs
-        )
+        return self._call("get", path, **kwargs)
 
     def post(self, path: str, **kwargs: Any) -> Any:
-        return self.client.post(
-            path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs
-        )
+        return self._call("post", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> Any:
+        return self._call("put", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Any:
+        return self._call("delete", path, **kwargs)
 
 
 @pytest.fixture

@@ -179,8 +179,31 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_privacy_spending")),
     )
 
+    op.create_table(
+        "leaderboard_members",
+        sa.Column("course_id", sa.String(length=128), nullable=False),
+        sa.Column("student_id", sa.String(length=120), nullable=False),
+        sa.Column("joined_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("course_id", "student_id", name=op.f("pk_leaderboard_members")),
+        comment="students who opted into their course's leaderboard",
+    )
+    op.create_table(
+        "recompute_jobs",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("course_id", sa.String(length=128), nullable=True, comment="null: every course"),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("done", sa.Integer(), nullable=False),
+        sa.Column("requested_by", sa.String(length=120), nullable=False),
+        sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_recompute_jobs")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("recompute_jobs")
+    op.drop_table("leaderboard_members")
     op.drop_table("privacy_spending")
     op.drop_table("privacy_budgets")
     op.drop_table("earned_achievements")

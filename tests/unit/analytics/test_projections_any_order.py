@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.analytics import store
+from services.analytics import store, usecases
+from services.analytics.domain.periods import PeriodType, period_of
 from shared.events import Envelope
 from tests.unit.analytics.streams import (
     COURSE,
@@ -92,15 +93,24 @@ def streams(draw: st.DrawFn) -> list[Envelope]:
     return events
 
 
+PERIOD = period_of(PeriodType.WEEKLY, at(0), None, at(30))
+
+
 def projections(events: list[Envelope]) -> Any:
+    """The facts, and the analytics of both students, computed from ``events``."""
     with analytics_session() as session:
         apply(session, events)
-        return store.facts_of(session, None, None), store.facts_of(session, [STUDENT], COURSE)
+        documents = [
+            analytics.document
+            for student in (STUDENT, OTHER_STUDENT)
+            if (analytics := usecases.student_analytics(session, student, COURSE, PERIOD, at(30)))
+        ]
+        return store.facts_of(session, None, None), documents
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), stream=streams())
-def test_any_order_and_any_redelivery_give_the_same_projections(
+def test_any_order_and_any_redelivery_give_the_same_projections_and_analytics(
     data: st.DataObject, stream: list[Envelope]
 ) -> None:
     redelivered = data.draw(st.lists(st.sampled_from(stream), max_size=len(stream)))

@@ -251,33 +251,6 @@ def save_risk_model(session: Session, model: RiskModel, trained_at: datetime) ->
     session.execute(risk_models.insert().values(trained_at=trained_at, document=model.to_dict()))
 
 
-def risk_level_of(session: Session, student_id: str, course_id: str) -> str | None:
-    return session.execute(
-        sa.select(risk_levels.c.level).where(
-            risk_levels.c.student_id == student_id, risk_levels.c.course_id == course_id
-        )
-    ).scalar_one_or_none()
-
-
-def set_risk_level(
-    session: Session,
-    student_id: str,
-    course_id: str,
-    level: str,
-    probability: float,
-    assessed_at: datetime,
-) -> None:
-    key = {"student_id": student_id, "course_id": course_id}
-    values = {"level": level, "success_probability": probability, "assessed_at": assessed_at}
-    updated = session.execute(
-        risk_levels.update()
-        .where(risk_levels.c.student_id == student_id, risk_levels.c.course_id == course_id)
-        .values(**values)
-    )
-    if not updated.rowcount:  # type: ignore[attr-defined]
-        session.execute(risk_levels.insert().values(**key, **values))
-
-
 def course_known(session: Session, course_id: str) -> bool:
     tables = (activity_records, attempt_reports, lesson_completions, enrollment_reports)
     for table in tables:
@@ -333,33 +306,6 @@ def forget_pending(session: Session, claimed: Sequence[tuple[str, str, datetime]
 def pending_count(session: Session) -> int:
     return int(
         session.execute(sa.select(sa.func.count()).select_from(pending_refreshes)).scalar_one()
-    )
-
-
-def earned_ids(session: Session, student_id: str, course_id: str) -> set[str]:
-    query = sa.select(earned_achievements.c.achievement_id).where(
-        earned_achievements.c.student_id == student_id,
-        earned_achievements.c.course_id == course_id,
-    )
-    return set(session.execute(query).scalars())
-
-
-def add_earned(
-    session: Session, student_id: str, course_id: str, rows: Sequence[tuple[str, datetime, int]]
-) -> None:
-    insert_new(
-        session,
-        earned_achievements,
-        [
-            {
-                "student_id": student_id,
-                "course_id": course_id,
-                "achievement_id": achievement_id,
-                "earned_at": earned_at,
-                "xp": xp,
-            }
-            for achievement_id, earned_at, xp in rows
-        ],
     )
 
 
@@ -469,3 +415,59 @@ def job(session: Session, job_id: str) -> dict[str, Any] | None:
 
 def update_job(session: Session, job_id: str, **values: Any) -> None:
     session.execute(recompute_jobs.update().where(recompute_jobs.c.id == job_id).values(**values))
+
+
+def risk_levels_of(session: Session, course_id: str, student_ids: Sequence[str]) -> dict[str, str]:
+    query = sa.select(risk_levels.c.student_id, risk_levels.c.level).where(
+        risk_levels.c.course_id == course_id, risk_levels.c.student_id.in_(list(student_ids))
+    )
+    return {student: level for student, level in session.execute(query)}
+
+
+def set_risk_levels(
+    session: Session, course_id: str, rows: Sequence[tuple[str, str, float]], at: datetime
+) -> None:
+    """Upsert (student, level, probability) rows of one course in one statement."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values = [
+        {
+            "student_id": student,
+            "course_id": course_id,
+            "level": level,
+            "success_probability": probability,
+            "assessed_at": at,
+        }
+        for student, level, probability in rows
+    ]
+    for start in range(0, len(values), CHUNK):
+        statement = insert(risk_levels).values(values[start : start + CHUNK])
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["student_id", "course_id"],
+                set_={
+                    "level": statement.excluded.level,
+                    "success_probability": statement.excluded.success_probability,
+                    "assessed_at": statement.excluded.assessed_at,
+                },
+            )
+        )
+
+
+def earned_ids_of(
+    session: Session, course_id: str, student_ids: Sequence[str]
+) -> dict[str, set[str]]:
+    query = sa.select(earned_achievements.c.student_id, earned_achievements.c.achievement_id).where(
+        earned_achievements.c.course_id == course_id,
+        earned_achievements.c.student_id.in_(list(student_ids)),
+    )
+    found: dict[str, set[str]] = {}
+    for student, achievement in session.execute(query):
+        found.setdefault(student, set()).add(achievement)
+    return found
+
+
+def add_earned_rows(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    insert_new(session, earned_achievements, rows)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from services.analytics import events, store
-from services.analytics.domain.achievements import earned, next_achievement, xp_of
+from services.analytics.domain.achievements import Earned, earned, next_achievement, xp_of
 from services.analytics.domain.class_view import band_of, class_view
 from services.analytics.domain.comparison import course_score, minutes_in, quiz_average
 from services.analytics.domain.document import Analytics, learning_analytics
@@ -29,7 +29,7 @@ from services.analytics.domain.facts import (
 from services.analytics.domain.leaderboard import neighbours_of, ranking
 from services.analytics.domain.performance import items_done
 from services.analytics.domain.periods import Period
-from services.analytics.domain.predictions import assess
+from services.analytics.domain.predictions import Assessment, assess
 from services.analytics.domain.privacy import (
     describe,
     laplace_mechanisms,
@@ -40,7 +40,7 @@ from services.analytics.domain.risk_model import RiskModel, train, training_exam
 from shared.config import Settings
 from shared.db import Database
 from shared.errors import Conflict
-from shared.events import record_events
+from shared.events import Envelope, record_events
 from shared.events.contracts.analytics import AchievementEarned, RiskChanged
 from shared.time import utcnow
 
@@ -80,63 +80,92 @@ def record_enrollment_reports(
 
 
 def refresh_student(session: Session, student_id: str, course_id: str, now: datetime) -> int:
-    """Re-assess one student in one course from their facts: a changed risk level and
-    newly earned achievements go to the outbox. Returns the number of events written.
+    """Re-assess one student in one course (``refresh_students`` of one pair)."""
+    return refresh_students(session, [(student_id, course_id)], now)
 
-    Idempotent: a second refresh with no new facts finds the same level and the same
-    achievements, and writes nothing.
+
+def refresh_students(session: Session, pairs: Sequence[tuple[str, str]], now: datetime) -> int:
+    """Re-assess (student, course) pairs from their facts, a course at a time (one load of
+    the facts, levels and achievements per course): a changed risk level and newly earned
+    achievements go to the outbox with a snapshot event. Returns the events written.
+
+    Idempotent: a second refresh with no new facts finds the same levels and the same
+    achievements, and writes only snapshot events.
     """
-    facts = store.student_facts(session, student_id, course_id)
-    written = []
-    assessment = assess(facts, store.latest_risk_model(session), now)
-    if assessment is not None:
-        before = store.risk_level_of(session, student_id, course_id)
-        if before != assessment.level:
-            written.append(
-                events.risk_changed(
-                    RiskChanged(
-                        student_id=student_id,
-                        course_id=course_id,
-                        from_level=before,  # type: ignore[arg-type]
-                        to_level=assessment.level,  # type: ignore[arg-type]
-                        success_probability=assessment.probability,
-                        reasons=assessment.reasons,
-                        assessed_at=now,
-                    )
+    model = store.latest_risk_model(session)
+    by_course: dict[str, list[str]] = {}
+    for student_id, course_id in sorted(set(pairs)):
+        by_course.setdefault(course_id, []).append(student_id)
+    written: list[Envelope] = []
+    for course_id, students in by_course.items():
+        facts = store.facts_of(session, students, course_id)
+        levels = store.risk_levels_of(session, course_id, students)
+        known = store.earned_ids_of(session, course_id, students)
+        assessed, earned_rows = [], []
+        for student_id in students:
+            student = facts.get(student_id)
+            if student is None:
+                continue
+            assessment = assess(student, model, now)
+            if assessment is not None:
+                before = levels.get(student_id)
+                if before != assessment.level:
+                    written.append(_risk_changed(student_id, course_id, before, assessment, now))
+                assessed.append((student_id, assessment.level, assessment.probability))
+            for won in earned(student, now):
+                if won.achievement_id in known.get(student_id, set()):
+                    continue
+                earned_rows.append(
+                    {
+                        "student_id": student_id,
+                        "course_id": course_id,
+                        "achievement_id": won.achievement_id,
+                        "earned_at": won.earned_at,
+                        "xp": won.xp,
+                    }
                 )
-            )
-        store.set_risk_level(
-            session, student_id, course_id, assessment.level, assessment.probability, now
-        )
-    known = store.earned_ids(session, student_id, course_id)
-    new = [e for e in earned(facts, now) if e.achievement_id not in known]
-    store.add_earned(
-        session, student_id, course_id, [(e.achievement_id, e.earned_at, e.xp) for e in new]
-    )
-    for achievement in new:
-        written.append(
-            events.achievement_earned(
-                AchievementEarned(
-                    student_id=student_id,
-                    course_id=course_id,
-                    achievement_id=achievement.achievement_id,
-                    title=achievement.title,
-                    xp=achievement.xp,
-                    earned_at=achievement.earned_at,
-                )
-            )
-        )
-    written.append(events.snapshot_updated(student_id, course_id, now))
+                written.append(_achievement_earned(student_id, course_id, won))
+            written.append(events.snapshot_updated(student_id, course_id, now))
+        store.set_risk_levels(session, course_id, assessed, now)
+        store.add_earned_rows(session, earned_rows)
     record_events(session, written)
     return len(written)
+
+
+def _risk_changed(
+    student_id: str, course_id: str, before: str | None, assessment: Assessment, now: datetime
+) -> Envelope:
+    return events.risk_changed(
+        RiskChanged(
+            student_id=student_id,
+            course_id=course_id,
+            from_level=before,  # type: ignore[arg-type]
+            to_level=assessment.level,  # type: ignore[arg-type]
+            success_probability=assessment.probability,
+            reasons=assessment.reasons,
+            assessed_at=now,
+        )
+    )
+
+
+def _achievement_earned(student_id: str, course_id: str, won: Earned) -> Envelope:
+    return events.achievement_earned(
+        AchievementEarned(
+            student_id=student_id,
+            course_id=course_id,
+            achievement_id=won.achievement_id,
+            title=won.title,
+            xp=won.xp,
+            earned_at=won.earned_at,
+        )
+    )
 
 
 def refresh_pending(session: Session, now: datetime, limit: int = 500) -> int:
     """Refresh the pairs with new facts, each once however many events it received
     (coalesced), and forget them. Returns how many pairs were refreshed."""
     claimed = store.claim_pending(session, limit)
-    for student_id, course_id, _ in claimed:
-        refresh_student(session, student_id, course_id, now)
+    refresh_students(session, [(student, course) for student, course, _ in claimed], now)
     store.forget_pending(session, claimed)
     return len(claimed)
 
@@ -373,9 +402,7 @@ def run_recompute(database: Database, job_id: str, batch: int = 200) -> dict[str
         session.commit()
     for start in range(0, len(pairs), batch):
         with database.unit_of_work() as session:
-            now = utcnow()
-            for student_id, course_id in pairs[start : start + batch]:
-                refresh_student(session, student_id, course_id, now)
+            refresh_students(session, pairs[start : start + batch], utcnow())
             store.update_job(session, job_id, done=min(len(pairs), start + batch))
             session.commit()
     with database.unit_of_work() as session:

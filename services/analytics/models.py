@@ -184,3 +184,11 @@ recompute_jobs = sa.Table(
     sa.Column("requested_at", UTCDateTime(), nullable=False),
     sa.Column("finished_at", UTCDateTime(), nullable=True),
 )
+
+course_versions = sa.Table(
+    "course_versions",
+    metadata,
+    sa.Column("course_id", sa.String(ID), primary_key=True),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    comment="bumped with every batch of new facts of the course: the read cache's key",
+)

@@ -6,13 +6,17 @@ PostgreSQL and SQLite alike: a fact already stored is left as it is.
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from services.analytics.domain.facts import (
@@ -34,6 +38,7 @@ from services.analytics.models import (
     activity_records,
     assignment_reports,
     attempt_reports,
+    course_versions,
     earned_achievements,
     enrollment_reports,
     leaderboard_members,
@@ -471,3 +476,68 @@ def earned_ids_of(
 
 def add_earned_rows(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
     insert_new(session, earned_achievements, rows)
+
+
+# -- the read cache ----------------------------------------------------------------------
+def bump_course_versions(session: Session, course_ids: Sequence[str]) -> None:
+    """Invalidate the cached facts of these courses (in the transaction of the new facts;
+    courses in sorted order, so concurrent consumers lock rows in the same order)."""
+    courses = sorted(set(course_ids))
+    if not courses:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(course_versions).values([{"course_id": c, "version": 1} for c in courses])
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["course_id"], set_={"version": course_versions.c.version + 1}
+        )
+    )
+
+
+def course_version(session: Session, course_id: str) -> int:
+    version = session.execute(
+        sa.select(course_versions.c.version).where(course_versions.c.course_id == course_id)
+    ).scalar_one_or_none()
+    return int(version or 0)
+
+
+@dataclass(frozen=True)
+class CourseFacts:
+    version: int
+    students: dict[str, StudentFacts]
+    catalog: set[tuple[str, str, str]]
+
+
+class CourseFactsCache:
+    """The facts and known items of recently read courses, per process and database,
+    keyed by the course's version: a read after new facts of the course were committed
+    sees a new version and loads again; nothing stale is ever served."""
+
+    def __init__(self, size: int = 32) -> None:
+        self.size = size
+        self._by_engine: weakref.WeakKeyDictionary[Engine, OrderedDict[str, CourseFacts]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, course_id: str) -> CourseFacts:
+        engine = session.get_bind().engine
+        version = course_version(session, course_id)
+        with self._lock:
+            entries = self._by_engine.setdefault(engine, OrderedDict())
+            cached = entries.get(course_id)
+            if cached is not None and cached.version == version:
+                entries.move_to_end(course_id)
+                return cached
+        loaded = CourseFacts(
+            version, facts_of(session, None, course_id), catalog_of(session, [course_id])
+        )
+        with self._lock:
+            entries[course_id] = loaded
+            while len(entries) > self.size:
+                entries.popitem(last=False)
+        return loaded
+
+
+course_facts_cache = CourseFactsCache()

@@ -45,38 +45,44 @@ from shared.events.contracts.analytics import AchievementEarned, RiskChanged
 from shared.time import utcnow
 
 
+def _touched(session: Session, pairs: Sequence[tuple[str, str]], now: datetime) -> None:
+    """New facts of these pairs: mark them for the worker's refresh and invalidate the
+    cached facts of their courses."""
+    store.mark_pending(session, pairs, now)
+    store.bump_course_versions(session, [course for _, course in pairs])
+
+
 def record_activities(session: Session, facts: Sequence[ActivityFact], now: datetime) -> None:
     store.add_activities(session, facts)
-    pairs = [(f.student_id, f.course_id) for f in facts if f.course_id is not None]
-    store.mark_pending(session, pairs, now)
+    _touched(session, [(f.student_id, f.course_id) for f in facts if f.course_id is not None], now)
 
 
 def record_attempt_reports(
     session: Session, reports: Sequence[AttemptReport], now: datetime
 ) -> None:
     store.add_attempt_reports(session, reports)
-    store.mark_pending(session, [(r.student_id, r.course_id) for r in reports], now)
+    _touched(session, [(r.student_id, r.course_id) for r in reports], now)
 
 
 def record_lesson_completions(
     session: Session, completions: Sequence[LessonCompletion], now: datetime
 ) -> None:
     store.add_lesson_completions(session, completions)
-    store.mark_pending(session, [(c.student_id, c.course_id) for c in completions], now)
+    _touched(session, [(c.student_id, c.course_id) for c in completions], now)
 
 
 def record_assignment_reports(
     session: Session, reports: Sequence[AssignmentReport], now: datetime
 ) -> None:
     store.add_assignment_reports(session, reports)
-    store.mark_pending(session, [(r.student_id, r.course_id) for r in reports], now)
+    _touched(session, [(r.student_id, r.course_id) for r in reports], now)
 
 
 def record_enrollment_reports(
     session: Session, reports: Sequence[EnrollmentReport], now: datetime
 ) -> None:
     store.add_enrollment_reports(session, reports)
-    store.mark_pending(session, [(r.student_id, r.course_id) for r in reports], now)
+    _touched(session, [(r.student_id, r.course_id) for r in reports], now)
 
 
 def refresh_student(session: Session, student_id: str, course_id: str, now: datetime) -> int:
@@ -179,17 +185,21 @@ def student_analytics(
 ) -> Analytics | None:
     """The student's LearningAnalytics; None when analytics knows nothing of the student
     (in that course)."""
-    facts = store.student_facts(session, student_id, course_id)
+    if course_id is None:
+        facts = store.student_facts(session, student_id, None)
+        classmates: dict[str, StudentFacts] = {}
+        catalog = store.catalog_of(session, store.student_courses(session, student_id))
+    else:
+        course = store.course_facts_cache.get(session, course_id)
+        classmates, catalog = course.students, course.catalog
+        found = classmates.get(student_id)
+        if found is None:
+            return None
+        facts = found
     if not any(
         (facts.activities, facts.attempts, facts.lessons, facts.assignments, facts.enrollments)
     ):
         return None
-    if course_id is None:
-        classmates: dict[str, StudentFacts] = {}
-        catalog = store.catalog_of(session, store.student_courses(session, student_id))
-    else:
-        classmates = store.facts_of(session, None, course_id)
-        catalog = store.catalog_of(session, [course_id])
     model = store.latest_risk_model(session)
     return learning_analytics(facts, classmates, catalog, course_id, period, model, now)
 
@@ -198,9 +208,10 @@ def course_analytics(session: Session, course_id: str, now: datetime) -> dict[st
     """The class view of a course; None when analytics knows nothing of the course."""
     if not store.course_known(session, course_id):
         return None
-    students = store.facts_of(session, None, course_id)
-    catalog = store.catalog_of(session, [course_id])
-    return class_view(course_id, students, catalog, store.latest_risk_model(session), now)
+    course = store.course_facts_cache.get(session, course_id)
+    return class_view(
+        course_id, course.students, course.catalog, store.latest_risk_model(session), now
+    )
 
 
 def retrain_risk_model(session: Session, now: datetime) -> RiskModel:

@@ -200,8 +200,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_recompute_jobs")),
     )
 
+    op.create_table(
+        "course_versions",
+        sa.Column("course_id", sa.String(length=128), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("course_id", name=op.f("pk_course_versions")),
+        comment="bumped with every batch of new facts of the course: the read cache's key",
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("course_versions")
     op.drop_table("recompute_jobs")
     op.drop_table("leaderboard_members")
     op.drop_table("privacy_spending")

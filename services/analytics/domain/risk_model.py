@@ -110,21 +110,26 @@ def outcome_of(facts: StudentFacts, now: datetime) -> tuple[bool, datetime] | No
     return None
 
 
+def checkpoints_of(facts: StudentFacts, now: datetime) -> list[tuple[datetime, bool]]:
+    """(checkpoint, succeeded) of a finished enrollment at each checkpoint before its
+    outcome was known: its completion, or ``ABANDONED_AFTER_DAYS`` after its last activity
+    (a student idle for a week has not left yet)."""
+    outcome, start = outcome_of(facts, now), start_of(facts)
+    if outcome is None or start is None:
+        return []
+    succeeded, finished_at = outcome
+    known_at = finished_at if succeeded else finished_at + timedelta(days=ABANDONED_AFTER_DAYS)
+    moments = (start + timedelta(days=day) for day in CHECKPOINT_DAYS)
+    return [(moment, succeeded) for moment in moments if moment < known_at]
+
+
 def training_examples(
     enrollments: Iterable[StudentFacts], now: datetime
 ) -> list[tuple[Features, bool]]:
     examples = []
     for facts in enrollments:
-        outcome = outcome_of(facts, now)
-        start = start_of(facts)
-        if outcome is None or start is None:
-            continue
-        succeeded, finished_at = outcome
-        for day in CHECKPOINT_DAYS:
-            checkpoint = start + timedelta(days=day)
-            if checkpoint >= finished_at and day != CHECKPOINT_DAYS[0]:
-                break
-            features = features_of(facts, min(checkpoint, finished_at))
+        for checkpoint, succeeded in checkpoints_of(facts, now):
+            features = features_of(facts, checkpoint)
             if features is not None:
                 examples.append((features, succeeded))
     return examples

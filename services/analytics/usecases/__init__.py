@@ -24,6 +24,7 @@ from services.analytics.usecases.recording import (
     record_lesson_completions,
 )
 from services.analytics.usecases.refresh import (
+    evaluate_risk_model,
     recompute_job,
     refresh_pending,
     refresh_student,
@@ -35,6 +36,7 @@ from services.analytics.usecases.refresh import (
 
 __all__ = [
     "course_analytics",
+    "evaluate_risk_model",
     "leaderboard",
     "private_aggregate_by_course",
     "pseudonymous_export",

@@ -1,4 +1,4 @@
-"""The worker's jobs: refreshing (student, course) pairs, recompute jobs, retraining."""
+"""The worker's jobs: refreshing (student, course) pairs, recompute jobs, the success model."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from services.analytics import events, store
 from services.analytics.domain.achievements import Earned, earned
+from services.analytics.domain.evaluation import CheckpointScore, evaluate
 from services.analytics.domain.predictions import Assessment, assess
 from services.analytics.domain.risk_model import RiskModel, train, training_examples
 from shared.db import Database
@@ -164,3 +165,11 @@ def run_recompute(database: Database, job_id: str, batch: int = 200) -> dict[str
 
 def recompute_job(session: Session, job_id: str) -> dict[str, Any] | None:
     return store.job(session, job_id)
+
+
+def evaluate_risk_model(
+    session: Session, split: datetime, now: datetime
+) -> tuple[RiskModel, list[CheckpointScore]]:
+    """AUC and calibration of the success model trained before ``split``, on the
+    enrollments started from ``split`` on and finished before ``now``, by checkpoint."""
+    return evaluate(store.enrollment_facts(session), split, now)

@@ -58,3 +58,17 @@ def test_an_unknown_student_or_course_is_404(admin, caller):
     assert admin.get(f"{BASE}?course_id=CRS-NONE").status_code == 404
     assert admin.get("/courses/CRS-NONE/analytics").status_code == 404
     assert admin.get("/students/" + "S" * 121 + "/analytics").status_code == 422
+
+
+def test_oversized_and_malformed_bodies_are_refused(admin):
+    huge = admin.post(
+        "/private-aggregates",
+        data="x" * (1024 * 1024 + 1),
+        headers={"Content-Type": "application/json"},
+    )
+    assert huge.status_code == 413
+    broken = admin.post(
+        "/private-aggregates", data="{not json", headers={"Content-Type": "application/json"}
+    )
+    assert broken.status_code == 400
+    assert admin.post("/recompute-jobs", json={"course_id": 7}).status_code == 422

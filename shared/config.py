@@ -165,6 +165,12 @@ class Settings:
     rate_limit_token_burst: int = 40
     rate_limit_service: int = 1000
     rate_limit_service_burst: int = 2000
+    #: HMAC key of the pseudonymous ids in views that leave a class (analytics)
+    pseudonym_key: str = "development-only-pseudonym-key"
+    #: smallest group a view that leaves a class shows (smaller ones are suppressed)
+    min_group_size: int = 10
+    #: differential-privacy budget (total epsilon) per calendar month for those views
+    privacy_budget: float = 10.0
 
     @property
     def is_production(self) -> bool:
@@ -240,6 +246,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         rate_limit_token_burst=_int(env, "STRIDE_RATE_LIMIT_TOKEN_BURST", 40),
         rate_limit_service=_int(env, "STRIDE_RATE_LIMIT_SERVICE", 1000),
         rate_limit_service_burst=_int(env, "STRIDE_RATE_LIMIT_SERVICE_BURST", 2000),
+        pseudonym_key=env.get("STRIDE_PSEUDONYM_KEY", "development-only-pseudonym-key"),
+        min_group_size=_int(env, "STRIDE_MIN_GROUP_SIZE", 10),
+        privacy_budget=_float(env, "STRIDE_PRIVACY_BUDGET", 10.0),
     )
     if settings.is_production:
         _refuse_development_defaults(settings, env)
@@ -250,6 +259,8 @@ def _refuse_development_defaults(settings: Settings, env: Mapping[str, str]) -> 
     problems = []
     if "STRIDE_IP_HASH_KEY" not in env:
         problems.append("STRIDE_IP_HASH_KEY must be set in production")
+    if "STRIDE_PSEUDONYM_KEY" not in env:
+        problems.append("STRIDE_PSEUDONYM_KEY must be set in production")
     if not (settings.jwt_jwks_url or settings.jwt_public_key):
         problems.append("STRIDE_JWT_JWKS_URL or STRIDE_JWT_PUBLIC_KEY must be set in production")
     if problems:

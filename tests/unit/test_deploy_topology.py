@@ -678,6 +678,7 @@ def test_stride_containers_get_the_production_settings(
             "STRIDE_JWT_AUDIENCE",
             "STRIDE_JWT_JWKS_URL",
             "STRIDE_IP_HASH_KEY",
+            "STRIDE_PSEUDONYM_KEY",
         ):
             if not environment.get(key):
                 problems.append(f"{name}: {key} is not set")

@@ -98,3 +98,5 @@ def test_bad_values_name_the_variable():
 def test_production_refuses_development_secrets():
     with pytest.raises(ValueError, match="STRIDE_IP_HASH_KEY"):
         load_settings({"STRIDE_ENV": "production"})
+    with pytest.raises(ValueError, match="STRIDE_PSEUDONYM_KEY"):
+        load_settings({"STRIDE_ENV": "production"})

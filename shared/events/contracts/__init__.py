@@ -6,7 +6,7 @@ are all imported here, so that every contract is registered once ``shared.events
 is imported, whichever service reads it.
 """
 
-from shared.events.contracts import activity, attempts, progress, reports
+from shared.events.contracts import activity, analytics, attempts, progress, reports
 from shared.events.contracts.base import (
     ContractError,
     Payload,
@@ -23,6 +23,7 @@ __all__ = [
     "Payload",
     "UtcDatetime",
     "activity",
+    "analytics",
     "attempts",
     "contract",
     "contract_for",

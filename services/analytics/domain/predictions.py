@@ -1,0 +1,213 @@
+"""``predictions``: success probability with its reasons, interventions, completion date and
+the next milestone, for one student in one course, as of a moment.
+
+The moment is the period's end, or now if that is earlier, so a past period's
+predictions are what could be known then.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from services.analytics.domain.features import Features, features_of, start_of
+from services.analytics.domain.nulls import NullReasons
+from services.analytics.domain.performance import best_scores, items_done
+from services.analytics.domain.projections import StudentFacts
+from services.analytics.domain.risk_model import RiskModel
+
+#: a contribution below this (in log-odds) is a reason worth naming
+REASON_THRESHOLD = -0.1
+MAX_REASONS = 4
+LOW_RISK, MEDIUM_RISK = 70.0, 40.0
+PACE_DAYS = 28
+MILESTONE_TYPES = {"lesson": "lesson", "quiz": "assessment", "assignment": "assignment"}
+
+
+def risk_level(probability: float) -> str:
+    if probability >= LOW_RISK:
+        return "low"
+    return "medium" if probability >= MEDIUM_RISK else "high"
+
+
+def _reason(name: str, features: Features, model: RiskModel) -> str:
+    typical = model.center_of(name)
+    if name == "active_day_share":
+        return f"active on {features.active_day_share:.0%} of recent days (typical {typical:.0%})"
+    if name == "days_since_activity":
+        return f"no activity for {features.days_since_activity:.0f} days"
+    if name == "submissions_per_week":
+        return (
+            f"{features.submissions_per_week:.1f} quiz or assignment submissions per week "
+            f"(typical {typical:.1f})"
+        )
+    if name == "mean_score":
+        return f"average score {features.mean_score:.0f} (typical {typical:.0f})"
+    if name == "recent_minutes":
+        return (
+            f"{features.recent_minutes:.0f} minutes of study in the last 14 days "
+            f"(typical {typical:.0f})"
+        )
+    if name == "items_per_week":
+        return (
+            f"completing {features.items_per_week:.1f} lessons, quizzes or assignments per "
+            f"week (typical {typical:.1f})"
+        )
+    if name == "retries_per_quiz":
+        return f"{features.retries_per_quiz + 1:.1f} attempts per quiz on average"
+    return f"{name.replace('_', ' ')} below typical"
+
+
+_INTERVENTIONS = {
+    "active_day_share": ("outreach", "Check in with the student: they log in on few days."),
+    "days_since_activity": ("outreach", "Contact the student: they have stopped working."),
+    "recent_minutes": ("study_plan", "Agree a weekly study time with the student."),
+    "submissions_per_week": ("study_plan", "Plan the next quizzes and assignments with dates."),
+    "items_per_week": ("study_plan", "Break the remaining course into weekly goals."),
+    "mean_score": ("tutoring", "Offer tutoring on the weakest topics."),
+    "retries_per_quiz": ("review", "Review the material before the next quiz attempt."),
+}
+
+
+def reasons_of(features: Features, model: RiskModel) -> list[str]:
+    """The features that pull the probability down most, most harmful first, in words."""
+    contributions = model.contributions(features)
+    harmful = sorted(
+        (value, name)
+        for name, value in contributions.items()
+        if value < REASON_THRESHOLD and not (name == "mean_score" and features.mean_score is None)
+    )
+    return [name for _, name in harmful[:MAX_REASONS]]
+
+
+@dataclass(frozen=True)
+class Assessment:
+    probability: float  # 0-100
+    level: str
+    reason_keys: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+
+def assess(facts: StudentFacts, model: RiskModel, as_of: datetime) -> Assessment | None:
+    features = features_of(facts, as_of)
+    if features is None:
+        return None
+    probability = round(100 * model.probability(features), 2)
+    keys = reasons_of(features, model)
+    return Assessment(
+        probability=probability,
+        level=risk_level(probability),
+        reason_keys=tuple(keys),
+        reasons=tuple(_reason(key, features, model) for key in keys),
+    )
+
+
+def pace_per_day(facts: StudentFacts, as_of: datetime) -> float:
+    """Items done per day over the last 28 days (or since the student's start)."""
+    start = start_of(facts)
+    if start is None:
+        return 0.0
+    window = min(float(PACE_DAYS), max(1.0, (as_of - start).total_seconds() / 86400))
+    recent = items_done(facts, as_of) - items_done(facts, as_of - timedelta(days=window))
+    return len(recent) / window
+
+
+def milestone_order(
+    classmates: Mapping[str, StudentFacts], as_of: datetime
+) -> dict[tuple[str, str, str], float]:
+    """Median days from each classmate's start to their doing each item."""
+    days: dict[tuple[str, str, str], list[float]] = {}
+    for facts in classmates.values():
+        start = start_of(facts)
+        if start is None:
+            continue
+        moments: dict[tuple[str, str, str], datetime] = {}
+        for c in facts.lessons:
+            key = (c.course_id, "lesson", c.lesson_id)
+            moments[key] = min(moments.get(key, c.completed_at), c.completed_at)
+        for a in facts.attempts:
+            if a.passed and not a.is_practice and a.completed_at is not None:
+                key = (a.course_id, "quiz", a.quiz_id)
+                moments[key] = min(moments.get(key, a.completed_at), a.completed_at)
+        for s in facts.assignments:
+            key = (s.course_id, "assignment", s.assignment_id)
+            moments[key] = min(moments.get(key, s.first_submitted_at), s.first_submitted_at)
+        for key, moment in moments.items():
+            if moment < as_of:
+                days.setdefault(key, []).append((moment - start).total_seconds() / 86400)
+    return {key: statistics.median(values) for key, values in days.items()}
+
+
+def predictions(
+    facts: StudentFacts,
+    classmates: Mapping[str, StudentFacts],
+    catalog: set[tuple[str, str, str]],
+    course_id: str | None,
+    model: RiskModel,
+    as_of: datetime,
+    reasons: NullReasons,
+) -> tuple[dict[str, Any], Assessment | None]:
+    nulls = reasons.scoped("predictions")
+    section: dict[str, Any] = {
+        "estimated_completion_date": None,
+        "success_probability": None,
+        "at_risk_indicators": [],
+        "recommended_interventions": [],
+        "next_milestone": None,
+    }
+    if course_id is None:
+        why = "predictions are per course: ask with course_id"
+        for name in ("estimated_completion_date", "success_probability", "next_milestone"):
+            nulls.null(name, why)
+        return section, None
+    assessment = assess(facts, model, as_of)
+    if assessment is None:
+        nulls.null("success_probability", "no fact of the student in the course yet")
+    else:
+        section["success_probability"] = assessment.probability
+        section["at_risk_indicators"] = list(assessment.reasons)
+        section["recommended_interventions"] = [
+            {
+                "type": _INTERVENTIONS[key][0],
+                "urgency": assessment.level,
+                "description": _INTERVENTIONS[key][1],
+            }
+            for key in assessment.reason_keys
+            if key in _INTERVENTIONS
+        ]
+    completed = [e.completed_at for e in facts.enrollments if e.completed_at is not None]
+    done = items_done(facts, as_of)
+    remaining = catalog - done
+    pace = pace_per_day(facts, as_of)
+    if completed:
+        section["estimated_completion_date"] = min(completed)
+    elif not catalog:
+        nulls.null("estimated_completion_date", "no lesson, quiz or assignment is known yet")
+    elif pace == 0:
+        nulls.null("estimated_completion_date", "no item done in the last 28 days")
+    else:
+        section["estimated_completion_date"] = as_of + timedelta(days=len(remaining) / pace)
+    order = milestone_order(classmates, as_of)
+    if not remaining:
+        nulls.null("next_milestone", "every known item of the course is done")
+        return section, assessment
+    _course, kind, item = min(remaining, key=lambda key: (order.get(key, float("inf")), key))
+    weak = sorted(q for q, s in best_scores(facts.attempts, as_of).items() if s < 60)
+    if kind == "quiz" and weak:
+        preparation = f"review the quizzes scored below 60: {', '.join(weak[:3])}"
+    elif assessment is not None and assessment.reasons:
+        preparation = f"address first: {assessment.reasons[0]}"
+    else:
+        preparation = "none beyond the items before it"
+    section["next_milestone"] = {
+        "type": MILESTONE_TYPES[kind],
+        "description": f"{kind} {item}",
+        "estimated_date": as_of + timedelta(days=1 / pace) if pace > 0 else None,
+        "preparation_needed": preparation,
+    }
+    if pace == 0:
+        nulls.null("next_milestone.estimated_date", "no item done in the last 28 days")
+    return section, assessment

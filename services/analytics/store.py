@@ -1,0 +1,543 @@
+"""Every query of the analytics service: facts in (insert once), facts out (rows -> domain).
+
+Facts are inserted with ``ON CONFLICT DO NOTHING`` on their natural keys, on
+PostgreSQL and SQLite alike: a fact already stored is left as it is.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from services.analytics.domain.projections import (
+    ActivityFact,
+    AssignmentReport,
+    AttemptReport,
+    EnrollmentReport,
+    EnrollmentReportKind,
+    Kind,
+    LessonCompletion,
+    ReportKind,
+    StudentFacts,
+    merge_assignments,
+    merge_attempts,
+    merge_enrollments,
+)
+from services.analytics.domain.risk_model import PRIOR, RiskModel
+from services.analytics.models import (
+    activity_records,
+    assignment_reports,
+    attempt_reports,
+    course_versions,
+    earned_achievements,
+    enrollment_reports,
+    leaderboard_members,
+    lesson_completions,
+    pending_refreshes,
+    privacy_budgets,
+    privacy_spending,
+    recompute_jobs,
+    risk_levels,
+    risk_models,
+)
+
+#: rows per INSERT statement (SQLite allows 32,766 bound parameters per statement)
+CHUNK = 1000
+
+
+def insert_new(session: Session, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert the rows whose key is not stored yet; leave stored ones unchanged."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for start in range(0, len(rows), CHUNK):
+        chunk = list(rows[start : start + CHUNK])
+        session.execute(insert(table).values(chunk).on_conflict_do_nothing())
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Kind | ReportKind | EnrollmentReportKind) else value
+
+
+def _rows(facts: Sequence[Any]) -> list[dict[str, Any]]:
+    return [{key: _plain(value) for key, value in asdict(fact).items()} for fact in facts]
+
+
+def add_activities(session: Session, facts: Sequence[ActivityFact]) -> None:
+    # One record id may appear twice in one batch: keep one, as the key does across batches.
+    unique = {(fact.student_id, fact.record_id): fact for fact in facts}
+    insert_new(session, activity_records, _rows(list(unique.values())))
+
+
+def add_attempt_reports(session: Session, reports: Sequence[AttemptReport]) -> None:
+    unique = {(r.attempt_id, r.kind, r.at): r for r in reports}
+    insert_new(session, attempt_reports, _rows(list(unique.values())))
+
+
+def add_lesson_completions(session: Session, completions: Sequence[LessonCompletion]) -> None:
+    unique = {(c.student_id, c.course_id, c.lesson_id, c.completion_id): c for c in completions}
+    insert_new(session, lesson_completions, _rows(list(unique.values())))
+
+
+def add_assignment_reports(session: Session, reports: Sequence[AssignmentReport]) -> None:
+    unique = {r.event_id: r for r in reports}
+    insert_new(session, assignment_reports, _rows(list(unique.values())))
+
+
+def add_enrollment_reports(session: Session, reports: Sequence[EnrollmentReport]) -> None:
+    unique = {r.event_id: r for r in reports}
+    insert_new(session, enrollment_reports, _rows(list(unique.values())))
+
+
+# -- reading -----------------------------------------------------------------------------
+def _where(table: sa.Table, student_ids: Sequence[str] | None, course_id: str | None) -> Any:
+    conditions: list[Any] = []
+    if student_ids is not None:
+        conditions.append(table.c.student_id.in_(list(student_ids)))
+    if course_id is not None:
+        conditions.append(table.c.course_id == course_id)
+    return sa.and_(sa.true(), *conditions)
+
+
+def facts_of(
+    session: Session, student_ids: Sequence[str] | None, course_id: str | None
+) -> dict[str, StudentFacts]:
+    """The facts of these students (``None``: every student), in one course or in all."""
+    activities: dict[str, list[ActivityFact]] = {}
+    for row in session.execute(
+        sa.select(activity_records).where(_where(activity_records, student_ids, course_id))
+    ).mappings():
+        values = dict(row)
+        values["kind"] = Kind(values["kind"])
+        activities.setdefault(row["student_id"], []).append(ActivityFact(**values))
+    attempts = [
+        AttemptReport(**{**dict(row), "kind": ReportKind(row["kind"])})
+        for row in session.execute(
+            sa.select(attempt_reports).where(_where(attempt_reports, student_ids, course_id))
+        ).mappings()
+    ]
+    lessons = [
+        LessonCompletion(**dict(row))
+        for row in session.execute(
+            sa.select(lesson_completions).where(_where(lesson_completions, student_ids, course_id))
+        ).mappings()
+    ]
+    assignments = [
+        AssignmentReport(**dict(row))
+        for row in session.execute(
+            sa.select(assignment_reports).where(_where(assignment_reports, student_ids, course_id))
+        ).mappings()
+    ]
+    enrollments = [
+        EnrollmentReport(**{**dict(row), "kind": EnrollmentReportKind(row["kind"])})
+        for row in session.execute(
+            sa.select(enrollment_reports).where(_where(enrollment_reports, student_ids, course_id))
+        ).mappings()
+    ]
+    students = set(activities) | {r.student_id for r in attempts}
+    students |= {c.student_id for c in lessons} | {r.student_id for r in assignments}
+    students |= {r.student_id for r in enrollments}
+    by_student: dict[str, dict[str, list[Any]]] = {
+        student: {"attempts": [], "lessons": [], "assignments": [], "enrollments": []}
+        for student in students
+    }
+    for attempt in merge_attempts(attempts):
+        by_student[attempt.student_id]["attempts"].append(attempt)
+    for completion in lessons:
+        by_student[completion.student_id]["lessons"].append(completion)
+    for assignment in merge_assignments(assignments):
+        by_student[assignment.student_id]["assignments"].append(assignment)
+    for enrollment in merge_enrollments(enrollments):
+        by_student[enrollment.student_id]["enrollments"].append(enrollment)
+    return {
+        student: StudentFacts(
+            student_id=student,
+            activities=tuple(
+                sorted(activities.get(student, []), key=lambda f: (f.occurred_at, f.record_id))
+            ),
+            attempts=tuple(by_student[student]["attempts"]),
+            lessons=tuple(
+                sorted(
+                    by_student[student]["lessons"],
+                    key=lambda c: (c.completed_at, c.lesson_id, c.completion_id),
+                )
+            ),
+            assignments=tuple(by_student[student]["assignments"]),
+            enrollments=tuple(by_student[student]["enrollments"]),
+        )
+        for student in sorted(students)
+    }
+
+
+def student_facts(session: Session, student_id: str, course_id: str | None) -> StudentFacts:
+    found = facts_of(session, [student_id], course_id)
+    return found.get(student_id) or StudentFacts(student_id, (), (), (), (), ())
+
+
+def student_courses(session: Session, student_id: str) -> list[str]:
+    """The courses analytics knows the student in (any fact naming both)."""
+    courses: set[str] = set()
+    tables = (
+        activity_records,
+        attempt_reports,
+        lesson_completions,
+        assignment_reports,
+        enrollment_reports,
+    )
+    for table in tables:
+        query = sa.select(table.c.course_id).where(table.c.student_id == student_id).distinct()
+        courses |= {course for (course,) in session.execute(query) if course}
+    return sorted(courses)
+
+
+def student_known(session: Session, student_id: str) -> bool:
+    tables = (
+        activity_records,
+        attempt_reports,
+        lesson_completions,
+        assignment_reports,
+        enrollment_reports,
+    )
+    for table in tables:
+        query = sa.select(sa.literal(1)).where(table.c.student_id == student_id).limit(1)
+        if session.execute(query).first() is not None:
+            return True
+    return False
+
+
+def catalog_of(session: Session, course_ids: Sequence[str]) -> set[tuple[str, str, str]]:
+    """(course, kind, id) of every lesson, quiz and assignment any event of these courses
+    named, for any student."""
+    if not course_ids:
+        return set()
+    courses = list(course_ids)
+    sources = (
+        ("lesson", lesson_completions.c.course_id, lesson_completions.c.lesson_id),
+        ("lesson", activity_records.c.course_id, activity_records.c.lesson_id),
+        ("quiz", attempt_reports.c.course_id, attempt_reports.c.quiz_id),
+        ("quiz", activity_records.c.course_id, activity_records.c.quiz_id),
+        ("assignment", assignment_reports.c.course_id, assignment_reports.c.assignment_id),
+        ("assignment", activity_records.c.course_id, activity_records.c.assignment_id),
+    )
+    catalog: set[tuple[str, str, str]] = set()
+    for kind, course_column, item_column in sources:
+        query = (
+            sa.select(course_column, item_column)
+            .where(course_column.in_(courses), item_column.is_not(None))
+            .distinct()
+        )
+        catalog |= {(course, kind, item) for course, item in session.execute(query)}
+    return catalog
+
+
+def latest_risk_model(session: Session) -> RiskModel:
+    row = session.execute(
+        sa.select(risk_models.c.document, risk_models.c.trained_at)
+        .order_by(risk_models.c.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return PRIOR
+    return RiskModel.from_dict(dict(row.document), row.trained_at)
+
+
+def save_risk_model(session: Session, model: RiskModel, trained_at: datetime) -> None:
+    session.execute(risk_models.insert().values(trained_at=trained_at, document=model.to_dict()))
+
+
+def course_known(session: Session, course_id: str) -> bool:
+    tables = (activity_records, attempt_reports, lesson_completions, enrollment_reports)
+    for table in tables:
+        query = sa.select(sa.literal(1)).where(table.c.course_id == course_id).limit(1)
+        if session.execute(query).first() is not None:
+            return True
+    return False
+
+
+def mark_pending(session: Session, pairs: Sequence[tuple[str, str]], at: datetime) -> None:
+    """Note that these (student, course) pairs have new facts (once per pair)."""
+    rows = [{"student_id": s, "course_id": c, "marked_at": at} for s, c in sorted(set(pairs))]
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(pending_refreshes).values(rows)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["student_id", "course_id"],
+            set_={"marked_at": statement.excluded.marked_at},
+        )
+    )
+
+
+def claim_pending(session: Session, limit: int) -> list[tuple[str, str, datetime]]:
+    """Lock up to ``limit`` pending pairs, oldest first, skipping those another worker holds."""
+    query = (
+        sa.select(
+            pending_refreshes.c.student_id,
+            pending_refreshes.c.course_id,
+            pending_refreshes.c.marked_at,
+        )
+        .order_by(pending_refreshes.c.marked_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [(row.student_id, row.course_id, row.marked_at) for row in session.execute(query)]
+
+
+def forget_pending(session: Session, claimed: Sequence[tuple[str, str, datetime]]) -> None:
+    """Drop the claimed pairs, unless they were marked again since (then they stay)."""
+    for student_id, course_id, marked_at in claimed:
+        session.execute(
+            pending_refreshes.delete().where(
+                pending_refreshes.c.student_id == student_id,
+                pending_refreshes.c.course_id == course_id,
+                pending_refreshes.c.marked_at == marked_at,
+            )
+        )
+
+
+def pending_count(session: Session) -> int:
+    return int(
+        session.execute(sa.select(sa.func.count()).select_from(pending_refreshes)).scalar_one()
+    )
+
+
+def enrollment_facts(session: Session) -> list[StudentFacts]:
+    """The facts of every (student, course) pair, one ``StudentFacts`` per pair."""
+    courses = sorted(
+        {c for (c,) in session.execute(sa.select(enrollment_reports.c.course_id).distinct())}
+    )
+    pairs: list[StudentFacts] = []
+    for course_id in courses:
+        pairs.extend(facts_of(session, None, course_id).values())
+    return pairs
+
+
+def spend_privacy_budget(
+    session: Session,
+    month: str,
+    epsilon: float,
+    budget: float,
+    *,
+    actor: str,
+    query: str,
+    at: datetime,
+) -> float | None:
+    """Spend ``epsilon`` of the month's budget in one checked statement; the remaining
+    budget, or None (nothing spent) when it would exceed ``budget``."""
+    insert_new(session, privacy_budgets, [{"month": month, "spent": 0.0}])
+    result = session.execute(
+        privacy_budgets.update()
+        .where(
+            privacy_budgets.c.month == month,
+            privacy_budgets.c.spent + epsilon <= budget + 1e-9,
+        )
+        .values(spent=privacy_budgets.c.spent + epsilon)
+        .returning(privacy_budgets.c.spent)
+    ).first()
+    if result is None:
+        return None
+    session.execute(
+        privacy_spending.insert().values(
+            month=month, epsilon=epsilon, actor=actor, query=query[:200], spent_at=at
+        )
+    )
+    return max(0.0, budget - float(result.spent))
+
+
+def privacy_spent(session: Session, month: str) -> float:
+    spent = session.execute(
+        sa.select(privacy_budgets.c.spent).where(privacy_budgets.c.month == month)
+    ).scalar_one_or_none()
+    return float(spent or 0.0)
+
+
+def all_courses(session: Session) -> list[str]:
+    courses: set[str] = set()
+    for table in (activity_records, attempt_reports, lesson_completions, enrollment_reports):
+        query = sa.select(table.c.course_id).where(table.c.course_id.is_not(None)).distinct()
+        courses |= {course for (course,) in session.execute(query)}
+    return sorted(courses)
+
+
+def join_leaderboard(session: Session, course_id: str, student_id: str, at: datetime) -> None:
+    insert_new(
+        session,
+        leaderboard_members,
+        [{"course_id": course_id, "student_id": student_id, "joined_at": at}],
+    )
+
+
+def leave_leaderboard(session: Session, course_id: str, student_id: str) -> None:
+    session.execute(
+        leaderboard_members.delete().where(
+            leaderboard_members.c.course_id == course_id,
+            leaderboard_members.c.student_id == student_id,
+        )
+    )
+
+
+def leaderboard_members_of(session: Session, course_id: str) -> list[str]:
+    query = sa.select(leaderboard_members.c.student_id).where(
+        leaderboard_members.c.course_id == course_id
+    )
+    return sorted(session.execute(query).scalars())
+
+
+def course_pairs(session: Session, course_id: str | None) -> list[tuple[str, str]]:
+    """Every (student, course) pair with facts, in one course or in all."""
+    pairs: set[tuple[str, str]] = set()
+    for table in (activity_records, attempt_reports, lesson_completions, enrollment_reports):
+        query = sa.select(table.c.student_id, table.c.course_id).where(
+            table.c.course_id.is_not(None)
+        )
+        if course_id is not None:
+            query = query.where(table.c.course_id == course_id)
+        pairs |= {(s, c) for s, c in session.execute(query.distinct())}
+    return sorted(pairs)
+
+
+def add_job(session: Session, row: Mapping[str, Any]) -> None:
+    session.execute(recompute_jobs.insert().values(**row))
+
+
+def job(session: Session, job_id: str) -> dict[str, Any] | None:
+    row = session.execute(sa.select(recompute_jobs).where(recompute_jobs.c.id == job_id)).first()
+    return dict(row._mapping) if row is not None else None
+
+
+def update_job(session: Session, job_id: str, **values: Any) -> None:
+    session.execute(recompute_jobs.update().where(recompute_jobs.c.id == job_id).values(**values))
+
+
+def risk_levels_of(session: Session, course_id: str, student_ids: Sequence[str]) -> dict[str, str]:
+    query = sa.select(risk_levels.c.student_id, risk_levels.c.level).where(
+        risk_levels.c.course_id == course_id, risk_levels.c.student_id.in_(list(student_ids))
+    )
+    return {student: level for student, level in session.execute(query)}
+
+
+def set_risk_levels(
+    session: Session, course_id: str, rows: Sequence[tuple[str, str, float]], at: datetime
+) -> None:
+    """Upsert (student, level, probability) rows of one course in one statement."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values = [
+        {
+            "student_id": student,
+            "course_id": course_id,
+            "level": level,
+            "success_probability": probability,
+            "assessed_at": at,
+        }
+        for student, level, probability in rows
+    ]
+    for start in range(0, len(values), CHUNK):
+        statement = insert(risk_levels).values(values[start : start + CHUNK])
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["student_id", "course_id"],
+                set_={
+                    "level": statement.excluded.level,
+                    "success_probability": statement.excluded.success_probability,
+                    "assessed_at": statement.excluded.assessed_at,
+                },
+            )
+        )
+
+
+def earned_ids_of(
+    session: Session, course_id: str, student_ids: Sequence[str]
+) -> dict[str, set[str]]:
+    query = sa.select(earned_achievements.c.student_id, earned_achievements.c.achievement_id).where(
+        earned_achievements.c.course_id == course_id,
+        earned_achievements.c.student_id.in_(list(student_ids)),
+    )
+    found: dict[str, set[str]] = {}
+    for student, achievement in session.execute(query):
+        found.setdefault(student, set()).add(achievement)
+    return found
+
+
+def add_earned_rows(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    insert_new(session, earned_achievements, rows)
+
+
+# -- the read cache ----------------------------------------------------------------------
+def bump_course_versions(session: Session, course_ids: Sequence[str]) -> None:
+    """Invalidate the cached facts of these courses (in the transaction of the new facts;
+    courses in sorted order, so concurrent consumers lock rows in the same order)."""
+    courses = sorted(set(course_ids))
+    if not courses:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(course_versions).values([{"course_id": c, "version": 1} for c in courses])
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["course_id"], set_={"version": course_versions.c.version + 1}
+        )
+    )
+
+
+def course_version(session: Session, course_id: str) -> int:
+    version = session.execute(
+        sa.select(course_versions.c.version).where(course_versions.c.course_id == course_id)
+    ).scalar_one_or_none()
+    return int(version or 0)
+
+
+@dataclass(frozen=True)
+class CourseFacts:
+    version: int
+    students: dict[str, StudentFacts]
+    catalog: set[tuple[str, str, str]]
+
+
+class CourseFactsCache:
+    """The facts and known items of recently read courses, per process and database,
+    keyed by the course's version: a read after new facts of the course were committed
+    sees a new version and loads again; nothing stale is ever served."""
+
+    def __init__(self, size: int = 32) -> None:
+        self.size = size
+        self._by_engine: weakref.WeakKeyDictionary[Engine, OrderedDict[str, CourseFacts]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, course_id: str) -> CourseFacts:
+        engine = session.get_bind().engine
+        version = course_version(session, course_id)
+        with self._lock:
+            entries = self._by_engine.setdefault(engine, OrderedDict())
+            cached = entries.get(course_id)
+            if cached is not None and cached.version == version:
+                entries.move_to_end(course_id)
+                return cached
+        loaded = CourseFacts(
+            version, facts_of(session, None, course_id), catalog_of(session, [course_id])
+        )
+        with self._lock:
+            entries[course_id] = loaded
+            while len(entries) > self.size:
+                entries.popitem(last=False)
+        return loaded
+
+
+course_facts_cache = CourseFactsCache()

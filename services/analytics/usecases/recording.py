@@ -1,0 +1,57 @@
+"""Recording the facts of consumed events (inside the consumer's transaction)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from services.analytics import store
+from services.analytics.domain.projections import (
+    ActivityFact,
+    AssignmentReport,
+    AttemptReport,
+    EnrollmentReport,
+    LessonCompletion,
+)
+
+
+def _touched(session: Session, pairs: Sequence[tuple[str, str]], now: datetime) -> None:
+    """New facts of these pairs: mark them for the worker's refresh and invalidate the
+    cached facts of their courses."""
+    store.mark_pending(session, pairs, now)
+    store.bump_course_versions(session, [course for _, course in pairs])
+
+
+def record_activities(session: Session, facts: Sequence[ActivityFact], now: datetime) -> None:
+    store.add_activities(session, facts)
+    _touched(session, [(f.student_id, f.course_id) for f in facts if f.course_id is not None], now)
+
+
+def record_attempt_reports(
+    session: Session, reports: Sequence[AttemptReport], now: datetime
+) -> None:
+    store.add_attempt_reports(session, reports)
+    _touched(session, [(r.student_id, r.course_id) for r in reports], now)
+
+
+def record_lesson_completions(
+    session: Session, completions: Sequence[LessonCompletion], now: datetime
+) -> None:
+    store.add_lesson_completions(session, completions)
+    _touched(session, [(c.student_id, c.course_id) for c in completions], now)
+
+
+def record_assignment_reports(
+    session: Session, reports: Sequence[AssignmentReport], now: datetime
+) -> None:
+    store.add_assignment_reports(session, reports)
+    _touched(session, [(r.student_id, r.course_id) for r in reports], now)
+
+
+def record_enrollment_reports(
+    session: Session, reports: Sequence[EnrollmentReport], now: datetime
+) -> None:
+    store.add_enrollment_reports(session, reports)
+    _touched(session, [(r.student_id, r.course_id) for r in reports], now)

@@ -1,0 +1,71 @@
+"""achievements, worked out by hand: rules earned at the moment of their deciding fact."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from services.analytics.domain.achievements import earned, xp_of
+from services.analytics.store import student_facts
+from tests.unit.analytics.streams import (
+    COURSE,
+    STUDENT,
+    activity,
+    analytics_document,
+    analytics_session,
+    apply,
+    at,
+    lesson_completed,
+    record,
+    submitted,
+)
+
+pytestmark = pytest.mark.unit
+
+
+def stream() -> list:
+    days = [record(f"D{n}", "login", at(n)) for n in (0, 1, 2, 4)]  # a 3-day streak
+    return [
+        activity(days),
+        submitted("AT-1", "QZ-1", at(0, 2), 40.0),  # failed
+        submitted("AT-2", "QZ-1", at(1, 2), 100.0, number=2),  # first pass, perfect
+        lesson_completed("LSN-1", at(2, 3)),
+    ]
+
+
+def test_each_achievement_is_earned_at_its_deciding_fact():
+    with analytics_session() as session:
+        apply(session, stream())
+        facts = student_facts(session, STUDENT, COURSE)
+    won = {e.achievement_id: e.earned_at for e in earned(facts, at(30))}
+    assert won == {
+        "first-quiz-passed": at(1, 2),
+        "perfect-score": at(1, 2),
+        "first-lesson": at(2, 3),
+        "streak-3": at(2),
+    }
+    # XP: 1 lesson x 10 + 1 quiz passed x 20 + 4 active days x 5 + achievements
+    # (20 + 40 + 10 + 15)
+    assert xp_of(facts, at(30)) == 10 + 20 + 20 + 85
+
+
+def test_the_achievements_section():
+    section = analytics_document(stream(), now=at(10))["achievements"]
+    assert section["total_earned"] == 4
+    # latest first
+    assert section["recent_achievements"] == [
+        "First lesson completed",
+        "Three-day streak",
+        "Perfect score",
+        "First quiz passed",
+    ]
+    # closest share of its target: Five quizzes passed is 1/5, Seven-day streak 3/7
+    assert section["next_achievement"] == "Seven-day streak"
+    assert section["achievement_velocity"] == 1.0  # 4 in the last 4 weeks
+
+
+def test_an_achievement_later_than_the_period_is_not_counted():
+    section = analytics_document(stream(), period_type="daily", start=at(0))["achievements"]
+    assert section["total_earned"] == 0
+    assert at(0) + timedelta(days=1) > at(0, 2)

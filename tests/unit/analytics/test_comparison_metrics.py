@@ -1,0 +1,76 @@
+"""comparison_metrics, worked out by hand on a class of five."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.analytics.streams import (
+    STUDENT,
+    activity,
+    analytics_document,
+    at,
+    record,
+    submitted,
+)
+
+pytestmark = pytest.mark.unit
+
+
+def classmate(name: str, score: float) -> list:
+    return [submitted(f"AT-{name}", "QZ-1", at(1), score, student=name)]
+
+
+def stream() -> list:
+    return [
+        # the student: 80 this week, 60 and 70 in the two weeks before
+        submitted("AT-1", "QZ-1", at(1), 80.0),
+        submitted("AT-0", "QZ-2", at(-6), 60.0),
+        submitted("AT-00", "QZ-3", at(-13), 70.0),
+        # 60 minutes this week, 40 the week before
+        activity(
+            [
+                record("R1", "lesson_start", at(1), duration=3600, lesson_id="LSN-1"),
+                record("R0", "lesson_start", at(-6), duration=2400, lesson_id="LSN-1"),
+            ]
+        ),
+        *classmate("USR-STU-A", 50.0),
+        *classmate("USR-STU-B", 70.0),
+        *classmate("USR-STU-C", 70.0),  # QZ-1 70; mean with nothing else
+        *classmate("USR-STU-D", 90.0),
+    ]
+
+
+def test_class_comparison_uses_course_scores():
+    # the student's course score: mean best of QZ-1 80, QZ-2 60, QZ-3 70 = 70
+    # classmates: 50, 70, 70, 90 (mean 70)
+    metrics = analytics_document(stream())["comparison_metrics"]
+    assert metrics["vs_class_average"] == 0.0
+    assert metrics["percentile_rank"] == 50.0  # 1 below, 2 equal: (1 + 2/2) / 4
+    assert metrics["peer_comparison"] == {
+        "ahead_of_peers": 25.0,  # 50
+        "similar_to_peers": 50.0,  # 70, 70
+        "behind_peers": 25.0,  # 90
+    }
+
+
+def test_previous_period_and_personal_best():
+    metrics = analytics_document(stream())["comparison_metrics"]
+    assert metrics["vs_previous_period"] == 50.0  # 60 minutes against 40
+    assert metrics["vs_personal_best"] == 10.0  # 80 against the best earlier week, 70
+
+
+def test_without_a_course_there_is_no_class_to_compare_with():
+    document = analytics_document(stream(), course=None)
+    assert document["comparison_metrics"]["percentile_rank"] is None
+    assert document["null_reasons"]["comparison_metrics.percentile_rank"] == (
+        "comparisons with a class are within a course: ask with course_id"
+    )
+
+
+def test_a_student_alone_in_the_course_has_no_class_comparison():
+    events = [submitted("AT-1", "QZ-1", at(1), 80.0, student=STUDENT)]
+    document = analytics_document(events)
+    assert document["comparison_metrics"]["vs_class_average"] is None
+    assert document["null_reasons"]["comparison_metrics.vs_class_average"] == (
+        "no classmate has a quiz or assignment result in the course yet"
+    )

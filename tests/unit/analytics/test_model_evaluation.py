@@ -1,0 +1,65 @@
+"""Evaluating the success model: AUC and calibration error, worked out by hand, and on
+held-out later enrollments by checkpoint."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.analytics.domain.evaluation import auc, calibration_error, evaluate
+from services.analytics.store import enrollment_facts
+from tests.unit.analytics.streams import (
+    activity,
+    analytics_session,
+    apply,
+    at,
+    course_completed,
+    enrolled,
+    record,
+    submitted,
+)
+
+pytestmark = pytest.mark.unit
+
+
+def test_auc_counts_correctly_ranked_pairs():
+    # pairs (success, failure): 0.9>0.1, 0.9>0.6, 0.4>0.1 right; 0.4<0.6 wrong
+    assert auc([True, False, True, False], [0.9, 0.1, 0.4, 0.6]) == 0.75
+    assert auc([True, True], [0.2, 0.3]) is None
+
+
+def test_calibration_error_weighs_each_bins_gap():
+    # bins of 0.9, 0.1, 0.4 and 0.6 hold one each: (0.1 + 0.1 + 0.6 + 0.6) / 4
+    assert calibration_error([True, False, True, False], [0.9, 0.1, 0.4, 0.6]) == pytest.approx(
+        0.35
+    )
+
+
+def cohort(prefix: str, start: float, completers: int, leavers: int) -> list:
+    events = []
+    for n in range(completers + leavers):
+        student, done = f"{prefix}-{n}", n < completers
+        events.append(enrolled(at(start), student=student))
+        days = range(0, 30, 1) if done else range(0, 6, 3)
+        records = [
+            record(f"{student}-{d}", "lesson_start", at(start + d), duration=1800, student=student)
+            for d in days
+        ]
+        events.append(activity(records, student=student))
+        score = 80.0 + n % 10 if done else 30.0 + n % 10
+        events.append(submitted(f"{student}-Q", "QZ-1", at(start + 2), score, student=student))
+        if done:
+            events.append(course_completed(at(start + 30), student=student))
+    return events
+
+
+def test_a_model_trained_before_the_split_is_judged_on_later_enrollments():
+    with analytics_session() as session:
+        apply(session, cohort("EARLY", 0, 25, 25) + cohort("LATE", 100, 6, 4))
+        model, scores = evaluate(enrollment_facts(session), split=at(99), now=at(250))
+    assert model.source == "trained"
+    by_day = {score.day: score for score in scores}
+    assert (by_day[7].enrollments, by_day[7].successes) == (10, 6)
+    assert by_day[7].auc == 1.0
+    assert by_day[7].calibration_error is not None
+    # the completers completed on day 30: day 56 holds only the leavers (known on day 63)
+    assert (by_day[56].enrollments, by_day[56].successes, by_day[56].auc) == (4, 0, None)

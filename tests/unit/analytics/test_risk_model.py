@@ -1,0 +1,88 @@
+"""The success model: the prior until there is history, then logistic regression on it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from services.analytics.domain.features import NAMES
+from services.analytics.domain.risk_model import PRIOR, train, training_examples
+from services.analytics.store import facts_of
+from tests.unit.analytics.streams import (
+    activity,
+    analytics_session,
+    apply,
+    at,
+    course_completed,
+    enrolled,
+    lesson_completed,
+    record,
+    submitted,
+)
+
+pytestmark = pytest.mark.unit
+
+
+def history(completers: int, leavers: int) -> list:
+    events = []
+    for n in range(completers):
+        student = f"USR-DONE-{n}"
+        events.append(enrolled(at(0), student=student))
+        records = [
+            record(f"{student}-{d}", "lesson_start", at(d), duration=2400, student=student)
+            for d in range(0, 30, 1 + n % 2)
+        ]
+        events.append(activity(records, student=student))
+        for q in range(4):
+            events.append(
+                submitted(
+                    f"{student}-Q{q}", f"QZ-{q}", at(3 + 5 * q), 75.0 + n % 20, student=student
+                )
+            )
+            events.append(lesson_completed(f"LSN-{q}", at(2 + 5 * q), student=student))
+        events.append(course_completed(at(30), student=student))
+    for n in range(leavers):
+        student = f"USR-LEFT-{n}"
+        events.append(enrolled(at(0), student=student))
+        records = [
+            record(f"{student}-{d}", "lesson_start", at(d), duration=600, student=student)
+            for d in range(0, 6 + n % 4, 3)
+        ]
+        events.append(activity(records, student=student))
+        events.append(submitted(f"{student}-Q0", "QZ-0", at(4), 35.0 + n % 20, student=student))
+    return events
+
+
+def examples(completers: int, leavers: int) -> list:
+    with analytics_session() as session:
+        apply(session, history(completers, leavers))
+        students = facts_of(session, None, None)
+    return training_examples(students.values(), at(200))
+
+
+def test_the_prior_is_kept_until_there_is_enough_history():
+    assert train(examples(5, 5), at(200)) is PRIOR
+
+
+def test_a_model_trained_on_finished_enrollments_learns_from_behaviour():
+    found = examples(25, 25)
+    assert {ok for _, ok in found} == {True, False}
+    model = train(found, at(200))
+    assert model.source == "trained"
+    assert model.trained_on == len(found)
+    coefficients = dict(zip(NAMES, model.coefficients, strict=True))
+    assert coefficients["active_day_share"] > 0
+    assert coefficients["mean_score"] > 0
+    completer, leaver = next(f for f, ok in found if ok), next(f for f, ok in found if not ok)
+    assert model.probability(completer) > 0.5 > model.probability(leaver)
+
+
+def test_only_finished_enrollments_are_examples():
+    with analytics_session() as session:
+        apply(session, history(1, 1))
+        students = facts_of(session, None, None)
+    # 70 days after the leaver's last activity it has finished; 10 days after, not yet
+    assert {ok for _, ok in training_examples(students.values(), at(80))} == {True, False}
+    assert {ok for _, ok in training_examples(students.values(), at(20))} == set()
+    assert at(20) - at(9) < timedelta(days=60)

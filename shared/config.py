@@ -75,6 +75,13 @@ class Settings:
     extra: Mapping[str, str] = field(default_factory=dict)
     #: allocations between collections of the youngest generation in a consumer (0: Python's)
     consumer_gc_threshold: int = 50_000
+    #: the origin clients reach the gateway at; links handed out (certificates, shares) start here
+    public_url: str = "http://localhost:8080"
+    #: base URL of each service's API for service-to-service calls (default: through the gateway)
+    service_urls: Mapping[str, str] = field(default_factory=dict)
+
+    def service_url(self, service: str) -> str:
+        return self.service_urls.get(service) or f"{self.public_url}/api/{service}"
 
     @property
     def is_production(self) -> bool:
@@ -135,6 +142,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         gateway_port=_int(env, "STRIDE_GATEWAY_PORT", 8080),
         metrics_port=_int(env, "STRIDE_METRICS_PORT", 0) or None,
         broker_heartbeat=_int(env, "STRIDE_BROKER_HEARTBEAT", 30),
+        public_url=env.get("STRIDE_PUBLIC_URL", "http://localhost:8080").rstrip("/"),
+        service_urls={
+            service: env[f"STRIDE_{service.upper()}_API_URL"].rstrip("/")
+            for service in SERVICES
+            if env.get(f"STRIDE_{service.upper()}_API_URL")
+        },
     )
     if settings.is_production:
         _refuse_development_defaults(settings, env)

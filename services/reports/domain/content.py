@@ -64,6 +64,38 @@ def compose_report(inputs: ReportInputs) -> dict[str, Any]:
         "goals": [dict(goal) for goal in inputs.teacher.get("goals", [])],
         "feedback": feedback,
         "next_steps": _next_steps(inputs, summary, skills, assignments),
+        "charts": chart_series(inputs, quizzes, assignments),
+    }
+
+
+def chart_series(
+    inputs: ReportInputs, quizzes: list[dict[str, Any]], assignments: list[dict[str, Any]]
+) -> dict[str, list[Any]]:
+    """The series the charts draw: scores over time, minutes per day, grades by letter."""
+    trend = [
+        [a.completed_at.date().isoformat(), a.score]
+        for a in _counted_attempts(inputs)
+        if a.score is not None
+    ]
+    minutes: dict[str, float] = defaultdict(float)
+    record, period = inputs.record, inputs.period
+    for moment, spent in (
+        [(x.completed_at, x.time_spent) for x in record.lessons]
+        + [(x.completed_at, x.time_spent) for x in record.attempts]
+        + [(x.submitted_at, x.time_spent) for x in record.assignments]
+    ):
+        if moment in period:
+            minutes[moment.date().isoformat()] += spent
+    scale = scale_of(inputs.course)
+    scores = [q["score"] for q in quizzes if q["score"] is not None]
+    scores += [a["grade"] for a in assignments if a["grade"] is not None]
+    letters = [scale.letter_for(score) for score in scores]
+    return {
+        "score_trend": trend,
+        "time_by_day": [[day, round(total, 1)] for day, total in sorted(minutes.items())],
+        "grade_distribution": [
+            [band.letter, letters.count(band.letter)] for band in reversed(scale.bands)
+        ],
     }
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from flask import Flask
 
+from services.reports import documents
 from services.reports.api import DESCRIPTION, blp
-from services.reports.documents import pdf_support
 from services.reports.tasks import BEAT_SCHEDULE
 from shared.tasks import celery_init_app
 from shared.web import create_service_app
@@ -24,7 +24,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         blueprints=[blp],
         config=config,
         description=DESCRIPTION,
-        readiness_checks={"pdf": pdf_support},
+        readiness_checks={"pdf": lambda: documents.pdf_support()},
     )
     celery_init_app(app, "reports", BEAT_SCHEDULE)
     return app

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.reports import events, store
+from services.reports import documents, events, store
 from services.reports.documents import (
     MEDIA_TYPES,
     RenderingUnavailable,
@@ -437,7 +437,7 @@ class JobSkipped(Exception):
     """The job is not (or no longer) the one to run: done already, or superseded."""
 
 
-def start_build(database: Database, report_id: str, job_id: str) -> tuple[ReportInputs, str]:
+def start_build(database: Database, report_id: str, job_id: str) -> tuple[ReportInputs, str, str]:
     """Mark the job running and read what it needs (one transaction)."""
     with database.unit_of_work() as session:
         report = store.report_by_id(session, report_id, lock=True)
@@ -456,9 +456,9 @@ def start_build(database: Database, report_id: str, job_id: str) -> tuple[Report
             language=configuration.get("language", "en"),
             for_parents=bool(configuration.get("visibility", {}).get("parents", False)),
         )
-        course_id = report.course_id
+        course_id, fmt = report.course_id, configuration["format"]
         session.commit()
-    return inputs, course_id or ""
+    return inputs, course_id or "", fmt
 
 
 def build_report(
@@ -478,9 +478,11 @@ def build_report(
     ``RenderingUnavailable`` (fail the job with its reason).
     """
     try:
-        inputs, course_id = start_build(database, report_id, job_id)
+        inputs, course_id, fmt = start_build(database, report_id, job_id)
     except JobSkipped:
         return "skipped"
+    if fmt == "pdf" and documents.pdf_support() != "ok":
+        raise RenderingUnavailable(documents.pdf_support())
     outline = (outlines.outline(course_id) or []) if course_id else []
     inputs = ReportInputs(
         inputs.record,

@@ -83,15 +83,24 @@ def worker_setup(
         "STRIDE_JWT_PUBLIC_KEY": settings.jwt_public_key or "",
         "STRIDE_JWT_PRIVATE_KEY": settings.jwt_private_key or "",
     }
-    worker = subprocess.Popen(
-        [sys.executable, "-c", WORKER, queue],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    yield {"app": app, "queue": queue}
-    worker.terminate()
-    worker.wait(timeout=60)
+    workers: list[subprocess.Popen[bytes]] = []
+
+    def start_worker() -> subprocess.Popen[bytes]:
+        worker = subprocess.Popen(
+            [sys.executable, "-c", WORKER, queue],
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        workers.append(worker)
+        return worker
+
+    start_worker()
+    yield {"app": app, "queue": queue, "start_worker": start_worker, "workers": workers}
+    for worker in workers:
+        if worker.poll() is None:
+            worker.terminate()
+            worker.wait(timeout=60)
     with kombu_connection(settings) as connection:
         connection.default_channel.queue_delete(queue)
     app.extensions["stride"].database.dispose()
@@ -146,3 +155,27 @@ def test_outlines_are_retried_with_backoff_then_reported_unavailable(
     items = ProgressOutlines(up, sleep=waits.append).outline(COURSE)
     assert items is not None and items[2].title == "Limits quiz"
     assert ProgressOutlines(up).outline("CRS-NONE") is None
+
+
+def test_a_worker_killed_mid_render_leaves_one_version_of_each_report(worker_setup, token_for):
+    app = worker_setup["app"]
+    seed_work(app)
+    teacher = Caller(app.test_client(), token_for("teacher", "USR-TEA-1", courses=[COURSE]))
+    body = report_request(configuration={"format": "pdf", "include_graphs": True})
+    report_ids = [teacher.post("/reports", json=body).json["id"] for _ in range(4)]
+    database = app.extensions["stride"].database
+    deadline = time.monotonic() + 120
+    running: list[str] = []
+    while time.monotonic() < deadline and not running:
+        with database.engine.connect() as connection:
+            running = list(
+                connection.execute(sa.select(Report.id).where(Report.status == "running")).scalars()
+            )
+        time.sleep(0.02)
+    [first_worker] = worker_setup["workers"]
+    first_worker.kill()  # SIGKILL: no chance to ack or clean up
+    first_worker.wait(timeout=30)
+    assert running, "no report was seen running before the kill"
+    worker_setup["start_worker"]()
+    assert [_wait_for_status(app, report_id) for report_id in report_ids] == [("ready", 1)] * 4
+    assert outbox_types(app).count("reports.report.ready") == 4

@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
 
-from services.reports import store, usecases
+from services.reports import usecases
 from services.reports.schemas import (
     CourseSettingsOutSchema,
     CourseSettingsSchema,
@@ -22,7 +22,6 @@ from services.reports.schemas import (
     ShareLinkSchema,
     TeacherInputSchema,
 )
-from shared.audit import audit_listing
 from shared.web import current_principal, request_session, service_context
 
 DESCRIPTION = (
@@ -60,25 +59,14 @@ class ReportsView(MethodView):
     @blp.response(200, ReportPageSchema)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """Reports the caller may see (newest last), filtered by student and course."""
-        principal = current_principal()
-        session = request_session()
-        page = store.reports_page(
-            session,
-            principal.scope(),
+        return usecases.list_reports(
+            request_session(),
+            current_principal(),
             query.get("student_id"),
             query.get("course_id"),
             limit=query["limit"],
             cursor=query.get("cursor"),
         )
-        items = [usecases.visible_document(session, principal, r) for r in page.items]
-        items = [item for item in items if item is not None]
-        audit_listing(
-            principal,
-            action="list",
-            resource="report",
-            rows=[(i["student_id"], i["course_id"]) for i in items],
-        )
-        return {"items": items, "next_cursor": page.next_cursor}
 
 
 @blp.route("/reports/<report_id>")

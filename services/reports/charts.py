@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -17,9 +18,14 @@ DPI = 100
 COLOR = "#2b6cb0"
 
 
+#: at most this many labelled ticks on a time axis (labels cost more to lay out than bars)
+MAX_LABELS = 8
+
+
 def _png(figure: Figure) -> bytes:
     FigureCanvasAgg(figure)
-    figure.tight_layout()
+    # fixed margins: tight_layout measures every label and costs more than the drawing
+    figure.subplots_adjust(left=0.08, right=0.98, top=0.88, bottom=0.3)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()
@@ -33,7 +39,7 @@ def score_trend_chart(title: str, points: Sequence[tuple[str, float]]) -> bytes:
     )
     axes.set_ylim(0, 100)
     axes.set_title(title)
-    axes.tick_params(axis="x", labelrotation=30, labelsize=7)
+    _thin_labels(axes, [label for label, _ in points])
     return _png(figure)
 
 
@@ -42,7 +48,7 @@ def time_by_day_chart(title: str, days: Sequence[tuple[str, float]]) -> bytes:
     axes = figure.add_subplot()
     axes.bar([day for day, _ in days], [minutes for _, minutes in days], color=COLOR)
     axes.set_title(title)
-    axes.tick_params(axis="x", labelrotation=30, labelsize=7)
+    _thin_labels(axes, [day for day, _ in days])
     return _png(figure)
 
 
@@ -52,3 +58,10 @@ def grade_distribution_chart(title: str, counts: Sequence[tuple[str, int]]) -> b
     axes.bar([letter for letter, _ in counts], [count for _, count in counts], color=COLOR)
     axes.set_title(title)
     return _png(figure)
+
+
+def _thin_labels(axes: Any, labels: Sequence[str]) -> None:
+    """Label at most ``MAX_LABELS`` evenly spaced categories of the x axis."""
+    step = max(1, -(-len(labels) // MAX_LABELS))
+    positions = list(range(0, len(labels), step))
+    axes.set_xticks(positions, [labels[i] for i in positions], rotation=30, fontsize=7)

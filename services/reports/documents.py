@@ -119,7 +119,7 @@ def render_report(report: Mapping[str, Any], fmt: str) -> bytes:
         "charts": _chart_images(report, language) if with_graphs else [],
     }
     if fmt == "json":
-        sections = template.make_module(variables).sections
+        sections: list[str] = getattr(template.make_module(variables), "sections")  # noqa: B009
         body = {key: report[key] for key in METADATA}
         body.update({section: report[section] for section in sections})
         body["configuration"] = configuration

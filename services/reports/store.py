@@ -69,7 +69,7 @@ def reports_page(
     return paginate(
         session,
         visible_reports_query(scope, student_id, course_id),
-        [Report.created_at, Report.id],
+        [Report.__table__.c.created_at, Report.__table__.c.id],
         limit=limit,
         cursor=cursor,
         key_of=lambda r: [r.created_at, r.id],

@@ -41,7 +41,15 @@ from services.reports.models import (
     ShareLink,
 )
 from services.reports.sources import OutlineSource
-from shared.audit import ALLOWED, DENIED, NOT_FOUND, audit_access, authorize, commit_with_audit
+from shared.audit import (
+    ALLOWED,
+    DENIED,
+    NOT_FOUND,
+    audit_access,
+    audit_listing,
+    authorize,
+    commit_with_audit,
+)
 from shared.auth import Principal
 from shared.config import Settings
 from shared.db import Database
@@ -903,3 +911,31 @@ def visible_document(
     ):
         return None
     return report_document(session, report)
+
+
+def list_reports(
+    session: Session,
+    principal: Principal,
+    student_id: str | None,
+    course_id: str | None,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> dict[str, Any]:
+    """A page of the reports the caller may see (scope, then each report's visibility:
+    a page may hold fewer than ``limit`` items while ``next_cursor`` goes on)."""
+    page = store.reports_page(
+        session, principal.scope(), student_id, course_id, limit=limit, cursor=cursor
+    )
+    items = [
+        document
+        for document in (visible_document(session, principal, report) for report in page.items)
+        if document is not None
+    ]
+    audit_listing(
+        principal,
+        action="list",
+        resource=RESOURCE,
+        rows=[(item["student_id"], item["course_id"]) for item in items],
+    )
+    return {"items": items, "next_cursor": page.next_cursor}

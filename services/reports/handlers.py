@@ -21,6 +21,8 @@ from shared.events import Envelope, HandlerRegistry
 
 registry = HandlerRegistry("reports")
 
+MAX_ID_LENGTH = 128
+
 
 @registry.handles("progress.enrolled")
 def project_enrollment(event: Envelope, session: Session) -> None:
@@ -48,12 +50,16 @@ def project_quiz_attempt(event: Envelope, session: Session) -> None:
     graded = event.type == "attempts.attempt.graded"
     contract = events.AttemptGraded if graded else events.AttemptSubmitted
     result = events.parse_as(event, contract)
-    if not event.subject or not event.course_id:
-        raise InvalidInput.for_field("subject", "an attempt event names its student and course")
+    for name, value in (("subject", event.subject), ("course_id", event.course_id)):
+        if not value or len(value) > MAX_ID_LENGTH:
+            raise InvalidInput.for_field(
+                name, f"must name the attempt's student and course (1-{MAX_ID_LENGTH} characters)"
+            )
+    assert event.subject is not None and event.course_id is not None
     usecases.record_quiz_attempt(
         session,
-        student_id=event.subject[:128],
-        course_id=event.course_id[:128],
+        student_id=event.subject,
+        course_id=event.course_id,
         result=result,
         graded=graded,
     )

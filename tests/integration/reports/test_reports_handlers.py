@@ -20,6 +20,7 @@ from services.reports.models import (
     QuizAttemptFact,
     Report,
 )
+from shared.errors import InvalidInput
 from shared.events import Envelope
 from shared.events.contracts import ContractError
 from tests.integration.reports.reports_support import COURSE, STUDENT, outbox_types
@@ -123,6 +124,15 @@ def test_a_malformed_event_is_refused_with_its_reason_and_writes_nothing(app, en
     with app.extensions["stride"].database.engine.connect() as connection:
         for model in (EnrollmentFact, LessonCompletionFact):
             assert connection.execute(sa.select(sa.func.count()).select_from(model)).scalar() == 0
+
+
+@pytest.mark.parametrize("subject", [None, "S" * 129])
+def test_an_attempt_event_without_a_proper_subject_is_refused(app, subject):
+    event = attempt("submitted", 50, T0)
+    bad = Envelope(type=event.type, producer="attempts", subject=subject, course_id=COURSE,
+                   payload=event.payload)  # fmt: skip
+    with pytest.raises(InvalidInput, match="subject"):
+        apply(app, bad)
 
 
 def _certificate_requested() -> Envelope:

@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from services.reports.domain import facts
@@ -127,23 +129,27 @@ def keep_document(
     body: bytes,
     at: datetime,
 ) -> None:
-    """Store a rendering as the cached document of its format (replacing an older one)."""
-    document = session.get(ReportDocument, (report_id, fmt), with_for_update=True)
-    if document is None:
-        session.add(
-            ReportDocument(
-                report_id=report_id,
-                format=fmt,
-                fingerprint=fingerprint,
-                media_type=media_type,
-                body=body,
-                rendered_at=at,
-            )
+    """Store a rendering as the cached document of its format, replacing an older one
+    (one statement, so two requests rendering the same document at once both succeed)."""
+    values = {
+        "report_id": report_id,
+        "format": fmt,
+        "fingerprint": fingerprint,
+        "media_type": media_type,
+        "body": body,
+        "rendered_at": at,
+    }
+    table = ReportDocument.__table__
+    statement = _insert_for(session)(table).values(**values)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["report_id", "format"],
+            set_={
+                key: statement.excluded[key]
+                for key in ("fingerprint", "media_type", "body", "rendered_at")
+            },
         )
-    else:
-        document.fingerprint, document.media_type = fingerprint, media_type
-        document.body, document.rendered_at = body, at
-    session.flush()
+    )
 
 
 def documents_of(session: Session, report_id: str) -> list[ReportDocument]:
@@ -239,12 +245,15 @@ def enrolled_pairs(session: Session, end: datetime) -> list[tuple[str, str]]:
 
 def upsert(session: Session, model: Any, values: dict[str, Any], keys: list[str]) -> None:
     """Insert a projection row, or leave the existing one (facts are immutable by key)."""
-    table = model.__table__
+    statement = _insert_for(session)(model.__table__).values(**values)
+    session.execute(statement.on_conflict_do_nothing(index_elements=keys))
+
+
+def _insert_for(session: Session) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT on PostgreSQL and SQLite alike."""
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    session.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=keys))
+        return postgresql_insert
+    return sqlite_insert
 
 
 def certificate_by_id(session: Session, certificate_id: str) -> Certificate | None:

@@ -27,4 +27,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         readiness_checks={"pdf": lambda: documents.pdf_support()},
     )
     celery_init_app(app, "reports", BEAT_SCHEDULE)
+    # Load WeasyPrint (or learn why it cannot load) now, not in the first readiness probe.
+    documents.pdf_support()
     return app

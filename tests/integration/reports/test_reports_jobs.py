@@ -175,3 +175,43 @@ def test_a_student_report_names_the_student(app, student):
     response = student.post("/reports", json=report_request())
     assert response.status_code == 202
     assert response.json["student_id"] == STUDENT and response.json["generated_by"] == STUDENT
+
+
+def test_while_progress_is_down_the_job_is_retried_then_failed_with_the_reason(
+    settings_for, tmp_path, token_for
+):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from services.reports import tasks
+    from tests.integration.reports.reports_support import Caller, make_app
+
+    asked: list[str] = []
+
+    class Unavailable(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            self.send_response(503)
+            self.end_headers()
+
+        def log_message(self, *_args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Unavailable)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    down = settings_for(STRIDE_PROGRESS_API_URL=f"http://127.0.0.1:{server.server_port}")
+    app = make_app(down, f"sqlite:///{tmp_path}/reports-down.db")
+    teacher = Caller(app.test_client(), token_for("teacher", "USR-TEA-1", courses=[COURSE]))
+    report_id = teacher.post("/reports", json=report_request()).json["id"]
+    with app.extensions["stride"].database.engine.connect() as connection:
+        job_id = connection.execute(sa.select(Report.job_id)).scalar_one()
+    try:
+        # run eagerly, a retry runs at once instead of after its countdown
+        assert tasks.build_report.apply(args=[report_id, job_id]).get() == "failed"
+    finally:
+        server.shutdown()
+    # four reads with backoff per run, the first run and MAX_SOURCE_RETRIES retries
+    assert len(asked) == 4 * (tasks.MAX_SOURCE_RETRIES + 1)
+    report = teacher.get(f"/reports/{report_id}").json
+    assert report["status"] == "failed" and "HTTP 503" in report["failure_reason"]
+    app.extensions["stride"].database.dispose()

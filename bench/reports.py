@@ -36,7 +36,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from services.reports import usecases
+from services.reports import store, usecases
 from services.reports.app import create_app
 from services.reports.documents import render_report
 from services.reports.models import Report
@@ -174,9 +174,7 @@ def bench_render(app: Any, runs: int) -> dict[str, float]:
             ).scalar()
         usecases.build_report(database, settings, report_id, job_id, NoOutlines())
         with database.unit_of_work() as session:
-            document = usecases.report_document(
-                session, usecases.store.require_report(session, report_id)
-            )
+            document = usecases.report_document(session, store.require_report(session, report_id))
         render_report(document, "pdf")  # warm up fonts and matplotlib once
         return {
             "pdf, 3 charts": median_ms(lambda: render_report(document, "pdf"), runs),

@@ -39,7 +39,7 @@ purge_reports_event_tables = define_retention_task("reports")
 def build_report(self: Task, report_id: str, job_id: str) -> str:
     """Build one report job.
 
-    Idempotent (see ``usecases.build_report``): acked late and requeued if the worker
+    Idempotent (see ``usecases.jobs.build_report``): acked late and requeued if the worker
     dies, a redelivered job writes the report at most once. While another service is
     down the job is retried with exponential backoff, then failed with the reason.
     """

@@ -72,7 +72,7 @@ def test_a_job_that_cannot_render_fails_with_its_reason(app, teacher, monkeypatc
     def unavailable(*_args, **_kwargs):
         raise RenderingUnavailable("unavailable: WeasyPrint cannot load Pango")
 
-    monkeypatch.setattr(usecases, "render_report", unavailable)
+    monkeypatch.setattr(usecases.jobs, "render_report", unavailable)
     database = app.extensions["stride"].database
     with database.engine.connect() as connection:
         job_id = connection.execute(sa.select(Report.job_id)).scalar_one()

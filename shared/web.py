@@ -20,8 +20,8 @@ import hmac
 import re
 import time
 import uuid
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from itertools import accumulate
 from pathlib import Path
@@ -187,6 +187,8 @@ class ServiceContext:
     metrics: HttpMetrics
     verifier: TokenVerifier
     broker_probe: BrokerProbe
+    #: the service's own readiness checks beyond database and broker: name -> "ok" or why not
+    readiness_checks: Mapping[str, Callable[[], str]] = field(default_factory=dict)
 
 
 def service_context() -> ServiceContext:
@@ -233,6 +235,7 @@ def create_service_app(
     blueprints: Iterable[Blueprint],
     config: Mapping[str, Any] | None = None,
     description: str = "",
+    readiness_checks: Mapping[str, Callable[[], str]] | None = None,
 ) -> Flask:
     config = dict(config or {})
     settings: Settings = config.pop("STRIDE_SETTINGS", None) or load_settings()
@@ -272,6 +275,7 @@ def create_service_app(
         metrics=HttpMetrics(name),
         verifier=TokenVerifier(settings),
         broker_probe=BrokerProbe(settings),
+        readiness_checks=dict(readiness_checks or {}),
     )
 
     api = StrideApi(
@@ -487,6 +491,8 @@ def _health_blueprint() -> Blueprint:
         except Exception as exc:
             checks["database"] = f"unavailable: {type(exc).__name__}"
         checks["broker"] = context.broker_probe.check()
+        for name, check in context.readiness_checks.items():
+            checks[name] = check()
         ready = all(value == "ok" for value in checks.values())
         body = jsonify(
             status="ready" if ready else "unavailable", checks=checks, service=context.name

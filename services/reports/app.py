@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from services.reports import documents
 from services.reports.api import DESCRIPTION, blp
 from services.reports.tasks import BEAT_SCHEDULE
 from shared.tasks import celery_init_app
@@ -23,6 +24,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         blueprints=[blp],
         config=config,
         description=DESCRIPTION,
+        readiness_checks={"pdf": lambda: documents.pdf_support()},
     )
     celery_init_app(app, "reports", BEAT_SCHEDULE)
+    # Load WeasyPrint (or learn why it cannot load) now, not in the first readiness probe.
+    documents.pdf_support()
     return app

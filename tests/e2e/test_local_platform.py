@@ -87,7 +87,8 @@ def test_every_service_answers_through_the_gateway(platform):
             {"status": "ok", "service": service},
         ), log[-3000:]
         status, body = fetch(f"{base}/api/{service}/readyz")
-        assert status == 200 and body["checks"] == {"database": "ok", "broker": "ok"}
+        assert status == 200 and {"database", "broker"} <= set(body["checks"])
+        assert set(body["checks"].values()) == {"ok"}  # reports also checks its PDF rendering
         status, spec = fetch(f"{base}/api/{service}/openapi.json")
         assert status == 200 and "bearerAuth" in spec["components"]["securitySchemes"]
     assert fetch(f"{base}/elsewhere")[0] == 404

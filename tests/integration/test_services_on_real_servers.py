@@ -30,7 +30,8 @@ def test_service_migrates_its_own_database_and_is_ready(
 
     ready = client.get("/readyz")
     assert ready.status_code == 200, ready.json
-    assert ready.json["checks"] == {"database": "ok", "broker": "ok"}
+    checks = ready.json["checks"]
+    assert {"database", "broker"} <= set(checks) and set(checks.values()) == {"ok"}
     spec = client.get("/openapi.json").json
     assert spec["info"]["title"] == f"Stride {service} service"
 

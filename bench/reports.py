@@ -1,0 +1,311 @@
+"""Reports benchmark: rendering times per format, and draining queued reports with two
+Celery workers while one of them is killed.
+
+* render: a comprehensive report with three charts as PDF, and as HTML and JSON
+  (median of ``--runs``); targets 1 s for the PDF, 150 ms for HTML and JSON, per worker.
+* drain: ``--reports`` reports queued at once, two workers (``--pool solo``), one
+  killed with SIGKILL ``--kills`` times while they drain; every report must end
+  ``ready`` with ``document_version`` 1 and exactly one ``reports.report.ready`` each.
+
+Runs on the real PostgreSQL and RabbitMQ (a database and a Celery queue named for the
+run, removed afterwards). It prints what it measured; it records nothing.
+
+    .venv/bin/python bench/reports.py --runs 3 --reports 200 --kills 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from services.reports import store, usecases
+from services.reports.app import create_app
+from services.reports.documents import render_report
+from services.reports.models import Report
+from shared.auth import development_keys
+from shared.config import load_settings
+from shared.db import outbox_table
+from shared.events.broker import kombu_connection
+from shared.events.contracts.attempts import AttemptSubmitted
+from shared.events.contracts.progress import AssignmentRecorded, LessonCompleted
+
+POSTGRES = os.environ.get(
+    "STRIDE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432"
+)
+AMQP = os.environ.get("STRIDE_BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+STUDENT, COURSE = "USR-STU-BENCH", "CRS-BENCH-1"
+START = datetime(2026, 9, 1, tzinfo=UTC)
+WORKER = """
+import sys
+from services.reports.app import create_app
+celery = create_app().extensions["celery"]
+celery.worker_main(["worker", "--queues", sys.argv[1], "--concurrency", "1", "--pool", "solo",
+                    "--loglevel", "WARNING", "--hostname", sys.argv[2] + "@%h"])
+"""
+
+
+def median_ms(action: Callable[[], Any], runs: int) -> float:
+    timings = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        action()
+        timings.append((time.perf_counter() - began) * 1000)
+    return statistics.median(timings)
+
+
+def seed(database: Any, quizzes: int = 12, lessons: int = 30) -> None:
+    """A term of one student's work: lessons, quiz attempts over weeks, assignments."""
+    enrollment: dict[str, Any] = {
+        "enrollment_id": "ENR-BENCH",
+        "student_id": STUDENT,
+        "course_id": COURSE,
+    }
+    with database.unit_of_work() as session:
+        for n in range(lessons):
+            usecases.record_lesson_completion(
+                session,
+                LessonCompleted(
+                    **enrollment,
+                    lesson_id=f"LSN-{n}",
+                    completion_id=f"C-{n}",
+                    completed_at=START + timedelta(days=n * 2),
+                    time_spent=20 + n % 15,
+                    score=60 + (n * 7) % 40,
+                    attempts=1,
+                ),
+            )
+        for n in range(quizzes * 2):
+            usecases.record_quiz_attempt(
+                session,
+                student_id=STUDENT,
+                course_id=COURSE,
+                result=AttemptSubmitted(
+                    attempt_id=f"ATT-{n}",
+                    quiz_id=f"QZ-{n % quizzes}",
+                    attempt_number=1 + n // quizzes,
+                    completed_at=START + timedelta(days=n * 3),
+                    time_spent=15,
+                    score=55 + (n * 11) % 45,
+                    passed=True,
+                ),
+                graded=False,
+            )
+        for n in range(6):
+            usecases.record_assignment_work(
+                session,
+                AssignmentRecorded(
+                    **enrollment,
+                    assignment_id=f"ASG-{n}",
+                    action="grade",
+                    status="graded",
+                    submitted_at=START + timedelta(days=10 * n),
+                    grade=70 + n * 4,
+                    time_spent=60,
+                ),
+                START + timedelta(days=10 * n + 1),
+            )
+        session.commit()
+
+
+class NoOutlineHere(BaseHTTPRequestHandler):
+    """Stands in for the progress API: the course has no outline (404), answered at once."""
+
+    def do_GET(self) -> None:
+        self.send_response(404)
+        self.end_headers()
+
+    def log_message(self, *_args: Any) -> None:
+        pass
+
+
+class NoOutlines:
+    def outline(self, course_id: str) -> None:
+        return None
+
+
+def request(app: Any, fmt: str, graphs: bool) -> str:
+    database = app.extensions["stride"].database
+    with database.unit_of_work() as session:
+        report = usecases.new_report(
+            session,
+            {
+                "student_id": STUDENT,
+                "course_id": COURSE,
+                "report_type": "comprehensive",
+                "period_start": START,
+                "period_end": START + timedelta(days=120),
+                "configuration": {
+                    "format": fmt,
+                    "include_graphs": graphs,
+                    "detail_level": "comprehensive",
+                },
+            },
+            generated_by="bench-render",
+        )
+        session.commit()
+        return report.id
+
+
+def bench_render(app: Any, runs: int) -> dict[str, float]:
+    database, settings = app.extensions["stride"].database, app.extensions["stride"].settings
+    with app.app_context():
+        report_id = request(app, "json", True)
+        with database.engine.connect() as connection:
+            job_id = connection.execute(
+                sa.select(Report.job_id).where(Report.id == report_id)
+            ).scalar()
+        usecases.build_report(database, settings, report_id, job_id, NoOutlines())
+        with database.unit_of_work() as session:
+            document = usecases.report_document(session, store.require_report(session, report_id))
+        render_report(document, "pdf")  # warm up fonts and matplotlib once
+        return {
+            "pdf, 3 charts": median_ms(lambda: render_report(document, "pdf"), runs),
+            "html, 3 charts": median_ms(lambda: render_report(document, "html"), runs),
+            "json": median_ms(lambda: render_report(document, "json"), runs),
+        }
+
+
+def bench_drain(
+    app: Any, environment: dict[str, str], queue: str, count: int, kills: int
+) -> dict[str, Any]:
+    database = app.extensions["stride"].database
+    celery = app.extensions["celery"]
+    celery.conf.task_default_queue = queue
+
+    def start(name: str) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-c", WORKER, queue, name],
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    workers = [start("bench-a"), start("bench-b")]
+    began = time.monotonic()
+    for _ in range(count):
+        with database.unit_of_work() as session:
+            report = usecases.new_report(
+                session,
+                {
+                    "student_id": STUDENT,
+                    "course_id": COURSE,
+                    "report_type": "comprehensive",
+                    "period_start": START,
+                    "period_end": START + timedelta(days=120),
+                    "configuration": {"format": "pdf", "include_graphs": True},
+                },
+                generated_by="bench",
+            )
+            usecases.enqueue_after_commit(session, celery, report.id, report.job_id)
+            session.commit()
+
+    def ready() -> int:
+        with database.engine.connect() as connection:
+            return int(
+                connection.execute(
+                    sa.select(sa.func.count()).select_from(Report).where(Report.status == "ready")
+                ).scalar()
+                or 0
+            )
+
+    killed = 0
+    deadline = time.monotonic() + 3600
+    while ready() < count and time.monotonic() < deadline:
+        if killed < kills and ready() >= count * (killed + 1) // (kills + 1):
+            workers[0].send_signal(signal.SIGKILL)
+            workers[0].wait()
+            workers[0] = start(f"bench-a{killed}")
+            killed += 1
+        time.sleep(0.2)
+    elapsed = time.monotonic() - began
+    for worker in workers:
+        worker.terminate()
+        worker.wait(timeout=60)
+    with database.engine.connect() as connection:
+        versions = connection.execute(
+            sa.select(Report.document_version, sa.func.count())
+            .where(Report.generated_by == "bench")
+            .group_by(Report.document_version)
+        ).all()
+        events = connection.execute(
+            sa.select(sa.func.count())
+            .select_from(outbox_table)
+            .where(outbox_table.c.event_type == "reports.report.ready")
+        ).scalar()
+    return {
+        "seconds": round(elapsed, 1),
+        "kills": killed,
+        "versions": dict(versions),
+        "ready events": events,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--reports", type=int, default=200)
+    parser.add_argument("--kills", type=int, default=2)
+    args = parser.parse_args()
+    name = f"stride_bench_reports_{uuid.uuid4().hex[:8]}"
+    admin_url = POSTGRES.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    outlines = ThreadingHTTPServer(("127.0.0.1", 0), NoOutlineHere)
+    threading.Thread(target=outlines.serve_forever, daemon=True).start()
+    var = tempfile.mkdtemp(prefix="stride-bench-reports-")
+    keys = development_keys(Path(var))
+    environment = {
+        **os.environ,
+        "STRIDE_VAR_DIR": var,
+        "STRIDE_BROKER_URL": AMQP,
+        "STRIDE_REPORTS_DATABASE_URL": f"{POSTGRES}/{name}",
+        "STRIDE_LOG_LEVEL": "WARNING",
+        "STRIDE_JWT_PUBLIC_KEY": keys.public_pem,
+        "STRIDE_JWT_PRIVATE_KEY": keys.private_pem,
+        "STRIDE_PROGRESS_API_URL": f"http://127.0.0.1:{outlines.server_port}",
+    }
+    settings = load_settings(environment)
+    app = create_app({"STRIDE_SETTINGS": settings})
+    queue = f"celery.reports.bench{uuid.uuid4().hex[:8]}"
+    try:
+        seed(app.extensions["stride"].database)
+        render = bench_render(app, args.runs)
+        print(f"render, median of {args.runs} (ms):")
+        for label, value in render.items():
+            print(f"  {label:16} {value:8.1f}")
+        drain = bench_drain(app, environment, queue, args.reports, args.kills)
+        print(f"drain of {args.reports} PDF reports, 2 workers, one killed {drain['kills']} times:")
+        print(
+            f"  {drain['seconds']} s; reports by document_version: {drain['versions']}; "
+            f"reports.report.ready events: {drain['ready events']}"
+        )
+    finally:
+        outlines.shutdown()
+        app.extensions["stride"].database.dispose()
+        with kombu_connection(settings) as connection:
+            connection.default_channel.queue_delete(queue)
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

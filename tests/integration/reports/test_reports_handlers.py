@@ -1,0 +1,196 @@
+"""The reports consumer's handlers: projections of progress and attempts events that give
+the same state in any order and on redelivery, malformed events refused with their
+reason, one certificate per enrollment, and the end-of-term schedule."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from services.reports import tasks, usecases
+from services.reports.domain.terms import term_ended_before
+from services.reports.handlers import registry
+from services.reports.models import (
+    AssignmentWorkFact,
+    Certificate,
+    EnrollmentFact,
+    LessonCompletionFact,
+    QuizAttemptFact,
+    Report,
+)
+from shared.errors import InvalidInput
+from shared.events import Envelope
+from shared.events.contracts import ContractError
+from tests.integration.reports.reports_support import COURSE, STUDENT, outbox_types
+
+pytestmark = pytest.mark.integration
+
+T0 = datetime(2026, 9, 3, 10, tzinfo=UTC)
+ENROLLMENT = {"enrollment_id": "ENR-1", "student_id": STUDENT, "course_id": COURSE}
+
+
+def apply(app, *envelopes: Envelope) -> None:
+    database = app.extensions["stride"].database
+    with database.unit_of_work() as session:
+        for envelope in envelopes:
+            handler = registry.handler_for(envelope.type)
+            assert handler is not None, envelope.type
+            handler(envelope, session)
+        session.commit()
+
+
+def attempt(kind: str, score: float, at: datetime) -> Envelope:
+    payload = {
+        "attempt_id": "ATT-1",
+        "quiz_id": "QZ-1",
+        "attempt_number": 1,
+        "completed_at": T0.isoformat(),
+        "time_spent": 12,
+        "score": score,
+        "passed": True,
+    }
+    if kind == "graded":
+        payload["graded_at"] = at.isoformat()
+    return Envelope(
+        type=f"attempts.attempt.{kind}",
+        producer="attempts",
+        subject=STUDENT,
+        course_id=COURSE,
+        payload=payload,
+    )
+
+
+def assignment(status: str, grade: float | None, at: datetime) -> Envelope:
+    return Envelope(
+        type="progress.assignment.recorded",
+        producer="progress",
+        occurred_at=at,
+        payload={
+            **ENROLLMENT,
+            "assignment_id": "ASG-1",
+            "action": "grade" if grade is not None else "submit",
+            "status": status,
+            "submitted_at": T0.isoformat(),
+            "grade": grade,
+        },
+    )
+
+
+@pytest.mark.parametrize("order", ["submitted_first", "graded_first"])
+def test_a_grading_wins_over_the_submission_in_either_order(app, order):
+    events = [attempt("submitted", 40, T0), attempt("graded", 75, T0 + timedelta(hours=1))]
+    if order == "graded_first":
+        events.reverse()
+    for event in events:
+        apply(app, event)
+    with app.extensions["stride"].database.engine.connect() as connection:
+        row = connection.execute(sa.select(QuizAttemptFact)).one()
+    assert row.score == 75 and row.time_spent == 12
+
+
+def test_the_latest_assignment_state_wins_in_either_order(app):
+    newer = assignment("graded", 88, T0 + timedelta(days=1))
+    older = assignment("submitted", None, T0)
+    apply(app, newer)
+    apply(app, older)
+    with app.extensions["stride"].database.engine.connect() as connection:
+        row = connection.execute(sa.select(AssignmentWorkFact)).one()
+    assert row.status == "graded" and row.grade == 88
+
+
+@pytest.mark.parametrize(
+    "envelope",
+    [
+        Envelope(type="progress.enrolled", producer="progress", payload={"student_id": STUDENT}),
+        Envelope(
+            type="progress.lesson.completed",
+            producer="progress",
+            payload={
+                **ENROLLMENT,
+                "lesson_id": "L",
+                "completion_id": "C",
+                "attempts": -1,
+                "completed_at": T0.isoformat(),
+            },
+        ),
+        Envelope(type="progress.enrolled", producer="progress", version=9, payload={}),
+    ],
+)
+def test_a_malformed_event_is_refused_with_its_reason_and_writes_nothing(app, envelope):
+    with pytest.raises(ContractError):
+        apply(app, envelope)
+    with app.extensions["stride"].database.engine.connect() as connection:
+        for model in (EnrollmentFact, LessonCompletionFact):
+            assert connection.execute(sa.select(sa.func.count()).select_from(model)).scalar() == 0
+
+
+@pytest.mark.parametrize("subject", [None, "S" * 129])
+def test_an_attempt_event_without_a_proper_subject_is_refused(app, subject):
+    event = attempt("submitted", 50, T0)
+    bad = Envelope(type=event.type, producer="attempts", subject=subject, course_id=COURSE,
+                   payload=event.payload)  # fmt: skip
+    with pytest.raises(InvalidInput, match="subject"):
+        apply(app, bad)
+
+
+def _certificate_requested() -> Envelope:
+    return Envelope(
+        type="progress.certificate.requested",
+        producer="progress",
+        subject=STUDENT,
+        course_id=COURSE,
+        payload={
+            **ENROLLMENT,
+            "completed_at": T0.isoformat(),
+            "average_score": 91.5,
+            "progress_percentage": 100,
+            "requested_at": T0.isoformat(),
+        },
+    )
+
+
+def test_a_certificate_is_rendered_once_per_enrollment(app):
+    apply(app, _certificate_requested())
+    apply(app, _certificate_requested())
+    with app.extensions["stride"].database.engine.connect() as connection:
+        [certificate] = connection.execute(sa.select(Certificate)).all()
+    assert certificate.body.startswith(b"%PDF-")
+    # each request is answered, with the same URL
+    assert outbox_types(app).count("reports.certificate.rendered") == 2
+
+
+def test_terms_end_before_the_day_the_schedule_runs():
+    term = term_ended_before(date(2026, 9, 1))
+    assert (term.start, term.end) == (
+        datetime(2026, 6, 1, tzinfo=UTC),
+        datetime(2026, 9, 1, tzinfo=UTC),
+    )
+    assert term_ended_before(date(2026, 1, 15)).start == datetime(2025, 9, 1, tzinfo=UTC)
+
+
+def test_end_of_term_reports_are_queued_once_per_student_and_course(app):
+    apply(
+        app,
+        Envelope(
+            type="progress.enrolled",
+            producer="progress",
+            payload={**ENROLLMENT, "enrolled_at": T0.isoformat(), "status": "not_started"},
+        ),
+    )
+    queued: list[tuple[str, str]] = []
+    term = term_ended_before(date(2027, 1, 1))
+    database = app.extensions["stride"].database
+
+    def enqueue(_session, report_id, job_id):
+        queued.append((report_id, job_id))
+
+    assert usecases.schedule_term_reports(database, term, enqueue=enqueue) == 1
+    assert usecases.schedule_term_reports(database, term, enqueue=enqueue) == 0
+    with database.engine.connect() as connection:
+        report = connection.execute(sa.select(Report)).one()
+    assert report.student_id == STUDENT and report.period_start == term.start
+    assert report.generated_by == "system:beat" and len(queued) == 1
+    beat = tasks.BEAT_SCHEDULE["end-of-term-reports"]
+    assert beat["task"] == tasks.SCHEDULE_TERM_REPORTS

@@ -75,6 +75,14 @@ class Settings:
     extra: Mapping[str, str] = field(default_factory=dict)
     #: allocations between collections of the youngest generation in a consumer (0: Python's)
     consumer_gc_threshold: int = 50_000
+    #: where the activity service writes archived months (compressed JSON Lines)
+    activity_archive_dir: Path = Path("var/archive/activity")
+    #: months older than this many whole months are archived and dropped from the database
+    activity_archive_after_months: int = 12
+    #: activity records older than this many days are deleted, archived copies included
+    activity_retention_days: int = 1095
+    #: keep query strings in page_url and referrer_url (stripped by default)
+    activity_keep_url_query: bool = False
 
     @property
     def is_production(self) -> bool:
@@ -135,6 +143,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         gateway_port=_int(env, "STRIDE_GATEWAY_PORT", 8080),
         metrics_port=_int(env, "STRIDE_METRICS_PORT", 0) or None,
         broker_heartbeat=_int(env, "STRIDE_BROKER_HEARTBEAT", 30),
+        activity_archive_dir=Path(
+            env.get("STRIDE_ACTIVITY_ARCHIVE_DIR") or var_dir / "archive" / "activity"
+        ).resolve(),
+        activity_archive_after_months=_int(env, "STRIDE_ACTIVITY_ARCHIVE_AFTER_MONTHS", 12),
+        activity_retention_days=_int(env, "STRIDE_ACTIVITY_RETENTION_DAYS", 1095),
+        activity_keep_url_query=_bool(env, "STRIDE_ACTIVITY_KEEP_URL_QUERY", False),
     )
     if settings.is_production:
         _refuse_development_defaults(settings, env)

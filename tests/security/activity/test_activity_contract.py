@@ -31,8 +31,11 @@ RESOURCES = {
 }
 
 
-def schema_of(spec: dict, ref: dict) -> dict:
-    return spec["components"]["schemas"][ref["$ref"].rsplit("/", 1)[-1]]
+def schema_of(spec: dict, schema: dict) -> dict:
+    for combined in ("allOf", "anyOf", "oneOf"):
+        if combined in schema:
+            schema = next(option for option in schema[combined] if "$ref" in option)
+    return spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
 
 
 @pytest.fixture

@@ -244,6 +244,12 @@ def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_activity(args: argparse.Namespace, settings: Settings) -> int:
+    run_command = importlib.import_module("services.activity.tasks").run_command
+    status: int = run_command(args.action, args.month, settings, show_progress=sys.stderr.isatty())
+    return status
+
+
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     cmd_migrate(argparse.Namespace(services=None), settings)
     gateway = f"http://localhost:{settings.gateway_port}"
@@ -318,6 +324,13 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.add_argument("--limit", type=int, default=100)
     dlq.add_argument("--event-id", help="replay only this event")
     dlq.set_defaults(run=cmd_dlq)
+
+    activity = commands.add_parser(
+        "activity", help="activity log upkeep: partitions ahead, archive, restore, retention"
+    )
+    activity.add_argument("action", choices=["partitions", "archive", "restore", "retention"])
+    activity.add_argument("month", nargs="?", help="the month to restore, YYYY-MM")
+    activity.set_defaults(run=cmd_activity)
 
     up = commands.add_parser("up", help="run the whole platform locally")
     up.set_defaults(run=cmd_up)

@@ -10,11 +10,11 @@ from flask import Flask
 
 from services.activity.api import DESCRIPTION, blp
 from services.activity.schemas import ActivityLogBatchInSchema, ActivityLogInSchema
+from services.activity.tasks import BEAT_SCHEDULE
+from shared.tasks import celery_init_app
 from shared.web import create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-#: a batch of 1,000 records with details fits; the platform default (1 MiB) may not
-MAX_BODY_BYTES = 4 * 1024 * 1024
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -25,7 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         config=config,
         description=DESCRIPTION,
     )
-    app.config["MAX_CONTENT_LENGTH"] = max(app.config["MAX_CONTENT_LENGTH"] or 0, MAX_BODY_BYTES)
+    celery_init_app(app, "activity", BEAT_SCHEDULE)
     spec = app.extensions["stride_api"].spec
     # The request body of POST /logs is one of these (documented by reference in api.py).
     spec.components.schema("ActivityLogIn", schema=ActivityLogInSchema)

@@ -47,7 +47,7 @@ class ArchivedMonth:
     file: str | None
 
 
-def _quiet(_done: int, _total: int, _label: str) -> None:
+def quiet(_done: int, _total: int, _label: str) -> None:
     return None
 
 
@@ -62,7 +62,7 @@ def archive_old_months(
     *,
     now: datetime,
     after_months: int,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
 ) -> list[ArchivedMonth]:
     """Archive every month older than ``after_months`` whole months, oldest first.
 
@@ -84,7 +84,7 @@ def archive_old_months(
 
 
 def archive_month(
-    database: Database, folder: Path, month: date, *, now: datetime, progress: Progress = _quiet
+    database: Database, folder: Path, month: date, *, now: datetime, progress: Progress = quiet
 ) -> ArchivedMonth:
     """Export one month, check the export, then remove the month from the database."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -123,7 +123,7 @@ def restore_month(
     month: date,
     *,
     now: datetime,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
 ) -> int:
     """Put an archived month's records back; the number of records restored.
 

@@ -10,6 +10,7 @@ import pytest
 
 from services.activity import store, usecases
 from services.activity.domain import month_of
+from services.activity.tasks import run_command
 from tests.integration.activity.activity_api_support import record, stored
 
 pytestmark = pytest.mark.integration
@@ -97,3 +98,21 @@ def test_partitions_are_prepared_ahead(app):
         existing = store.partition_months(session)
     assert month_of(NOW + timedelta(days=200)) in existing
     assert all(isinstance(month, date) for month in months)
+
+
+def test_the_stride_commands_archive_and_restore_with_a_progress_bar(
+    app, seeded, settings_for, tmp_path, capsys
+):
+    settings = settings_for(
+        STRIDE_ACTIVITY_DATABASE_URL=database(app).url,
+        STRIDE_ACTIVITY_ARCHIVE_DIR=str(tmp_path / "cold"),
+        STRIDE_ACTIVITY_ARCHIVE_AFTER_MONTHS="12",
+    )
+    assert run_command("archive", None, settings, show_progress=True) == 0
+    printed = capsys.readouterr()
+    assert f"{OLD_MONTH:%Y-%m} archived, 25 records" in printed.out
+    assert "100%  25/25" in printed.err
+    assert len(stored(app)) == 5
+    assert run_command("restore", f"{OLD_MONTH:%Y-%m}", settings, show_progress=False) == 0
+    assert len(stored(app)) == 30
+    assert run_command("restore", "2001-13", settings, show_progress=False) == 1

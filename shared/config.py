@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SERVICES: tuple[str, ...] = ("progress", "attempts", "activity", "analytics", "reports")
-CELERY_SERVICES: tuple[str, ...] = ("analytics", "reports")
+CELERY_SERVICES: tuple[str, ...] = ("activity", "analytics", "reports")
 
 ROLES: frozenset[str] = frozenset({"student", "parent", "teacher", "admin", "service"})
 

@@ -10,7 +10,7 @@ import pytest
 
 from services.activity import store, usecases
 from services.activity.domain import month_of
-from services.activity.tasks import run_command
+from services.activity.tasks import BEAT_SCHEDULE, run_command
 from tests.integration.activity.activity_api_support import record, stored
 
 pytestmark = pytest.mark.integration
@@ -116,3 +116,11 @@ def test_the_stride_commands_archive_and_restore_with_a_progress_bar(
     assert run_command("restore", f"{OLD_MONTH:%Y-%m}", settings, show_progress=False) == 0
     assert len(stored(app)) == 30
     assert run_command("restore", "2001-13", settings, show_progress=False) == 1
+
+
+def test_the_beat_schedule_runs_the_jobs_as_tasks(app, seeded):
+    celery = app.extensions["celery"]
+    assert {entry["task"] for entry in BEAT_SCHEDULE.values()} <= set(celery.tasks)
+    assert celery.tasks["activity.archive_old_months"]() == {f"{OLD_MONTH:%Y-%m}": 25}
+    assert celery.tasks["activity.apply_retention"]() == {"records": 0, "files": 0}
+    assert len(stored(app)) == 5

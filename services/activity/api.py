@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, request
+from flask import Response, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from werkzeug.exceptions import UnsupportedMediaType
@@ -22,8 +22,15 @@ from services.activity.schemas import (
 from shared.audit import ALLOWED, DENIED, audit_access
 from shared.auth import Principal
 from shared.errors import Forbidden
+from shared.serialization import CompiledDumper
 from shared.time import utcnow
-from shared.web import current_principal, read_session, request_session, service_context
+from shared.web import (
+    current_principal,
+    dumped_response,
+    read_session,
+    request_session,
+    service_context,
+)
 
 DESCRIPTION = "ActivityLog: fine-grained student activity, recorded one by one or in batches."
 #: roles that send activity: a student for themself, a content player or the LMS with a
@@ -31,6 +38,9 @@ DESCRIPTION = "ActivityLog: fine-grained student activity, recorded one by one o
 RECORDING_ROLES = frozenset({"student", "service", "admin"})
 
 blp = Blueprint("activity", __name__, description=DESCRIPTION)
+#: the list responses through compiled dumpers (the schemas stay the documentation)
+LOG_PAGE = CompiledDumper(LogPageSchema)
+SESSION_PAGE = CompiledDumper(SessionPageSchema)
 
 INGEST_BODY = {
     "required": True,
@@ -116,7 +126,7 @@ class LogsView(MethodView):
 
     @blp.arguments(LogQuerySchema, location="query")
     @blp.response(200, LogPageSchema)
-    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+    def get(self, query: dict[str, Any]) -> Response:
         """Records the caller may see, newest first, by student, course, lesson, activity
         type and time range (``from`` inclusive, ``to`` exclusive); cursor pagination on
         (timestamp, id)."""
@@ -135,14 +145,14 @@ class LogsView(MethodView):
             limit=query["limit"],
             cursor=query.get("cursor"),
         )
-        return {"items": page.items, "next_cursor": page.next_cursor}
+        return dumped_response(LOG_PAGE, {"items": page.items, "next_cursor": page.next_cursor})
 
 
 @blp.route("/students/<student_id>/sessions")
 class SessionsView(MethodView):
     @blp.arguments(SessionQuerySchema, location="query")
     @blp.response(200, SessionPageSchema)
-    def get(self, query: dict[str, Any], student_id: str) -> dict[str, Any]:
+    def get(self, query: dict[str, Any], student_id: str) -> Response:
         """A student's sessions (records sharing a ``session_id``), latest first, with
         ``session_duration`` in minutes from the first record to the last."""
         page = usecases.list_sessions(
@@ -154,7 +164,8 @@ class SessionsView(MethodView):
             limit=query["limit"],
             cursor=query.get("cursor"),
         )
-        return {"items": page.items, "next_cursor": page.next_cursor}
+        body = {"items": page.items, "next_cursor": page.next_cursor}
+        return dumped_response(SESSION_PAGE, body)
 
 
 __all__ = ["DESCRIPTION", "MAX_BATCH_RECORDS", "blp"]

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from urllib.parse import urlsplit, urlunsplit
 
 
 def strip_query(url: str) -> str:
-    """``url`` without its query string and fragment (they carry tokens, emails, searches)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url.split("?", 1)[0].split("#", 1)[0]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    """``url`` without its query string and fragment (they carry tokens, emails, searches):
+    everything before the first ``#``, then before the first ``?``, as ``urlsplit``
+    separates them (without its cost, and without its other rewriting)."""
+    return url.partition("#")[0].partition("?")[0]
 
 
 def hash_ip(ip_address: str, key: str) -> str:

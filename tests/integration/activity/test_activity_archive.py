@@ -71,6 +71,8 @@ def test_archiving_twice_archives_nothing_more(app, seeded, folder):
 
 def test_a_late_record_for_an_archived_month_still_lands(app, service, seeded, folder):
     usecases.archive_old_months(database(app), folder, now=NOW, after_months=12)
+    # as if another process had archived it: this one still believes the partition exists
+    store.PARTITIONS.remember(database(app).engine, [OLD_MONTH])
     late = record(timestamp=(OLD + timedelta(days=3)).isoformat())
     response = service.post("/logs", json=late)
     assert response.status_code == 202, response.json

@@ -144,3 +144,17 @@ def test_non_json_and_broken_json_are_refused(app, service):
     broken = service.post("/logs", data="{", content_type="application/json")
     assert broken.status_code == 422
     assert "body" in broken.json["errors"]
+
+
+def test_url_queries_are_kept_only_when_configured(settings_for, tmp_path, token_for):
+    from tests.integration.activity.activity_api_support import Caller, make_app
+
+    settings = settings_for(STRIDE_ACTIVITY_KEEP_URL_QUERY="true")
+    app = make_app(settings, f"sqlite:///{tmp_path}/keep.db")
+    try:
+        player = Caller(app.test_client(), token_for("service", "SVC-1"))
+        url = "https://lms.example/search?q=fractions"
+        assert player.post("/logs", json=record(details={"page_url": url})).status_code == 202
+        assert stored(app)[0]["details"]["page_url"] == url
+    finally:
+        app.extensions["stride"].database.dispose()

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from werkzeug.exceptions import UnsupportedMediaType
 
 from services.activity import store, usecases
-from services.activity.domain import MAX_BATCH_RECORDS, hash_ip
+from services.activity.domain import hash_ip
 from services.activity.schemas import (
     IngestResultSchema,
     LogPageSchema,
@@ -166,6 +166,3 @@ class SessionsView(MethodView):
         )
         body = {"items": page.items, "next_cursor": page.next_cursor}
         return dumped_response(SESSION_PAGE, body)
-
-
-__all__ = ["DESCRIPTION", "MAX_BATCH_RECORDS", "blp"]

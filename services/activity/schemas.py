@@ -2,12 +2,13 @@
 
 ``ActivityLogInSchema`` (marshmallow) is the documented contract of a record: every
 field of the spec's ActivityLog under its name, in ``openapi.json``. Ingestion, the
-platform's busiest path, validates with the msgspec types below instead (about forty
-times faster). Both are built from the vocabulary and limits of ``domain.records``
-and both call ``domain.record_problems`` for the rules that span fields; a test feeds
-them the same generated inputs and checks that they accept and refuse alike. Types are
-strict in both: a number sent as a string, a boolean sent as a number, an unknown
-field or an unknown activity type is refused, naming the field.
+platform's busiest path, validates with the msgspec types below instead (many times
+faster; ``bench/activity.py`` calibrates both). Both are built from the vocabulary
+and limits of ``domain.records`` and both call ``domain.record_problems`` for the
+rules that span fields; a test feeds them the same generated inputs and checks that
+they accept and refuse alike. Types are strict in both: a number sent as a string, a
+boolean sent as a number, an unknown field or an unknown activity type is refused,
+naming the field.
 """
 
 from __future__ import annotations

@@ -158,3 +158,11 @@ def test_url_queries_are_kept_only_when_configured(settings_for, tmp_path, token
         assert stored(app)[0]["details"]["page_url"] == url
     finally:
         app.extensions["stride"].database.dispose()
+
+
+def test_a_body_over_the_size_limit_is_refused(app, service):
+    records = [record(error_message="e" * 1500) for _ in range(800)]  # about 1.6 MB
+    response = service.post("/logs", json={"records": records})
+    assert response.status_code == 413
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert stored(app) == []

@@ -23,7 +23,6 @@ from shared.events import record_events
 URL_FIELDS = ("page_url", "referrer_url")
 
 
-# -- ingestion ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class IngestResult:
     accepted: int

@@ -20,7 +20,6 @@ LOGS_RESOURCE = "activity logs"
 SESSIONS_RESOURCE = "activity sessions"
 
 
-# -- queries -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Page:
     items: list[dict[str, Any]]

@@ -372,6 +372,12 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if total_dead else 0
 
 
+def cmd_activity(args: argparse.Namespace, settings: Settings) -> int:
+    run_command = importlib.import_module("services.activity.tasks").run_command
+    status: int = run_command(args.action, args.month, settings, show_progress=sys.stderr.isatty())
+    return status
+
+
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     cmd_migrate(argparse.Namespace(services=None), settings)
     gateway = f"http://localhost:{settings.gateway_port}"
@@ -461,6 +467,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     keep.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARG ...]")
     keep.set_defaults(run=cmd_keep)
+
+    activity = commands.add_parser(
+        "activity", help="activity log upkeep: partitions ahead, archive, restore, retention"
+    )
+    activity.add_argument("action", choices=["partitions", "archive", "restore", "retention"])
+    activity.add_argument("month", nargs="?", help="the month to restore, YYYY-MM")
+    activity.set_defaults(run=cmd_activity)
 
     up = commands.add_parser("up", help="run the whole platform locally")
     up.set_defaults(run=cmd_up)

@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 SERVICES: tuple[str, ...] = ("progress", "attempts", "activity", "analytics", "reports")
-CELERY_SERVICES: tuple[str, ...] = ("analytics", "reports")
+CELERY_SERVICES: tuple[str, ...] = ("activity", "analytics", "reports")
 
 ROLES: frozenset[str] = frozenset({"student", "parent", "teacher", "admin", "service"})
 
@@ -175,6 +175,14 @@ class Settings:
     public_url: str = "http://localhost:8080"
     #: base URL of each service's API for service-to-service calls (default: through the gateway)
     service_urls: Mapping[str, str] = field(default_factory=dict)
+    #: where the activity service writes archived months (compressed JSON Lines)
+    activity_archive_dir: Path = Path("var/archive/activity")
+    #: months older than this many whole months are archived and dropped from the database
+    activity_archive_after_months: int = 12
+    #: activity records older than this many days are deleted, archived copies included
+    activity_retention_days: int = 1095
+    #: keep query strings in page_url and referrer_url (stripped by default)
+    activity_keep_url_query: bool = False
 
     def service_url(self, service: str) -> str:
         return self.service_urls.get(service) or f"{self.public_url}/api/{service}"
@@ -262,6 +270,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             for service in SERVICES
             if env.get(f"STRIDE_{service.upper()}_API_URL")
         },
+        activity_archive_dir=Path(
+            env.get("STRIDE_ACTIVITY_ARCHIVE_DIR") or var_dir / "archive" / "activity"
+        ).resolve(),
+        activity_archive_after_months=_int(env, "STRIDE_ACTIVITY_ARCHIVE_AFTER_MONTHS", 12),
+        activity_retention_days=_int(env, "STRIDE_ACTIVITY_RETENTION_DAYS", 1095),
+        activity_keep_url_query=_bool(env, "STRIDE_ACTIVITY_KEEP_URL_QUERY", False),
     )
     if settings.is_production:
         _refuse_development_defaults(settings, env)

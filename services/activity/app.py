@@ -9,6 +9,9 @@ from typing import Any
 from flask import Flask
 
 from services.activity.api import DESCRIPTION, blp
+from services.activity.schemas import ActivityLogBatchInSchema, ActivityLogInSchema
+from services.activity.tasks import BEAT_SCHEDULE
+from shared.tasks import celery_init_app
 from shared.web import create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -22,4 +25,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         config=config,
         description=DESCRIPTION,
     )
+    celery_init_app(app, "activity", BEAT_SCHEDULE)
+    spec = app.extensions["stride_api"].spec
+    # The request body of POST /logs is one of these (documented by reference in api.py).
+    spec.components.schema("ActivityLogIn", schema=ActivityLogInSchema)
+    spec.components.schema("ActivityLogBatchIn", schema=ActivityLogBatchInSchema)
     return app

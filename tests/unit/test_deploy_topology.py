@@ -35,7 +35,7 @@ ENV_EXAMPLE = ROOT / "deploy" / "env.example"
 DOCKERIGNORE = ROOT / ".dockerignore"
 
 SERVICES = ("progress", "attempts", "activity", "analytics", "reports")
-CELERY_SERVICES = ("analytics", "reports")
+CELERY_SERVICES = ("activity", "analytics", "reports")
 INFRASTRUCTURE = ("postgres", "rabbitmq", "gateway")
 GATEWAY_PORT = 8080
 API_PORT = 8000

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.unit
 
 SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
 SERVICES = sorted(path.name for path in SERVICES_DIR.iterdir() if (path / "__init__.py").is_file())
-CELERY_SERVICES = {"analytics", "reports"}
+CELERY_SERVICES = {"activity", "analytics", "reports"}
 
 MODULE_ROOMS = ("app", "schemas", "events", "handlers", "models")
 MODULE_OR_PACKAGE_ROOMS = ("api", "usecases", "store")

@@ -1,0 +1,489 @@
+"""Activity service benchmark on the real PostgreSQL and RabbitMQ, the app under gunicorn.
+
+Measures over HTTP (keep-alive connections, bearer tokens, audit and outbox included):
+
+* batches of 500 records (``POST /logs``) end to end: records per second from the first
+  request until every record is durable in PostgreSQL and every batch event has been
+  published to RabbitMQ (confirmed) by the outbox relay (``stride relay activity``);
+* single-record POSTs at a fixed arrival rate (open loop: a request's latency runs from
+  the moment it was due, so a server that falls behind is charged for the queueing);
+* a student's last 100 records (``GET /logs?student_id=...&limit=100``) at a fixed rate
+  with ``--seed`` records stored (COPY, spread over the current month's partition);
+* the batch throughput again with that month's partition full, as a share of the
+  throughput on the empty store;
+* the resident memory of the gunicorn processes (master and workers), sampled every
+  second through the whole run: first sample, last sample and peak.
+
+    .venv/bin/python bench/activity.py [--runs 3] [--batches 200] [--single-rate 1500]
+        [--read-rate 500] [--seconds 20] [--seed 10000000]
+
+A calibration first times fixed work on this machine (a pure-Python loop, and the
+msgspec and marshmallow validation of one batch) so runs on a loaded machine can be
+told apart. Each figure is the median of the runs.
+
+Servers: ``STRIDE_BENCH_POSTGRES_URL`` (default postgresql+psycopg://postgres@127.0.0.1:5432;
+the database ``stride_bench_activity`` is dropped and created for each run) and
+``STRIDE_BENCH_AMQP_URL`` (default amqp://guest:guest@127.0.0.1:5672/%2F; the benchmark
+binds a queue of its own to ``activity.logs.recorded`` and deletes it at the end).
+Gunicorn runs with ``deploy/gunicorn.conf.py``. Before each run the script waits (up to
+15 min) while another benchmark runs and uses CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import io
+import itertools
+import json
+import os
+import runpy
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from kombu import Connection, Queue
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from quiet import child_pids, other_benchmarks, wait_until_quiet  # noqa: E402
+
+from services.activity.app import MIGRATIONS  # noqa: E402
+from services.activity.domain import month_of  # noqa: E402
+from services.activity.schemas import ActivityLogInSchema, parse_ingest_body  # noqa: E402
+from shared.auth import development_keys, mint_token  # noqa: E402
+from shared.config import load_settings  # noqa: E402
+from shared.events.topology import events_exchange  # noqa: E402
+from shared.migrations import upgrade  # noqa: E402
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432"
+DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
+DATABASE = "stride_bench_activity"
+BATCH = 500
+OTHER_BENCHMARKS = "bench/(backbone|progress|attempts)"
+TARGETS = {
+    "batch records/s": 10_000.0,
+    "single POSTs/s": 1_500.0,
+    "single p95 ms": 30.0,
+    "read p95 ms": 10.0,
+    "full/empty ingestion": 0.75,
+}
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else 0.0
+
+
+def summary(name: str, latencies_ms: Sequence[float]) -> str:
+    return (
+        f"{name}: n={len(latencies_ms)} p50={percentile(latencies_ms, 0.5):.2f} ms "
+        f"p95={percentile(latencies_ms, 0.95):.2f} ms p99={percentile(latencies_ms, 0.99):.2f} ms"
+    )
+
+
+def now_iso(offset_seconds: float = 0.0) -> str:
+    return (datetime.now(UTC) - timedelta(seconds=offset_seconds)).isoformat()
+
+
+def sample_record(student: str, n: int) -> dict[str, Any]:
+    return {
+        "id": f"LOG-{uuid.uuid4().hex}",
+        "student_id": student,
+        "timestamp": now_iso(n % 3600),
+        "activity_type": "video_play",
+        "course_id": "CRS-BENCH-1",
+        "lesson_id": f"LSN-{n % 40}",
+        "resource_id": f"RES-{n % 200}",
+        "session_id": f"SES-{student}",
+        "details": {
+            "duration": n % 600,
+            "progress": n % 100,
+            "input_method": "mouse",
+            "page_url": "https://lms.example/courses/1/lessons/2?utm_source=mail",
+            "load_time": 120,
+        },
+        "device_info": {"type": "desktop", "browser": "Firefox", "connection_type": "wifi"},
+        "success": True,
+    }
+
+
+# -- calibration ------------------------------------------------------------------------
+def calibration() -> str:
+    """Fixed work timed on this machine now: how fast one core is at the moment."""
+    began = time.perf_counter()
+    total = 0
+    for number in range(2_000_000):
+        total += number % 7
+    loop_ms = (time.perf_counter() - began) * 1000
+    batch = {"records": [sample_record(f"USR-STU-{n % 50}", n) for n in range(BATCH)]}
+    body = json.dumps(batch).encode()
+    now = datetime.now(UTC)
+    began = time.perf_counter()
+    for _ in range(10):
+        parse_ingest_body(body, now=now, oldest=now - timedelta(days=1095))
+    fast = 10 * BATCH / (time.perf_counter() - began)
+    schema = ActivityLogInSchema()
+    began = time.perf_counter()
+    schema.load(batch["records"], many=True)
+    slow = BATCH / (time.perf_counter() - began)
+    return (
+        f"calibration: 2,000,000-step Python loop {loop_ms:.0f} ms; one core validates "
+        f"{fast:,.0f} records/s with msgspec (hot path), {slow:,.0f} with marshmallow"
+    )
+
+
+# -- processes --------------------------------------------------------------------------
+class Http:
+    """One keep-alive connection to the app."""
+
+    def __init__(self, port: int) -> None:
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def call(self, method: str, path: str, token: str, body: bytes | None = None) -> int:
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self.connection.request(method, path, body=body, headers=headers)
+        response = self.connection.getresponse()
+        response.read()
+        return response.status
+
+
+def fresh_database(postgres_url: str) -> str:
+    plain = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(f"{plain}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{DATABASE}"')
+    return f"{postgres_url}/{DATABASE}"
+
+
+def service_env(url: str, amqp: str, var_dir: Path, port: int) -> dict[str, str]:
+    return {
+        **os.environ,
+        "STRIDE_ACTIVITY_DATABASE_URL": url,
+        "STRIDE_BROKER_URL": amqp,
+        "STRIDE_VAR_DIR": str(var_dir),
+        "STRIDE_LOG_LEVEL": "WARNING",
+        "STRIDE_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_LOG_LEVEL": "warning",
+        "STRIDE_AUTO_MIGRATE": "false",
+    }
+
+
+def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
+         "services.activity.app:create_app()"],
+        cwd=REPO_ROOT,
+        env=env,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError("gunicorn did not answer /healthz within 60 s")
+
+
+def start_relay(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    command = [str(Path(sys.executable).parent / "stride"), "relay", "activity"]
+    return subprocess.Popen(command, cwd=REPO_ROOT, env=env)
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+@dataclass
+class MemorySampler:
+    """Resident memory of gunicorn (master and workers), once a second."""
+
+    server: int
+    samples: list[float] = field(default_factory=list)
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    def start(self) -> MemorySampler:
+        threading.Thread(target=self._run, daemon=True).start()
+        return self
+
+    def _run(self) -> None:
+        while not self.stopping.wait(1.0):
+            self.samples.append(
+                rss_mb(self.server) + sum(rss_mb(pid) for pid in child_pids(self.server))
+            )
+
+
+# -- loads ------------------------------------------------------------------------------
+def unsent(plain_url: str) -> int:
+    with psycopg.connect(plain_url) as connection:
+        row = connection.execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL").fetchone()
+        return int(row[0]) if row else 0
+
+
+def batch_throughput(port: int, token: str, plain_url: str, batches: int, clients: int) -> float:
+    """Records/s from the first POST until every batch is durable and its events published."""
+    bodies = []
+    for b in range(batches):
+        records = [sample_record(f"USR-STU-B{b % 400}", n) for n in range(BATCH)]
+        bodies.append(json.dumps({"records": records}).encode())
+    counter = itertools.count()
+    failures = [0]
+
+    def work() -> None:
+        client = Http(port)
+        while (index := next(counter)) < batches:
+            if client.call("POST", "/logs", token, bodies[index]) != 202:
+                failures[0] += 1
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=work) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    while unsent(plain_url):
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - began
+    if failures[0]:
+        raise RuntimeError(f"{failures[0]} batches were not accepted")
+    return batches * BATCH / elapsed
+
+
+def open_loop(
+    port: int, rate: float, seconds: float, clients: int, request: Callable[[Http, int], int]
+) -> tuple[list[float], int, float]:
+    total = int(rate * seconds)
+    latencies: list[float] = []
+    errors = [0]
+    counter = itertools.count()
+    lock = threading.Lock()
+    begin = time.perf_counter() + 0.5
+
+    def work() -> None:
+        client = Http(port)
+        while (k := next(counter)) < total:
+            due = begin + k / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            status = request(client, k)
+            elapsed = (time.perf_counter() - due) * 1000
+            with lock:
+                latencies.append(elapsed)
+                errors[0] += status >= 300
+
+    threads = [threading.Thread(target=work) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, errors[0], total / (time.perf_counter() - begin)
+
+
+def seed(plain_url: str, records: int, students: int) -> None:
+    """``records`` rows spread over the current month, COPYed straight into the table."""
+    month = month_of(datetime.now(UTC))
+    start = datetime(month.year, month.month, 1, tzinfo=UTC)
+    span = max((datetime.now(UTC) - start).total_seconds() - 3600, 3600)
+    columns = (
+        "student_id", "timestamp", "id", "activity_type", "activity_category", "course_id",
+        "lesson_id", "resource_id", "details", "session_id", "recorded_at",
+    )  # fmt: skip
+    details = json.dumps({"duration": 30, "progress": 50})
+    with psycopg.connect(plain_url) as connection, connection.cursor() as cursor:
+        with cursor.copy(f"COPY activity_logs ({', '.join(columns)}) FROM STDIN") as copy:
+            buffer = io.StringIO()
+            for n in range(records):
+                moment = start + timedelta(seconds=span * n / records)
+                student = f"USR-STU-S{n % students}"
+                buffer.write(
+                    f"{student}\t{moment.isoformat()}\tSEED-{n}\tvideo_play\tlearning\t"
+                    f"CRS-BENCH-1\tLSN-{n % 40}\tRES-{n % 200}\t{details}\tSES-{student}\t"
+                    f"{moment.isoformat()}\n"
+                )
+                if n % 50_000 == 49_999:
+                    copy.write(buffer.getvalue())
+                    buffer = io.StringIO()
+            copy.write(buffer.getvalue())
+        connection.commit()
+        connection.execute("ANALYZE activity_logs")
+        connection.commit()
+
+
+@dataclass
+class RunResult:
+    empty_batch: float
+    full_batch: float
+    single: list[float]
+    single_achieved: float
+    single_errors: int
+    reads: list[float]
+    read_achieved: float
+    read_errors: int
+    memory: list[float]
+    soak: list[float]
+    notes: list[str]
+
+
+def run_once(args: argparse.Namespace) -> RunResult:
+    """One run on a fresh database, a fresh gunicorn and a fresh relay."""
+    notes = [note for note in [wait_until_quiet(OTHER_BENCHMARKS)] if note]
+    postgres = os.environ.get("STRIDE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    amqp = os.environ.get("STRIDE_BENCH_AMQP_URL", DEFAULT_AMQP_URL)
+    url = fresh_database(postgres)
+    plain = url.replace("postgresql+psycopg://", "postgresql://")
+    var_dir = Path(tempfile.mkdtemp(prefix="stride-bench-activity-"))
+    upgrade("activity", url, MIGRATIONS)
+    keys = development_keys(var_dir)
+    settings = load_settings({"STRIDE_VAR_DIR": str(var_dir)})
+    service = mint_token(settings, sub="SVC-PLAYER", role="service", private_key=keys.private_pem)
+    admin = mint_token(settings, sub="USR-ADM-1", role="admin", private_key=keys.private_pem)
+    env = service_env(url, amqp, var_dir, args.port)
+    queue_name = f"bench.activity.{uuid.uuid4().hex[:8]}"
+    with Connection(amqp) as connection:
+        queue = Queue(queue_name, events_exchange(), routing_key="activity.logs.recorded",
+                      durable=False, auto_delete=False)  # fmt: skip
+        queue(connection.default_channel).declare()
+    server = start_gunicorn(env, args.port)
+    relay = start_relay(env)
+    memory = MemorySampler(server.pid).start()
+    try:
+        empty = batch_throughput(args.port, service, plain, args.batches, args.clients)
+
+        def single(client: Http, k: int) -> int:
+            body = json.dumps(sample_record(f"USR-STU-1-{k % 1000}", k)).encode()
+            return client.call("POST", "/logs", service, body)
+
+        single_latencies, single_errors, single_rate = open_loop(
+            args.port, args.single_rate, args.seconds, args.clients, single
+        )
+        seed(plain, args.seed, args.students)
+
+        def last_hundred(client: Http, k: int) -> int:
+            student = f"USR-STU-S{(k * 7919) % args.students}"
+            return client.call("GET", f"/logs?student_id={student}&limit=100", admin)
+
+        read_latencies, read_errors, read_rate = open_loop(
+            args.port, args.read_rate, args.seconds, args.clients, last_hundred
+        )
+        full = batch_throughput(args.port, service, plain, args.batches, args.clients)
+        soak_from = len(memory.samples)
+        if args.soak_minutes > 0:
+            open_loop(args.port, args.single_rate, args.soak_minutes * 60, args.clients, single)
+        soak = memory.samples[soak_from:]
+        if other_benchmarks(OTHER_BENCHMARKS):
+            notes.append("another benchmark was running when this run ended")
+    finally:
+        memory.stopping.set()
+        relay.terminate()
+        server.terminate()
+        relay.wait(timeout=30)
+        server.wait(timeout=30)
+        with Connection(amqp) as connection:
+            Queue(queue_name)(connection.default_channel).delete()
+    return RunResult(
+        empty, full, single_latencies, single_rate, single_errors,
+        read_latencies, read_rate, read_errors, memory.samples, soak, notes,
+    )  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs; medians are reported")
+    parser.add_argument("--batches", type=int, default=200, help="batches of 500 per measure")
+    parser.add_argument("--single-rate", type=float, default=1500.0, help="single POSTs/s")
+    parser.add_argument("--read-rate", type=float, default=500.0, help="reads/s")
+    parser.add_argument("--seconds", type=float, default=20.0, help="duration of each rate")
+    parser.add_argument("--seed", type=int, default=10_000_000, help="records stored for reads")
+    parser.add_argument("--students", type=int, default=100_000, help="students of the seed")
+    parser.add_argument("--clients", type=int, default=32, help="keep-alive connections")
+    parser.add_argument("--soak-minutes", type=float, default=10.0,
+                        help="single POSTs at --single-rate while memory is watched")  # fmt: skip
+    parser.add_argument("--port", type=int, default=18441)
+    args = parser.parse_args(argv)
+
+    cores = len(os.sched_getaffinity(0))
+    print(f"# Activity benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {cores} cores)")
+    gunicorn = runpy.run_path(str(REPO_ROOT / "deploy" / "gunicorn.conf.py"))
+    print(
+        f"gunicorn (deploy/gunicorn.conf.py, workers {gunicorn['workers']}, threads "
+        f"{gunicorn['threads']}) + PostgreSQL + RabbitMQ (relay: stride relay activity); "
+        f"{args.clients} keep-alive client connections from the same machine"
+    )
+    print(calibration(), flush=True)
+    results = []
+    for run in range(1, args.runs + 1):
+        result = run_once(args)
+        results.append(result)
+        print(
+            f"run {run}: batches of {BATCH}, end to end: {result.empty_batch:,.0f} records/s "
+            f"empty, {result.full_batch:,.0f} records/s with {args.seed:,} stored "
+            f"({result.full_batch / result.empty_batch:.0%})"
+        )
+        print(summary(
+            f"  single POST at {args.single_rate:.0f}/s (achieved {result.single_achieved:.0f}/s,"
+            f" errors {result.single_errors})", result.single))  # fmt: skip
+        reads = (
+            f"  last 100 of a student at {args.read_rate:.0f}/s (achieved "
+            f"{result.read_achieved:.0f}/s, errors {result.read_errors})"
+        )
+        print(summary(reads, result.reads))
+        if result.memory:
+            print(
+                f"  gunicorn resident memory: first {result.memory[0]:.0f} MB, last "
+                f"{result.memory[-1]:.0f} MB, peak {max(result.memory):.0f} MB "
+                f"({len(result.memory)} samples)"
+            )
+        if result.soak:
+            minute = max(1, min(60, len(result.soak) // 3))
+            print(
+                f"  soak of {args.soak_minutes:g} min at {args.single_rate:.0f} POSTs/s: "
+                f"resident memory {statistics.mean(result.soak[:minute]):.0f} MB at the start, "
+                f"{statistics.mean(result.soak[-minute:]):.0f} MB at the end, "
+                f"peak {max(result.soak):.0f} MB"
+            )
+        for note in result.notes:
+            print(f"  note: {note}")
+        sys.stdout.flush()
+    medians = {
+        "batch records/s": statistics.median(r.empty_batch for r in results),
+        "single POSTs/s": statistics.median(r.single_achieved for r in results),
+        "single p95 ms": statistics.median(percentile(r.single, 0.95) for r in results),
+        "read p95 ms": statistics.median(percentile(r.reads, 0.95) for r in results),
+        "full/empty ingestion": statistics.median(r.full_batch / r.empty_batch for r in results),
+    }
+    print(f"median of {len(results)} runs: " + "; ".join(
+        f"{name} {value:,.2f}" for name, value in medians.items()))  # fmt: skip
+    verdicts = []
+    for name, target in TARGETS.items():
+        lower_is_better = name.endswith("ms")
+        met = medians[name] < target if lower_is_better else medians[name] >= target
+        verdicts.append(f"{name} {'<' if lower_is_better else '>='} {target:,g}: "
+                        f"{'met' if met else 'NOT met'}")  # fmt: skip
+    print("targets: " + "; ".join(verdicts))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,340 @@
+"""Every query, lock and row mapping of the activity service.
+
+Records are written in bulk: on PostgreSQL a batch is one ``INSERT ... SELECT FROM
+json_to_recordset(...)`` statement (the rows travel as one JSON parameter that the
+server parses), on SQLite one multi-row insert. Both skip a record already stored
+(same student, timestamp and id) and return the keys of the rows they wrote.
+
+On PostgreSQL ``activity_logs`` is partitioned by month on ``timestamp``. Partitions
+are created ahead (``ensure_partitions``, run by the migration, the maintenance job
+and, for any month a batch needs that has none, by ingestion itself), each in a short
+transaction of its own under an advisory lock.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import zlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
+
+from services.activity.domain import month_range, partition_name
+from services.activity.models import RECORD_COLUMNS, activity_archives, activity_logs
+from shared.auth import AccessScope
+from shared.db import rowcount_of
+
+LOGS = activity_logs.c
+UTC_TIMESTAMP = activity_logs.c.timestamp.type
+PARTITION_LOCK = zlib.crc32(b"stride-activity-partitions")
+PARTITION_NAME = re.compile(r"^activity_logs_y(\d{4})m(\d{2})$")
+
+#: json_to_recordset's column definitions: the table's columns as SQL types
+_RECORDSET_TYPES = {
+    "timestamp": "timestamptz",
+    "recorded_at": "timestamptz",
+    "details": "jsonb",
+    "device_info": "jsonb",
+    "session_duration": "float8",
+    "success": "boolean",
+}
+_COLUMN_LIST = ", ".join(f'"{name}"' for name in RECORD_COLUMNS)
+_RECORDSET = ", ".join(f'"{name}" {_RECORDSET_TYPES.get(name, "text")}' for name in RECORD_COLUMNS)
+_BULK_INSERT = sa.text(
+    f"INSERT INTO activity_logs ({_COLUMN_LIST}) "
+    f"SELECT {_COLUMN_LIST} FROM json_to_recordset(CAST(:rows AS json)) AS r({_RECORDSET}) "
+    "ON CONFLICT DO NOTHING RETURNING student_id, id"
+)
+_ENCODER = msgspec.json.Encoder()
+
+
+def is_postgres(bind: Session | Connection | Engine) -> bool:
+    engine = bind.get_bind() if isinstance(bind, Session) else bind
+    return engine.dialect.name == "postgresql"
+
+
+# -- writing -----------------------------------------------------------------------------
+def insert_records(session: Session, rows: Sequence[Mapping[str, Any]]) -> set[tuple[str, str]]:
+    """Store ``rows`` (every column of the table) in one statement; the (student_id, id)
+    of the rows written, leaving out those already stored."""
+    if not rows:
+        return set()
+    if is_postgres(session):
+        result = session.execute(_BULK_INSERT, {"rows": _ENCODER.encode(rows).decode()})
+    else:
+        statement = sqlite_insert(activity_logs).on_conflict_do_nothing()
+        result = session.execute(statement.returning(LOGS.student_id, LOGS.id), list(rows))
+    return {(row[0], row[1]) for row in result}
+
+
+class PartitionCache:
+    """The months known to have a partition, per database (saves the catalog query)."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, set[date]] = {}
+        self._lock = threading.Lock()
+
+    def missing(self, engine: Engine, months: Iterable[date]) -> list[date]:
+        with self._lock:
+            known = self._known.get(str(engine.url), set())
+            return sorted(set(months) - known)
+
+    def remember(self, engine: Engine, months: Iterable[date]) -> None:
+        with self._lock:
+            self._known.setdefault(str(engine.url), set()).update(months)
+
+    def forget(self, engine: Engine) -> None:
+        with self._lock:
+            self._known.pop(str(engine.url), None)
+
+
+PARTITIONS = PartitionCache()
+
+
+def ensure_partitions(engine: Engine, months: Iterable[date]) -> list[date]:
+    """Create the partitions of ``months`` that do not exist (PostgreSQL); the months created.
+
+    Runs in its own short transaction, so a request's transaction never holds the lock
+    that creating a partition takes on the parent table.
+    """
+    if engine.dialect.name != "postgresql":
+        return []
+    wanted = PARTITIONS.missing(engine, months)
+    if not wanted:
+        return []
+    created: list[date] = []
+    with engine.begin() as connection:
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": PARTITION_LOCK})
+        existing = set(partition_months(connection))
+        for month in wanted:
+            if month not in existing:
+                connection.execute(sa.text(_create_partition_sql(month)))
+                created.append(month)
+    PARTITIONS.remember(engine, wanted)
+    return created
+
+
+def _create_partition_sql(month: date) -> str:
+    start, end = month_range(month)
+    return (
+        f"CREATE TABLE IF NOT EXISTS {partition_name(month)} PARTITION OF activity_logs "
+        f"FOR VALUES FROM ('{start.isoformat()}') TO ('{end.isoformat()}')"
+    )
+
+
+def partition_months(connection: Connection | Session) -> list[date]:
+    """The months that have a partition (PostgreSQL), oldest first."""
+    rows = connection.execute(
+        sa.text(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'activity_logs'"
+        )
+    ).scalars()
+    months = []
+    for name in rows:
+        match = PARTITION_NAME.match(name)
+        if match:
+            months.append(date(int(match.group(1)), int(match.group(2)), 1))
+    return sorted(months)
+
+
+def is_missing_partition(error: sa.exc.DBAPIError) -> bool:
+    """A row whose month has no partition (the partition was archived meanwhile)."""
+    return "no partition of relation" in str(error.orig)
+
+
+# -- reading -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LogFilter:
+    student_id: str | None = None
+    course_id: str | None = None
+    lesson_id: str | None = None
+    activity_type: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+def _time_range(start: datetime | None, end: datetime | None) -> list[sa.ColumnElement[bool]]:
+    conditions = []
+    if start is not None:
+        conditions.append(LOGS.timestamp >= start)
+    if end is not None:
+        conditions.append(LOGS.timestamp < end)
+    return conditions
+
+
+def list_logs(
+    session: Session,
+    where: LogFilter,
+    scope: AccessScope,
+    *,
+    limit: int,
+    after: tuple[datetime, str, str] | None,
+) -> list[sa.Row[Any]]:
+    """Up to ``limit + 1`` records, newest first, older than ``after`` (timestamp, id,
+    student_id: the keyset of the previous page's last record)."""
+    conditions: list[sa.ColumnElement[bool]] = [
+        *scope.where(LOGS.student_id, LOGS.course_id),
+        *_time_range(where.start, where.end),
+    ]
+    for column, value in (
+        (LOGS.student_id, where.student_id),
+        (LOGS.course_id, where.course_id),
+        (LOGS.lesson_id, where.lesson_id),
+        (LOGS.activity_type, where.activity_type),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    if after is not None:
+        conditions.append(
+            sa.tuple_(LOGS.timestamp, LOGS.id, LOGS.student_id)
+            < sa.tuple_(
+                sa.literal(after[0], UTC_TIMESTAMP), sa.literal(after[1]), sa.literal(after[2])
+            )
+        )
+    query = (
+        sa.select(activity_logs)
+        .where(*conditions)
+        .order_by(LOGS.timestamp.desc(), LOGS.id.desc(), LOGS.student_id.desc())
+        .limit(limit + 1)
+    )
+    return list(session.execute(query))
+
+
+def list_sessions(
+    session: Session,
+    student_id: str,
+    course_ids: frozenset[str] | None,
+    *,
+    start: datetime | None,
+    end: datetime | None,
+    limit: int,
+    after: tuple[datetime, str] | None,
+) -> list[sa.Row[Any]]:
+    """A student's sessions (records grouped by ``session_id``), latest start first."""
+    conditions = [LOGS.student_id == student_id, LOGS.session_id.is_not(None)]
+    conditions += _time_range(start, end)
+    if course_ids is not None:
+        conditions.append(LOGS.course_id.in_(sorted(course_ids)))
+    grouped = (
+        sa.select(
+            LOGS.session_id.label("session_id"),
+            sa.func.min(LOGS.timestamp).label("started_at"),
+            sa.func.max(LOGS.timestamp).label("ended_at"),
+            sa.func.count().label("record_count"),
+        )
+        .where(*conditions)
+        .group_by(LOGS.session_id)
+        .subquery()
+    )
+    query = sa.select(grouped)
+    if after is not None:
+        query = query.where(
+            sa.tuple_(grouped.c.started_at, grouped.c.session_id)
+            < sa.tuple_(sa.literal(after[0], UTC_TIMESTAMP), sa.literal(after[1]))
+        )
+    query = query.order_by(grouped.c.started_at.desc(), grouped.c.session_id.desc())
+    return list(session.execute(query.limit(limit + 1)))
+
+
+# -- archive and retention ---------------------------------------------------------------
+def stored_months(session: Session) -> list[date]:
+    """The months that hold records: partitions on PostgreSQL, distinct months on SQLite."""
+    if is_postgres(session):
+        return partition_months(session)
+    month = sa.func.strftime("%Y-%m", LOGS.timestamp)
+    texts = session.execute(sa.select(month).distinct()).scalars()
+    return sorted(date(int(text[:4]), int(text[5:7]), 1) for text in texts if text)
+
+
+def lock_month(session: Session, month: date) -> None:
+    """Keep writers out of the month while it is exported (PostgreSQL; SQLite's
+    transactions already hold the database's write lock)."""
+    if is_postgres(session):
+        session.execute(sa.text(f"LOCK TABLE {partition_name(month)} IN SHARE MODE"))
+
+
+def _month_conditions(month: date) -> list[sa.ColumnElement[bool]]:
+    start, end = month_range(month)
+    return [LOGS.timestamp >= start, LOGS.timestamp < end]
+
+
+def count_month(session: Session, month: date) -> int:
+    query = sa.select(sa.func.count()).select_from(activity_logs).where(*_month_conditions(month))
+    return int(session.execute(query).scalar_one())
+
+
+def month_rows(session: Session, month: date, chunk: int = 5000) -> Iterator[dict[str, Any]]:
+    """Every record of the month as a mapping of its columns, streamed."""
+    query = (
+        sa.select(activity_logs)
+        .where(*_month_conditions(month))
+        .order_by(LOGS.timestamp, LOGS.student_id, LOGS.id)
+        .execution_options(yield_per=chunk)
+    )
+    for row in session.execute(query):
+        yield dict(row._mapping)
+
+
+def drop_month(session: Session, month: date) -> None:
+    """Remove the month's records: detach and drop its partition, or delete them (SQLite)."""
+    if is_postgres(session):
+        name = partition_name(month)
+        session.execute(sa.text(f"ALTER TABLE activity_logs DETACH PARTITION {name}"))
+        session.execute(sa.text(f"DROP TABLE {name}"))
+        PARTITIONS.forget(session.get_bind())  # type: ignore[arg-type]
+    else:
+        session.execute(activity_logs.delete().where(*_month_conditions(month)))
+
+
+def delete_before(session: Session, cutoff: datetime) -> int:
+    """Delete records older than ``cutoff``: whole partitions dropped, the rest deleted."""
+    deleted = 0
+    if is_postgres(session):
+        for month in partition_months(session):
+            if month_range(month)[1] <= cutoff:
+                deleted += count_month(session, month)
+                drop_month(session, month)
+    result = session.execute(activity_logs.delete().where(LOGS.timestamp < cutoff))
+    return deleted + rowcount_of(result)
+
+
+def record_archive(
+    session: Session, *, month: date, file: str, records: int, sha256: str, at: datetime
+) -> None:
+    session.execute(
+        activity_archives.insert().values(
+            month=month, file=file, records=records, sha256=sha256, archived_at=at
+        )
+    )
+
+
+def archives_of(session: Session, month: date | None = None) -> list[sa.Row[Any]]:
+    query = sa.select(activity_archives).order_by(
+        activity_archives.c.month, activity_archives.c.archived_at
+    )
+    if month is not None:
+        query = query.where(activity_archives.c.month == month)
+    return list(session.execute(query))
+
+
+def mark_restored(session: Session, month: date, at: datetime) -> None:
+    session.execute(
+        activity_archives.update().where(activity_archives.c.month == month).values(restored_at=at)
+    )
+
+
+def forget_archives_before(session: Session, month: date) -> list[str]:
+    """Remove the archive rows of months before ``month``; their file names."""
+    table = activity_archives
+    files = list(session.execute(sa.select(table.c.file).where(table.c.month < month)).scalars())
+    session.execute(table.delete().where(table.c.month < month))
+    return files

@@ -369,6 +369,8 @@ def run_once(args: argparse.Namespace) -> RunResult:
     relay = start_relay(env)
     memory = MemorySampler(server.pid).start()
     try:
+        # Warm the workers (connections, first requests) so "empty" is not a cold start.
+        batch_throughput(args.port, service, plain, min(args.batches, 4), args.clients)
         empty = batch_throughput(args.port, service, plain, args.batches, args.clients)
 
         def single(client: Http, k: int) -> int:

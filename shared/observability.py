@@ -30,7 +30,7 @@ def configure_logging(level: str = "INFO", service: str | None = None) -> None:
         structlog.processors.format_exc_info,
         structlog.processors.JSONRenderer(sort_keys=True),
     ]
-    handler = logging.StreamHandler(sys.stdout)
+    handler = _StdoutHandler()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[*shared_processors, structlog.stdlib.add_logger_name],
@@ -52,11 +52,25 @@ def configure_logging(level: str = "INFO", service: str | None = None) -> None:
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
         ),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stdout),
+        # No file: structlog then prints to whatever sys.stdout is when it writes.
+        logger_factory=structlog.PrintLoggerFactory(),
         cache_logger_on_first_use=False,
     )
     if service:
         structlog.contextvars.bind_contextvars(service=service)
+
+
+class _StdoutHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stdout`` is at the time of writing, not at configuration:
+    a test runner or a tool that replaces and later closes it leaves logging working."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        """The stream is always the current ``sys.stdout``."""
 
 
 class Heartbeat:

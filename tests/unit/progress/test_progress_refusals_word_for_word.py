@@ -1,3 +1,4 @@
+# ruff: noqa: E501 (tables of refusals keep one case a line)
 """What the progress rules refuse, field by field and word for word: the API shows these
 messages to clients (problem+json ``errors``), so the path, the message and the bounds
 are part of the contract, not decoration."""
@@ -17,6 +18,14 @@ from services.progress.domain.bookmarks import (
     parse_position,
 )
 from services.progress.domain.custom_fields import MAX_SAFE_INTEGER, validate_custom_fields
+from services.progress.domain.notes import (
+    edit_note,
+    escape_note_for_html,
+    normalize_tags,
+    note_matches,
+    notes_matching,
+    write_note,
+)
 from services.progress.domain.preferences import (
     NotificationPreferences,
     notification_preferences_after,
@@ -389,3 +398,136 @@ def test_preferences_change_only_the_switches_sent():
 )
 def test_preference_refusals_name_the_switch(changes: object, fields: dict[str, list[str]]):
     assert refusal(lambda: notification_preferences_after(None, changes))[1] == fields
+
+
+# -- notes ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (5, "must be a string"),
+        ("  \n", "must not be empty"),
+        ("x" * 20_001, "must be at most 20,000 characters, got 20,001"),
+        ("a\x00b", "must not contain NUL characters"),
+    ],
+)
+def test_note_content_refusals_name_the_field(content: object, message: str):
+    assert refusal(lambda: write_note("N-1", "LSN-1", content, [], NOW)) == (
+        f"content: {message}",
+        {"content": [message]},
+    )
+
+
+def test_note_content_of_20000_characters_is_kept_as_written():
+    content = " *x* " + "y" * 19_995
+    assert write_note("N-1", "LSN-1", content, [], NOW).content == content
+
+
+@pytest.mark.parametrize(
+    ("arguments", "field", "message"),
+    [
+        (("", "LSN-1", "x", [], NOW), "id", "must be a non-empty string"),
+        (("N-1", " LSN-1", "x", [], NOW), "lesson_id", "must not start or end with whitespace"),
+        (("N-1", "LSN-1", "x", [], datetime(2026, 1, 1)), "now", "must include a time zone offset (UTC)"),
+        (("N-1", "LSN-1", "x", "exam", NOW), "tags", "must be a list of strings"),
+    ],
+)  # fmt: skip
+def test_note_refusals_name_the_field(arguments: tuple[Any, ...], field: str, message: str):
+    assert refusal(lambda: write_note(*arguments)) == (
+        f"{field}: {message}",
+        {field: [message]},
+    )
+
+
+def test_a_note_is_written_with_its_tags_normalized():
+    note = write_note("N-1", "LSN-1", "*limits*", ["  Exam  Prep", "#exam-prep", "Algebra"], NOW)
+    assert (note.note_id, note.lesson_id, note.content) == ("N-1", "LSN-1", "*limits*")
+    assert (note.created_at, note.updated_at) == (NOW, NOW)
+    assert note.tags == ("exam-prep", "algebra")
+
+
+@pytest.mark.parametrize(
+    ("tags", "normalized"),
+    [
+        ((), ()),
+        (("\uff21\uff22\uff23",), ("abc",)),  # NFKC folds full-width letters
+        (["Straße"], ("strasse",)),  # casefold, not lower
+        (["a_b-c"], ("a_b-c",)),
+        (["t" * 32], ("t" * 32,)),
+        ([f"t{n}" for n in range(20)], tuple(f"t{n}" for n in range(20))),
+        ([f"t{n % 20}" for n in range(40)], tuple(f"t{n}" for n in range(20))),
+    ],
+)
+def test_tags_are_normalized(tags: object, normalized: tuple[str, ...]):
+    assert normalize_tags(tags) == normalized
+
+
+@pytest.mark.parametrize(
+    ("tags", "fields"),
+    [
+        ([3], {"tags[0]": ["must be a string"]}),
+        (["ok", "  "], {"tags[1]": ["must not be empty"]}),
+        (["#"], {"tags[0]": ["must not be empty"]}),
+        (["t" * 33], {"tags[0]": ["must be at most 32 characters"]}),
+        (["a.b"], {"tags[0]": ["may hold only letters, digits, '-' and '_'"]}),
+        ([f"t{n}" for n in range(21)], {"tags": ["must hold at most 20 distinct tags"]}),
+        (
+            [None, "a/b", "x" * 40],
+            {
+                "tags[0]": ["must be a string"],
+                "tags[1]": ["may hold only letters, digits, '-' and '_'"],
+                "tags[2]": ["must be at most 32 characters"],
+            },
+        ),
+    ],
+)
+def test_tag_refusals_name_the_tag(tags: object, fields: dict[str, list[str]]):
+    message, found = refusal(lambda: normalize_tags(tags))
+    assert found == fields
+    assert message.startswith("tags is invalid: ")
+
+
+def test_editing_a_note_changes_only_what_is_given():
+    note = write_note("N-1", "LSN-1", "first", ["a"], NOW)
+    later = datetime(2026, 3, 3, tzinfo=UTC)
+    edited = edit_note(note, now=later, content="second")
+    assert (edited.content, edited.tags, edited.created_at, edited.updated_at) == (
+        "second",
+        ("a",),
+        NOW,
+        later,
+    )
+    retagged = edit_note(note, now=later, tags=["B"])
+    assert (retagged.content, retagged.tags) == ("first", ("b",))
+    earlier = datetime(2026, 3, 1, tzinfo=UTC)
+    assert edit_note(note, now=earlier, content="x").updated_at == NOW
+    assert refusal(lambda: edit_note(note, now=later, content=""))[1] == {
+        "content": ["must not be empty"]
+    }
+    assert refusal(lambda: edit_note(note, now="now"))[1] == {"now": ["must be a date and time"]}
+
+
+@pytest.mark.parametrize(
+    ("query", "matches"),
+    [
+        ("", True),
+        ("   ", True),
+        ("LIMITS", True),
+        ("limits exam", True),  # one word in the content, one in a tag
+        ("limits physics", False),
+        ("\uff4c\uff49\uff4d\uff49\uff54\uff53", True),  # NFKC on the query
+        ("exam-prep", True),
+        ("s e", True),
+    ],
+)
+def test_notes_match_every_word_of_the_query(query: str, matches: bool):
+    note = write_note("N-1", "LSN-1", "On **Limits**", ["exam prep"], NOW)
+    assert note_matches(note, query) is matches
+    assert notes_matching([note], query) == ([note] if matches else [])
+
+
+def test_notes_are_escaped_for_html_with_quotes():
+    assert escape_note_for_html("<b>\"x\" & 'y'</b>") == (
+        "&lt;b&gt;&quot;x&quot; &amp; &#x27;y&#x27;&lt;/b&gt;"
+    )

@@ -1,4 +1,3 @@
-
 """Progress rules at the edges where they change: the first day of the streak window, an
 outline of a single item, a paused enrollment that stays paused, and refusals that name
 their document or field."""
@@ -22,6 +21,7 @@ from services.progress.domain.custom_fields import validate_custom_fields
 from services.progress.domain.notes import note_matches, write_note
 from services.progress.domain.preferences import notification_preferences_after
 from services.progress.domain.quizzes import AttemptSubmitted, record_attempt_fact
+from services.progress.domain.values import add_minutes, add_seconds
 from shared.errors import InvalidInput
 from tests.unit.progress.progress_factories import T0, item, outline, work
 
@@ -143,3 +143,33 @@ def test_every_module_and_item_after_a_malformed_one_is_still_checked():
         "modules[1].items[0]": ["must be an object"],
         "modules[1].items[1].item_id": ["must be a non-empty string without surrounding spaces"],
     }
+
+
+@pytest.mark.parametrize("value", ["text", None, True, 2.5, [1, "x"]])
+def test_only_object_keys_count_toward_the_limit_of_50(value: object):
+    raw = {f"k{n}": value for n in range(50)}
+    assert validate_custom_fields(raw) == raw
+
+
+@pytest.mark.parametrize(
+    ("odd_value", "problem_path", "problem"),
+    [
+        ({"b": {"c": {"d": 1}}}, "custom_fields.k0.b.c", "nests too deep: at most 3 levels"),
+        (T0, "custom_fields.k0", "must be a JSON value, not datetime"),
+    ],
+)
+def test_a_refused_value_adds_no_key_to_the_count(
+    odd_value: object, problem_path: str, problem: str
+):
+    """50 keys in all, one of them holding a refused value: one problem, not two."""
+    raw: dict[str, object] = {"k0": odd_value}
+    counted = 3 if isinstance(odd_value, dict) else 1  # k0, b and c; or k0 alone
+    raw.update({f"flat{n}": n for n in range(50 - counted)})
+    with pytest.raises(InvalidInput) as error:
+        validate_custom_fields(raw)
+    assert error.value.fields == {problem_path: [problem]}
+
+
+def test_each_addend_is_rounded_before_the_sum():
+    assert add_minutes(0, 0.0049) == 0.0  # not 0.005 -> 0.01
+    assert add_seconds(0, 0.00049) == 0.0  # not 0.0005 -> 0.001

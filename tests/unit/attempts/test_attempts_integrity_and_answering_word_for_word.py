@@ -18,7 +18,7 @@ from services.attempts.domain import (
     record_answer,
     score_attempt,
 )
-from services.attempts.domain.errors import AttemptNotExpired
+from services.attempts.domain.errors import AttemptExpired, AttemptNotExpired
 from services.attempts.domain.feedback import _excerpt
 from services.attempts.domain.integrity import IntegrityFlag, IntegrityFlagType
 from shared.errors import InvalidInput
@@ -209,3 +209,21 @@ def test_a_result_is_found_by_question_id(quiz: Quiz) -> None:
 )
 def test_prompts_are_shortened_to_80_characters_in_feedback(prompt: str, excerpt: str) -> None:
     assert _excerpt(prompt) == excerpt
+
+
+@pytest.mark.parametrize("field", ["started_at", "now"])
+def test_naive_moments_of_an_answer_are_refused_by_name(quiz: Quiz, field: str) -> None:
+    naive = datetime(2026, 3, 2, 9, 1)
+    assert refused(lambda: answered(quiz, **{field: naive}))[1] == {
+        field: ["must be a timezone-aware date and time"]
+    }
+
+
+def test_an_answer_after_the_deadline_is_refused_saying_why(quiz: Quiz) -> None:
+    with pytest.raises(AttemptExpired) as error:
+        answered(quiz, now=AT + timedelta(minutes=11))
+    assert str(error.value) == "cannot answer a question: the attempt's time limit has passed"
+
+
+def test_an_answer_at_the_very_start_has_spent_no_time(quiz: Quiz) -> None:
+    assert answered(quiz, now=AT, time_spent_seconds=10).time_spent_seconds == 0

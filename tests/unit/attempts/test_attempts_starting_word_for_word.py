@@ -1,4 +1,3 @@
-
 """Starting an attempt: refusals word for word, and the orders seeded by the attempt."""
 
 from __future__ import annotations

@@ -94,9 +94,7 @@ def test_parse_iso_refuses_moments_out_of_range_in_utc(text: str):
     assert isinstance(error.value.__cause__, OverflowError)
 
 
-@pytest.mark.parametrize(
-    "text", ["", "yesterday", "2026-13-01T00:00:00Z", "2026-01-31T12:00:00z"]
-)
+@pytest.mark.parametrize("text", ["", "yesterday", "2026-13-01T00:00:00Z", "2026-01-31T12:00:00z"])
 def test_parse_iso_refuses_text_that_is_not_iso(text: str):
     with pytest.raises(ValueError):
         parse_iso(text)

@@ -227,3 +227,23 @@ def test_an_answer_after_the_deadline_is_refused_saying_why(quiz: Quiz) -> None:
 
 def test_an_answer_at_the_very_start_has_spent_no_time(quiz: Quiz) -> None:
     assert answered(quiz, now=AT, time_spent_seconds=10).time_spent_seconds == 0
+
+
+@pytest.mark.parametrize("field", ["started_at", "now"])
+def test_expiry_refuses_naive_moments_by_name(quiz: Quiz, field: str) -> None:
+    from services.attempts.domain import is_expired
+
+    moments = {"started_at": AT, "now": AT, field: AT.replace(tzinfo=None)}
+    assert refused(lambda: is_expired(quiz, moments["started_at"], moments["now"]))[1] == {
+        field: ["must be a timezone-aware date and time"]
+    }
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(3, "3"), (10, "10"), (2.5, "2.5"), (0.3333333, "0.3333"), (0, "0"), (-0.00001, "0")],
+)
+def test_points_in_feedback_are_written_without_trailing_zeros(value: float, text: str) -> None:
+    from services.attempts.domain.feedback import _number
+
+    assert _number(value) == text

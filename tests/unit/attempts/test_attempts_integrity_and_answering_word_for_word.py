@@ -247,3 +247,13 @@ def test_points_in_feedback_are_written_without_trailing_zeros(value: float, tex
     from services.attempts.domain.feedback import _number
 
     assert _number(value) == text
+
+
+def test_problems_are_true_once_one_is_added() -> None:
+    from services.attempts.domain.field_checks import Problems
+
+    problems = Problems()
+    assert not problems
+    problems.add("title", "is required")
+    assert problems
+    assert problems.by_field == {"title": ["is required"]}

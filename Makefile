@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: up test lint unit integration e2e chaos servers bench clean
+.PHONY: up test lint unit integration e2e chaos servers bench clean mutation
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,8 +38,22 @@ e2e: $(STAMP) servers
 chaos: $(STAMP) servers
 	$(BIN)/pytest -m chaos
 
+# Mutation testing of the rules: every services/*/domain/ package and the pure helpers of
+# shared/, one package at a time, each mutant running only the unit tests that execute
+# the mutated function ([tool.mutmut] in pyproject.toml). Not part of `make test`.
+MUTATION_PACKAGES ?= $(subst /,.,$(patsubst %/,%,$(sort $(wildcard services/*/domain/)))) \
+	shared.time shared.pagination
+MUTATION_CHILDREN ?= 2
+
+mutation: $(STAMP)
+	rm -f mutants/mutmut-stats.json
+	for package in $(MUTATION_PACKAGES); do \
+		$(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) "$$package.*" || exit 1; \
+	done
+	$(BIN)/python tests/mutation/scores.py $(MUTATION_PACKAGES)
+
 bench: $(STAMP) servers
 	$(BIN)/python bench/backbone.py
 
 clean:
-	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var mutants .pytest_cache .mypy_cache .ruff_cache

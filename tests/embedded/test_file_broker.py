@@ -43,7 +43,7 @@ def test_a_killed_consumer_loses_no_message(tmp_path: Path):
 
     taker = textwrap.dedent(
         f"""
-        import os, sys, time
+        import os, sys, threading
         from kombu import Connection, Queue, Exchange
         from shared.events import filebroker
         connection = Connection(transport=filebroker.TRANSPORT_PATH,
@@ -53,7 +53,7 @@ def test_a_killed_consumer_loses_no_message(tmp_path: Path):
         message = queue(connection.default_channel).get(no_ack=False)
         assert message is not None
         print("taken", flush=True)
-        time.sleep(60)
+        threading.Event().wait()  # holds the message, unacknowledged, until killed
         """
     )
     process = subprocess.Popen(

@@ -158,6 +158,11 @@ def drain_dead_letters(settings: Settings, consumer: EventConsumer) -> list[Any]
 
 
 def run_loops_until(loops: list[Any], done: Callable[[], bool], timeout: float = 60.0) -> bool:
+    """Run ``loops`` on threads until ``done()`` or ``timeout``; whether ``done()`` held.
+
+    The loops are then stopped; a loop that does not stop within 30 s fails the test
+    (AssertionError), rather than running on behind the tests that follow.
+    """
     threads = [threading.Thread(target=loop.run, daemon=True) for loop in loops]
     for thread in threads:
         thread.start()
@@ -173,6 +178,12 @@ def run_loops_until(loops: list[Any], done: Callable[[], bool], timeout: float =
             loop.stopping.set()
         for thread in threads:
             thread.join(timeout=30)
+        running = [
+            type(loop).__name__
+            for loop, thread in zip(loops, threads, strict=True)
+            if thread.is_alive()
+        ]
+        assert not running, f"loops still running 30 s after being stopped: {running}"
 
 
 def new_relay(service: str, database: Database, settings: Settings) -> OutboxRelay:

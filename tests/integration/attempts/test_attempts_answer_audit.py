@@ -95,7 +95,7 @@ def test_a_refused_answer_is_audited_with_its_status(
 
 
 def test_an_answer_after_submission_is_audited_with_409(app, attempt, student):
-    student.post(f"/attempts/{attempt['id']}/submission")
+    assert (student.post(f"/attempts/{attempt['id']}/submission")).status_code == 200
     response = answer(student, attempt["id"], "q1", "a")
     assert response.status_code == 409
     assert audit_of(app, response) == [("answer", "student", STUDENT, COURSE, "allowed", 409)]
@@ -155,6 +155,7 @@ def test_an_answer_waiting_for_the_attempt_lock_sees_the_answer_saved_meanwhile(
         )
         first.commit()
         waiting.join(timeout=30)
+        assert not waiting.is_alive(), "the waiting answer save never finished"
     [response] = results
     assert response.status_code == 200, response.json
     assert (response.json["answer"], response.json["time_spent"]) == ("b", 30)

@@ -118,7 +118,7 @@ def test_bad_integrity_flags_are_refused(app, teacher, student, flag, field):
 def test_feedback_needs_feedback_or_points(app, teacher, student):
     publish(teacher)
     attempt = start(student)
-    student.post(f"/attempts/{attempt['id']}/submission")
+    assert (student.post(f"/attempts/{attempt['id']}/submission")).status_code == 200
     response = teacher.post(f"/attempts/{attempt['id']}/feedback", json={})
     assert_refused(response, 422, "feedback")
     unknown = teacher.post(f"/attempts/{attempt['id']}/feedback", json={"points": {"q9": 1}})

@@ -67,11 +67,13 @@ def test_the_lifecycle_events_reach_rabbitmq_with_their_payloads(
         attempt = start(student)
         answer(student, attempt["id"], "q1", True)
         answer(student, attempt["id"], "q2", "Because.")
-        student.post(
-            f"/attempts/{attempt['id']}/integrity-flags",
-            json={"type": "copy_paste", "timestamp": "2026-11-25T10:00:00Z"},
-        )
-        student.post(f"/attempts/{attempt['id']}/submission")
+        assert (
+            student.post(
+                f"/attempts/{attempt['id']}/integrity-flags",
+                json={"type": "copy_paste", "timestamp": "2026-11-25T10:00:00Z"},
+            )
+        ).status_code == 200
+        assert (student.post(f"/attempts/{attempt['id']}/submission")).status_code == 200
         graded = teacher.post(f"/attempts/{attempt['id']}/feedback", json={"points": {"q2": 1}})
         assert graded.status_code == 200
 
@@ -126,5 +128,6 @@ def test_concurrent_starts_of_one_student_open_one_attempt(
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
     assert sorted(statuses) == [201, 409, 409, 409, 409, 409]
     assert count_rows(postgres_app, "attempts") == 1

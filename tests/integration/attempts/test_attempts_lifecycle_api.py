@@ -108,7 +108,7 @@ def test_answering_after_submission_is_a_conflict_and_changes_nothing(app, teach
     publish(teacher)
     attempt = start(student)
     answer(student, attempt["id"], "q1", "b")
-    student.post(f"/attempts/{attempt['id']}/submission")
+    assert (student.post(f"/attempts/{attempt['id']}/submission")).status_code == 200
     response = answer(student, attempt["id"], "q1", "a")
     assert response.status_code == 409
     assert response.content_type == "application/problem+json"
@@ -121,7 +121,7 @@ def test_attempts_allowed_limits_graded_attempts_but_not_practice(app, teacher, 
     publish(teacher, attempts_allowed=1, allow_practice=True)
     first = start(student)
     assert student.post(f"/quizzes/{QUIZ}/attempts", json={}).status_code == 409  # still open
-    student.post(f"/attempts/{first['id']}/submission")
+    assert (student.post(f"/attempts/{first['id']}/submission")).status_code == 200
     refused = student.post(f"/quizzes/{QUIZ}/attempts", json={})
     assert refused.status_code == 409 and "graded attempt" in refused.json["detail"]
     practice = start(student, is_practice=True)
@@ -134,7 +134,7 @@ def test_numbers_count_up_per_kind(app, teacher, student):
     for is_practice in (False, True, False):
         attempt = start(student, is_practice=is_practice)
         numbers.append((attempt["is_practice"], attempt["attempt_number"]))
-        student.post(f"/attempts/{attempt['id']}/submission")
+        assert (student.post(f"/attempts/{attempt['id']}/submission")).status_code == 200
     assert numbers == [(False, 1), (True, 1), (False, 2)]
 
 
@@ -281,7 +281,7 @@ def test_feedback_on_an_open_attempt_is_a_conflict(app, teacher, student):
 def test_teacher_points_out_of_range_are_refused_naming_the_question(app, teacher, student):
     publish(teacher)
     attempt = start(student)
-    student.post(f"/attempts/{attempt['id']}/submission")
+    assert (student.post(f"/attempts/{attempt['id']}/submission")).status_code == 200
     response = teacher.post(f"/attempts/{attempt['id']}/feedback", json={"points": {"q1": 5}})
     assert response.status_code == 422
     assert "overrides.q1" in response.json["errors"]
@@ -333,7 +333,7 @@ def test_item_analysis_reports_facility_and_discrimination(app, teacher, caller)
         answer(taker, attempt["id"], "q1", "a")
         answer(taker, attempt["id"], "q2", index % 2 == 0)
         answer(taker, attempt["id"], "q3", 3.14 if index < 4 else 1)
-        taker.post(f"/attempts/{attempt['id']}/submission")
+        assert (taker.post(f"/attempts/{attempt['id']}/submission")).status_code == 200
     response = teacher.get(f"/quizzes/{QUIZ}/item-analysis")
     assert response.status_code == 200
     body = response.json
@@ -351,7 +351,7 @@ def test_attempts_list_is_cursor_paginated_and_filtered(app, teacher, student, c
     for _ in range(3):
         attempt = start(student, is_practice=True)
         ids.append(attempt["id"])
-        student.post(f"/attempts/{attempt['id']}/submission")
+        assert (student.post(f"/attempts/{attempt['id']}/submission")).status_code == 200
     start(student, quiz_id="QZ-2")
     start(caller("student", "USR-STU-9"))
     first = teacher.get(f"/attempts?student_id={STUDENT}&quiz_id={QUIZ}&limit=2").json

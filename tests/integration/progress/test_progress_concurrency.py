@@ -52,6 +52,7 @@ def run_together(tasks: list[Callable[[], Any]]) -> list[BaseException]:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a task never finished"
     return errors
 
 
@@ -108,7 +109,7 @@ def test_attempts_racing_with_the_enrollment_are_all_counted(pg_app, token_for):
 def test_concurrent_completions_of_one_lesson_all_count(pg_app, token_for):
     token = token_for("student", "USR-STU-1")
     admin = Caller(pg_app.test_client(), token_for("admin", "USR-ADM-1"))
-    admin.put(f"/courses/{COURSE}/outline", json=outline_document())
+    assert (admin.put(f"/courses/{COURSE}/outline", json=outline_document())).status_code == 200
     enrollment_id = admin.post(
         "/enrollments", json={"student_id": "USR-STU-1", "course_id": COURSE}
     ).json["id"]

@@ -86,7 +86,7 @@ def test_events_published_on_rabbitmq_update_the_enrollment(
     pg_app, consumer, broker_settings, token_for
 ):
     admin = Caller(pg_app.test_client(), token_for("admin", "USR-ADM-1"))
-    admin.put(f"/courses/{COURSE}/outline", json=outline_document())
+    assert (admin.put(f"/courses/{COURSE}/outline", json=outline_document())).status_code == 200
     enrollment_id = enroll(admin)["id"]
     graded = attempt(
         "attempts.attempt.graded", "AT-1", graded_at="2026-11-03T10:00:00Z", score=92, passed=True
@@ -143,7 +143,7 @@ def test_a_malformed_event_is_parked_with_its_error_and_writes_nothing(
     pg_app, consumer, broker_settings, token_for
 ):
     admin = Caller(pg_app.test_client(), token_for("admin", "USR-ADM-1"))
-    admin.put(f"/courses/{COURSE}/outline", json=outline_document())
+    assert (admin.put(f"/courses/{COURSE}/outline", json=outline_document())).status_code == 200
     enroll(admin)
     before = row_counts(pg_app)
     poison = attempt(
@@ -165,7 +165,7 @@ def test_a_malformed_event_is_parked_with_its_error_and_writes_nothing(
 
 def test_progress_events_leave_through_the_outbox_to_rabbitmq(pg_app, broker_settings, token_for):
     admin = Caller(pg_app.test_client(), token_for("admin", "USR-ADM-1"))
-    admin.put(f"/courses/{COURSE}/outline", json=outline_document())
+    assert (admin.put(f"/courses/{COURSE}/outline", json=outline_document())).status_code == 200
     queue = Queue(
         f"progresstest.{uuid.uuid4().hex[:8]}",
         Exchange(EXCHANGE, type="topic", passive=True),

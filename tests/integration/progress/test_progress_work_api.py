@@ -158,11 +158,9 @@ def finish_course(student, teacher, enrollment_id: str, grade: float) -> dict:
     for lesson in ("LSN-1", "LSN-2", "LSN-3"):
         assert complete(student, enrollment_id, lesson, f"c-{lesson}").status_code == 201
     path = f"/enrollments/{enrollment_id}/assignments"
-    student.post(
-        path,
-        json={"assignment_id": "ASG-1", "action": "submit", "submission_id": "s-1",
-              "time_spent": 30},
-    )  # fmt: skip
+    submission = {"assignment_id": "ASG-1", "action": "submit", "submission_id": "s-1",
+                  "time_spent": 30}  # fmt: skip
+    assert student.post(path, json=submission).status_code == 200
     return dict(
         teacher.post(path, json={"assignment_id": "ASG-1", "action": "grade", "grade": grade}).json
     )
@@ -170,22 +168,35 @@ def finish_course(student, teacher, enrollment_id: str, grade: float) -> dict:
 
 def test_the_document_is_what_the_enrollment_schema_dumps(admin, student, teacher, enrollment_id):
     """The views serialize with the compiled schema; marshmallow's own dump is the reference."""
-    complete(student, enrollment_id, "LSN-1", "c-1", score=72.5)
-    complete(student, enrollment_id, "LSN-2", "c-2", time_spent=3)
+    assert complete(student, enrollment_id, "LSN-1", "c-1", score=72.5).status_code == 201
+    assert complete(student, enrollment_id, "LSN-2", "c-2", time_spent=3).status_code == 201
     assignments = f"/enrollments/{enrollment_id}/assignments"
-    student.post(
-        assignments,
-        json={"assignment_id": "ASG-1", "action": "submit", "submission_id": "s", "time_spent": 9},
-    )
-    teacher.post(assignments, json={"assignment_id": "ASG-1", "action": "grade", "grade": 90})
-    student.post(
-        f"/enrollments/{enrollment_id}/notes",
-        json={"lesson_id": "LSN-1", "content": "**limits**", "tags": ["exam"]},
-    )
-    student.post(
-        f"/enrollments/{enrollment_id}/bookmarks",
-        json={"content_type": "video", "content_id": "VID-1", "position": "05:23"},
-    )
+    assert (
+        student.post(
+            assignments,
+            json={
+                "assignment_id": "ASG-1",
+                "action": "submit",
+                "submission_id": "s",
+                "time_spent": 9,
+            },
+        )
+    ).status_code == 200
+    assert (
+        teacher.post(assignments, json={"assignment_id": "ASG-1", "action": "grade", "grade": 90})
+    ).status_code == 200
+    assert (
+        student.post(
+            f"/enrollments/{enrollment_id}/notes",
+            json={"lesson_id": "LSN-1", "content": "**limits**", "tags": ["exam"]},
+        )
+    ).status_code == 201
+    assert (
+        student.post(
+            f"/enrollments/{enrollment_id}/bookmarks",
+            json={"content_type": "video", "content_id": "VID-1", "position": "05:23"},
+        )
+    ).status_code == 201
     app = admin.client.application
     with app.test_request_context():
         session = request_session()

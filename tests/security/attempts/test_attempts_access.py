@@ -95,7 +95,7 @@ def test_starting_an_unknown_quiz_is_404_and_audited(app, student):
 
 
 def test_students_and_parents_never_grade(app, attempt, student, parent):
-    student.post(f"/attempts/{attempt['id']}/submission")
+    assert (student.post(f"/attempts/{attempt['id']}/submission")).status_code == 200
     for who in (student, parent):
         response = who.post(f"/attempts/{attempt['id']}/feedback", json={"points": {"q1": 2}})
         assert response.status_code == 403

@@ -34,12 +34,14 @@ def taken(teacher: Caller, student: Caller, *, submit: bool, **settings: Any) ->
     publish(teacher, body={**every_type(), **settings})
     attempt = start(student, device_info={"type": "mobile"}, session_id="SES-1")
     answer(student, attempt["id"], "q-multiple_choice", "b")
-    student.post(
-        f"/attempts/{attempt['id']}/integrity-flags",
-        json={"type": "tab_switch", "timestamp": "2026-11-25T10:00:00Z"},
-    )
+    assert (
+        student.post(
+            f"/attempts/{attempt['id']}/integrity-flags",
+            json={"type": "tab_switch", "timestamp": "2026-11-25T10:00:00Z"},
+        )
+    ).status_code == 200
     if submit:
-        student.post(f"/attempts/{attempt['id']}/submission")
+        assert (student.post(f"/attempts/{attempt['id']}/submission")).status_code == 200
     return str(attempt["id"])
 
 
@@ -102,7 +104,9 @@ def test_parents_see_scores_and_feedback_never_device_location_or_integrity(
     app, teacher, student, parent
 ):
     attempt_id = taken(teacher, student, submit=True)
-    teacher.post(f"/attempts/{attempt_id}/feedback", json={"feedback": "Review fractions."})
+    assert (
+        teacher.post(f"/attempts/{attempt_id}/feedback", json={"feedback": "Review fractions."})
+    ).status_code == 200
     document = parent.get(f"/attempts/{attempt_id}").json
     assert PRIVATE_FIELDS.isdisjoint(document)
     assert document["feedback"] == "Review fractions."

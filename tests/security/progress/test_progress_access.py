@@ -118,7 +118,7 @@ def test_a_student_cannot_reopen_a_completed_course(app, admin, student):
         {"module_id": "M", "title": "Only", "items": [
             {"item_id": "L", "kind": "lesson", "title": "Only lesson"}]}
     ]  # fmt: skip
-    admin.put(f"/courses/{COURSE}/outline", json=document)
+    assert (admin.put(f"/courses/{COURSE}/outline", json=document)).status_code == 200
     enrollment_id = enroll(admin)["id"]
     assert complete(student, enrollment_id, "L", "c-1").json["status"] == "completed"
     assert (

@@ -1,0 +1,133 @@
+"""Running one row of a role table: a fresh, uniquely named course (and quiz) per row, so
+every role's request is made on its own records in an app shared by the whole table.
+
+A row names one endpoint of the app's ``url_map`` (method and rule), how to prepare
+the records it needs (as an admin or a teacher of the course would), the request, and
+the status every role of ``stride_http.ROLES`` must get.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask
+from werkzeug.test import TestResponse
+
+from shared.auth import mint_token
+from shared.config import Settings
+from tests.support.stride_http import (
+    ADMIN,
+    OTHER_STUDENT,
+    OTHER_TEACHER,
+    PARENT,
+    ROLES,
+    SERVICE,
+    STUDENT,
+    TEACHER,
+    Caller,
+)
+
+#: Expected outcome of one role: a status, or a status and how many items a list shows.
+Expected = int | tuple[int, int]
+
+
+@dataclass
+class World:
+    """The records of one row: a course, a quiz, and callers by role scoped to them."""
+
+    app: Flask
+    settings: Settings
+    course: str = field(default_factory=lambda: f"CRS-{uuid.uuid4().hex[:12].upper()}")
+    other_course: str = field(default_factory=lambda: f"CRS-{uuid.uuid4().hex[:12].upper()}")
+    quiz: str = field(default_factory=lambda: f"QZ-{uuid.uuid4().hex[:12].upper()}")
+    ids: dict[str, str] = field(default_factory=dict)
+
+    def token(self, role: str) -> str | None:
+        claims: dict[str, dict[str, Any]] = {
+            "student": {"sub": STUDENT, "role": "student"},
+            "other_student": {"sub": OTHER_STUDENT, "role": "student"},
+            "parent": {"sub": PARENT, "role": "parent", "students": [STUDENT]},
+            "teacher": {"sub": TEACHER, "role": "teacher", "courses": [self.course]},
+            "other_teacher": {
+                "sub": OTHER_TEACHER,
+                "role": "teacher",
+                "courses": [self.other_course],
+            },
+            "admin": {"sub": ADMIN, "role": "admin"},
+            "service": {"sub": SERVICE, "role": "service"},
+        }
+        if role == "none":
+            return None
+        return mint_token(self.settings, **claims[role])
+
+    def as_(self, role: str) -> Caller:
+        return Caller(self.app.test_client(), self.token(role))
+
+    def ok(self, response: TestResponse, *statuses: int) -> dict[str, Any]:
+        assert response.status_code in (statuses or (200, 201)), response.get_json()
+        body = response.get_json()
+        return body if isinstance(body, dict) else {}
+
+
+@dataclass(frozen=True)
+class Request:
+    path: str
+    json: Any = None
+    query: dict[str, str] | None = None
+    headers: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    """One endpoint (``method`` and the url_map ``rule``) and what each role gets."""
+
+    method: str
+    rule: str
+    label: str
+    prepare: Callable[[World], Request]
+    expected: dict[str, Expected]
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.rule} {self.label}".strip()
+
+
+def all_roles(status: Expected, **exceptions: Expected) -> dict[str, Expected]:
+    """``status`` for every role but ``exceptions`` (and 401 for no token unless named)."""
+    table: dict[str, Expected] = {role: status for role in ROLES}
+    table["none"] = 401
+    table.update(exceptions)
+    return table
+
+
+def send(world: World, row: Row, role: str) -> TestResponse:
+    request = row.prepare(world)
+    kwargs: dict[str, Any] = {}
+    if request.json is not None:
+        kwargs["json"] = request.json
+    if request.query is not None:
+        kwargs["query_string"] = request.query
+    if request.headers is not None:
+        kwargs["headers"] = request.headers
+    return world.as_(role).request(row.method, request.path, **kwargs)
+
+
+def outcome(response: TestResponse, expected: Expected) -> Expected:
+    """What the response shows, in the form ``expected`` is written in."""
+    if isinstance(expected, tuple):
+        body = response.get_json(silent=True) or {}
+        return (response.status_code, len(body.get("items", [])))
+    return response.status_code
+
+
+def rules_of(app: Flask) -> set[tuple[str, str]]:
+    """Every (method, rule) the app serves, HEAD and OPTIONS aside."""
+    return {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods or ()
+        if method not in {"HEAD", "OPTIONS"}
+    }

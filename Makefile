@@ -23,8 +23,13 @@ lint: $(STAMP)
 servers:
 	scripts/ensure-servers
 
+# Every tier but chaos runs in TEST_WORKERS processes (each with its own RabbitMQ vhost
+# and its own databases); the chaos tier restarts RabbitMQ, so it runs alone afterwards.
+TEST_WORKERS ?= 4
+
 test: $(STAMP) servers lint
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not chaos" -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -m chaos
 
 unit: $(STAMP)
 	$(BIN)/pytest -m "unit or security"

@@ -18,6 +18,7 @@ from kombu import Connection
 
 from shared.auth import KeyPair, development_keys, mint_token
 from shared.config import Settings, load_settings
+from tests.support.rabbitmq import ensure_test_vhost, url_in_test_vhost
 
 POSTGRES_URL = os.environ.get("STRIDE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
 AMQP_URL = os.environ.get("STRIDE_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
@@ -92,13 +93,16 @@ def make_postgres_database(postgres_server: str) -> Iterator[Callable[[str], str
 
 @pytest.fixture(scope="session")
 def rabbitmq_url() -> str:
+    """The broker of the tests: this process's own vhost (``/`` unless run in parallel)."""
+    url = url_in_test_vhost(AMQP_URL)
     try:
-        with Connection(AMQP_URL, connect_timeout=5) as connection:
+        ensure_test_vhost()
+        with Connection(url, connect_timeout=5) as connection:
             connection.ensure_connection(max_retries=2, timeout=5)
     except Exception as exc:
         pytest.fail(
-            f"RabbitMQ is unreachable at {AMQP_URL} ({exc!r}); "
+            f"RabbitMQ is unreachable at {url} ({exc!r}); "
             "run scripts/ensure-servers (make servers)",
             pytrace=False,
         )
-    return AMQP_URL
+    return url

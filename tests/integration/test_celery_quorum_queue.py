@@ -23,18 +23,13 @@ from shared.events.publishers import open_publisher
 from shared.events.relay import OutboxRelay
 from shared.tasks import enqueue_task, task_queue
 from shared.time import utcnow
+from tests.support.rabbitmq import rabbitmqctl
 
 pytestmark = pytest.mark.integration
 
 
 def queue_type(name: str) -> str:
-    listing = subprocess.run(
-        ["rabbitmqctl", "list_queues", "name", "type", "--formatter", "json"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
+    listing = rabbitmqctl("list_queues", "name", "type", "--formatter", "json")
     return {q["name"]: q["type"] for q in json.loads(listing.stdout)}[name]
 
 

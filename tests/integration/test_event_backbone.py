@@ -15,6 +15,7 @@ from shared.events import outbox
 from shared.events.consumer import ERROR_HEADER
 from shared.events.publishers import OutgoingMessage, open_publisher
 from tests.support import backbone
+from tests.support.rabbitmq import rabbitmqctl
 
 pytestmark = pytest.mark.integration
 
@@ -159,7 +160,6 @@ def test_rabbitmq_queues_are_quorum_queues_with_a_delivery_limit(
     settings_for, rabbitmq_url, tmp_path
 ):
     import json
-    import subprocess
 
     from shared.events.broker import kombu_connection
 
@@ -169,13 +169,7 @@ def test_rabbitmq_queues_are_quorum_queues_with_a_delivery_limit(
     with kombu_connection(settings) as connection:
         consumer.declare(connection)
     try:
-        listing = subprocess.run(
-            ["rabbitmqctl", "list_queues", "name", "type", "arguments", "--formatter", "json"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=60,
-        )
+        listing = rabbitmqctl("list_queues", "name", "type", "arguments", "--formatter", "json")
         queues = {queue["name"]: queue for queue in json.loads(listing.stdout)}
         main = queues[consumer.queue.name]
         assert main["type"] == "quorum"

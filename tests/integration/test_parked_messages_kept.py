@@ -4,13 +4,12 @@ to this test's own queues, and removed afterwards."""
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
 from shared.events.dead_letters import list_parked, replay_parked
 from shared.events.publishers import OutgoingMessage
 from tests.support import backbone
+from tests.support.rabbitmq import rabbitmqctl
 
 pytestmark = pytest.mark.integration
 
@@ -24,26 +23,18 @@ def limited_consumer(settings_for, rabbitmq_url, tmp_path):
     consumer = backbone.new_consumer(backbone.fresh_consumer_name(), database, settings)
     policy = f"stride-test-{consumer.registry.consumer}"
     pattern = f"^stride\\.{consumer.registry.consumer}\\."
-    subprocess.run(
-        [
-            "rabbitmqctl",
-            "set_policy",
-            "--apply-to",
-            "queues",
-            policy,
-            pattern,
-            f'{{"delivery-limit": {DELIVERY_LIMIT}}}',
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
+    rabbitmqctl(
+        "set_policy",
+        "--apply-to",
+        "queues",
+        policy,
+        pattern,
+        f'{{"delivery-limit": {DELIVERY_LIMIT}}}',
     )
     try:
         yield settings, consumer
     finally:
-        subprocess.run(
-            ["rabbitmqctl", "clear_policy", policy], check=True, capture_output=True, timeout=60
-        )
+        rabbitmqctl("clear_policy", policy)
         backbone.delete_queues(settings, consumer)
 
 
@@ -116,13 +107,7 @@ def test_unrouted_events_are_kept_in_a_bounded_queue(settings_for, rabbitmq_url)
     finally:
         publisher.close()
     assert backbone.queue_depth(settings, topology.unrouted_queue()) >= before + 1
-    listing = subprocess.run(
-        ["rabbitmqctl", "list_queues", "name", "arguments", "--formatter", "json"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
+    listing = rabbitmqctl("list_queues", "name", "arguments", "--formatter", "json")
     queues = {queue["name"]: queue for queue in json.loads(listing.stdout)}
     arguments = {name: value for name, _t, value in queues[topology.UNROUTED_QUEUE]["arguments"]}
     assert arguments["x-max-length"] == topology.UNROUTED_MAX_MESSAGES

@@ -19,6 +19,8 @@ pytestmark = pytest.mark.unit
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 RETENTION = timedelta(days=1095)
+
+
 class _Missing:
     """A field left out of the record (named in test ids, the same in every process)."""
 

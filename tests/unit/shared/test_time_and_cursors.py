@@ -147,7 +147,7 @@ rows = sa.Table(
 def database(tmp_path) -> Database:
     database = Database(f"sqlite:///{tmp_path}/cursor.db")
     metadata.create_all(database.engine)
-    start = datetime(2026, 1, 1)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
     with database.engine.begin() as connection:
         connection.execute(
             rows.insert(),
@@ -167,7 +167,10 @@ def pages(database: Database, limit: int) -> list[list[int]]:
                 [rows.c.at, rows.c.id],
                 limit=limit,
                 cursor=cursor,
-                key_of=lambda row_id: [datetime(2026, 1, 1) + timedelta(hours=row_id // 2), row_id],
+                key_of=lambda row_id: [
+                    datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=row_id // 2),
+                    row_id,
+                ],
                 datetime_positions=[0],
             )
             found.append(list(page.items))

@@ -2,14 +2,17 @@
 -- database: no service can read another's data, even by mistake.
 --
 -- * stride_<service> owns the database. Only the <service>-migrate job logs in as it
---   (activity excepted, below).
+--   and activity's worker and beat (below).
 -- * stride_<service>_app is what the service's API, events and Celery containers log in
---   as. It owns nothing: `stride migrate` (STRIDE_<SERVICE>_RUNTIME_ROLE) grants it read
+--   as (activity: its API and events). It owns nothing: `stride migrate` (STRIDE_<SERVICE>_RUNTIME_ROLE) grants it read
 --   and write on the service's tables, but only SELECT and INSERT on audit_log, so it can
 --   neither change nor erase the audit log nor drop the triggers that guard it.
 --
--- activity has no runtime role: its processes create, detach and drop the monthly
--- partitions of activity_logs, which only the owner of the table may do.
+-- activity's archive and retention detach and drop the monthly partitions of
+-- activity_logs, which only the owner of the table may do: its worker and beat log in as
+-- stride_activity. Its runtime role adds a month's partition only through the owner's
+-- SECURITY DEFINER function stride_activity_ensure_partition, which `stride migrate`
+-- grants it.
 --
 -- The official postgres image runs this once, as the superuser, when its data volume is
 -- empty (docker-compose.yml mounts it into /docker-entrypoint-initdb.d). The passwords
@@ -22,6 +25,7 @@
 \getenv attempts_password STRIDE_ATTEMPTS_DB_PASSWORD
 \getenv attempts_app_password STRIDE_ATTEMPTS_APP_DB_PASSWORD
 \getenv activity_password STRIDE_ACTIVITY_DB_PASSWORD
+\getenv activity_app_password STRIDE_ACTIVITY_APP_DB_PASSWORD
 \getenv analytics_password STRIDE_ANALYTICS_DB_PASSWORD
 \getenv analytics_app_password STRIDE_ANALYTICS_APP_DB_PASSWORD
 \getenv reports_password STRIDE_REPORTS_DB_PASSWORD
@@ -45,6 +49,8 @@ GRANT CONNECT ON DATABASE stride_attempts TO stride_attempts_app;
 CREATE ROLE stride_activity LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD :'activity_password';
 CREATE DATABASE stride_activity OWNER stride_activity;
 REVOKE ALL ON DATABASE stride_activity FROM PUBLIC;
+CREATE ROLE stride_activity_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD :'activity_app_password';
+GRANT CONNECT ON DATABASE stride_activity TO stride_activity_app;
 
 CREATE ROLE stride_analytics LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD :'analytics_password';
 CREATE DATABASE stride_analytics OWNER stride_analytics;

@@ -37,10 +37,12 @@ DOCKERIGNORE = ROOT / ".dockerignore"
 SERVICES = ("progress", "attempts", "activity", "analytics", "reports")
 CELERY_SERVICES = ("activity", "analytics", "reports")
 INFRASTRUCTURE = ("postgres", "rabbitmq", "gateway")
-# Services whose containers all log in as the owner of their database: activity's
-# processes create, detach and drop the monthly partitions of activity_logs, which only
-# the owner of that table may do (deploy/postgres/README.md).
-OWNER_ONLY_SERVICES = ("activity",)
+# Containers besides the migration jobs that log in as the owner of their database, the
+# owner's maintenance jobs: activity's archive and retention detach and drop the monthly
+# partitions of activity_logs, which only the owner of that table may do
+# (deploy/postgres/README.md). Its API and events add partitions through the owner's
+# SECURITY DEFINER function, as the runtime role.
+OWNER_MAINTENANCE_CONTAINERS = ("activity-worker", "activity-beat")
 GATEWAY_PORT = 8080
 API_PORT = 8000
 
@@ -114,8 +116,9 @@ def runtime_role(service: str) -> str:
 
 
 def database_role(service: str, role: str) -> str:
-    """The login of a container: the owner for the migration job, else the runtime role."""
-    if role == "migrate" or service in OWNER_ONLY_SERVICES:
+    """The login of a container: the owner for the migration job and the owner's
+    maintenance jobs, else the runtime role."""
+    if role == "migrate" or f"{service}-{role}" in OWNER_MAINTENANCE_CONTAINERS:
         return owner_role(service)
     return runtime_role(service)
 
@@ -543,6 +546,8 @@ def test_only_the_migration_job_logs_in_as_the_owner(
     The migration job logs in as the owner of the database and names, in
     STRIDE_<SERVICE>_RUNTIME_ROLE, the one role every other container logs in as, so that
     `stride migrate` grants that role its tables and only SELECT and INSERT on audit_log.
+    The one exception: the owner's maintenance jobs (OWNER_MAINTENANCE_CONTAINERS) log in
+    as the owner.
     """
     variable = f"STRIDE_{service.upper()}_RUNTIME_ROLE"
     migrate = f"{service}-migrate"
@@ -556,25 +561,25 @@ def test_only_the_migration_job_logs_in_as_the_owner(
         for role in roles_of(service)
         if role != "migrate"
     }
+    maintenance = {
+        name: login for name, login in others.items() if name in OWNER_MAINTENANCE_CONTAINERS
+    }
+    running = {name: login for name, login in others.items() if name not in maintenance}
+    for name, login in maintenance.items():
+        if login != owner:
+            problems.append(f"{name} (owner maintenance) logs in as {login}, not as {owner}")
     named = environment_of(services.get(migrate, {})).get(variable)
-    if service in OWNER_ONLY_SERVICES:
-        if named is not None:
-            problems.append(f"{migrate} sets {variable} but {service} has no runtime role")
-        wrong = {name: login for name, login in others.items() if login != owner}
-        if wrong:
-            problems.append(f"{service} runs as its owner {owner}, but {wrong} log in otherwise")
-    else:
-        logins = set(others.values())
-        if len(logins) != 1:
-            problems.append(f"{service}'s containers log in as several roles: {others}")
-        if owner in logins:
-            as_owner = sorted(name for name, login in others.items() if login == owner)
-            problems.append(f"{as_owner} log in as the owner {owner}")
-        if not named or logins != {named}:
-            problems.append(
-                f"{migrate} sets {variable}={named!r}, not the role {sorted(map(str, logins))} "
-                "the other containers log in as"
-            )
+    logins = set(running.values())
+    if len(logins) != 1:
+        problems.append(f"{service}'s containers log in as several roles: {running}")
+    if owner in logins:
+        as_owner = sorted(name for name, login in running.items() if login == owner)
+        problems.append(f"{as_owner} log in as the owner {owner}")
+    if not named or logins != {named}:
+        problems.append(
+            f"{migrate} sets {variable}={named!r}, not the role {sorted(map(str, logins))} "
+            "the other containers log in as"
+        )
     for name in others:
         if variable in environment_of(services.get(name, {})):
             problems.append(f"{name} sets {variable}: only the migration job grants")
@@ -638,9 +643,7 @@ def test_postgres_init_creates_a_database_an_owner_and_a_runtime_role_per_servic
 ) -> None:
     init = read_postgres_init()
     owners = {owner_role(service): service for service in SERVICES}
-    runtimes = {
-        runtime_role(service): service for service in SERVICES if service not in OWNER_ONLY_SERVICES
-    }
+    runtimes = {runtime_role(service): service for service in SERVICES}
     expected_databases = {f"stride_{service}" for service in SERVICES}
     problems = []
     if set(init.roles) != set(owners) | set(runtimes):

@@ -178,8 +178,11 @@ def grant_runtime_role(url: str, role: str) -> None:
     """Let ``role`` (the services' login, not the owner) use the tables and nothing more.
 
     It may read and write every table but ``audit_log``, where it may only read and
-    append: no UPDATE, DELETE or TRUNCATE. Run by ``stride migrate`` as the owner when
-    ``STRIDE_<SERVICE>_RUNTIME_ROLE`` names the role (PostgreSQL only).
+    append: no UPDATE, DELETE or TRUNCATE. It may call the owner's ``SECURITY DEFINER``
+    functions of schema public (a service's revisions create them, revoked from PUBLIC,
+    for the few things only the owner may do, e.g. activity's new month partitions).
+    Run by ``stride migrate`` as the owner when ``STRIDE_<SERVICE>_RUNTIME_ROLE`` names
+    the role (PostgreSQL only).
     """
     quoted = '"' + role.replace('"', '""') + '"'
     engine = create_engine(url, poolclass=sa.pool.NullPool)
@@ -196,8 +199,20 @@ def grant_runtime_role(url: str, role: str) -> None:
                 f"GRANT SELECT ON alembic_version TO {quoted}",
             ):
                 connection.execute(sa.text(statement))
+            for function in connection.execute(_OWN_DEFINER_FUNCTIONS).scalars():
+                connection.execute(sa.text(f"GRANT EXECUTE ON FUNCTION {function} TO {quoted}"))
     finally:
         engine.dispose()
+
+
+#: the signatures (quoted as SQL wants them) of schema public's SECURITY DEFINER
+#: functions that the current role owns
+_OWN_DEFINER_FUNCTIONS = sa.text(
+    "SELECT p.oid::regprocedure::text FROM pg_proc p "
+    "JOIN pg_namespace n ON n.oid = p.pronamespace "
+    "WHERE n.nspname = 'public' AND p.prosecdef AND p.proowner = "
+    "(SELECT oid FROM pg_roles WHERE rolname = current_user)"
+)
 
 
 def drop_platform_tables(op: Any) -> None:

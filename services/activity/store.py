@@ -8,7 +8,9 @@ server parses), on SQLite one multi-row insert. Both skip a record already store
 On PostgreSQL ``activity_logs`` is partitioned by month on ``timestamp``. Partitions
 are created ahead (``ensure_partitions``, run by the migration, the maintenance job
 and, for any month a batch needs that has none, by ingestion itself), each in a short
-transaction of its own under an advisory lock.
+transaction of its own under an advisory lock, through the owner's ``SECURITY DEFINER``
+function ``stride_activity_ensure_partition``, so the service's runtime role, which owns
+no table, can add one too.
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ _BULK_INSERT = sa.text(
     "ON CONFLICT DO NOTHING RETURNING student_id, id"
 )
 _ENCODER = msgspec.json.Encoder()
+#: the owner's SECURITY DEFINER function (migration activity_0003): the runtime role may
+#: add a partition through it, but not CREATE TABLE ... PARTITION OF itself
+_ENSURE_PARTITION = sa.text("SELECT stride_activity_ensure_partition(:first_day)")
 
 
 def is_postgres(bind: Session | Connection | Engine) -> bool:
@@ -116,18 +121,10 @@ def ensure_partitions(engine: Engine, months: Iterable[date]) -> list[date]:
         existing = set(partition_months(connection))
         for month in wanted:
             if month not in existing:
-                connection.execute(sa.text(_create_partition_sql(month)))
+                connection.execute(_ENSURE_PARTITION, {"first_day": month})
                 created.append(month)
     PARTITIONS.remember(engine, wanted)
     return created
-
-
-def _create_partition_sql(month: date) -> str:
-    start, end = month_range(month)
-    return (
-        f"CREATE TABLE IF NOT EXISTS {partition_name(month)} PARTITION OF activity_logs "
-        f"FOR VALUES FROM ('{start.isoformat()}') TO ('{end.isoformat()}')"
-    )
 
 
 def partition_months(connection: Connection | Session) -> list[date]:

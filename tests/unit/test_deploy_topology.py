@@ -37,6 +37,12 @@ DOCKERIGNORE = ROOT / ".dockerignore"
 SERVICES = ("progress", "attempts", "activity", "analytics", "reports")
 CELERY_SERVICES = ("activity", "analytics", "reports")
 INFRASTRUCTURE = ("postgres", "rabbitmq", "gateway")
+# Containers besides the migration jobs that log in as the owner of their database, the
+# owner's maintenance jobs: activity's archive and retention detach and drop the monthly
+# partitions of activity_logs, which only the owner of that table may do
+# (deploy/postgres/README.md). Its API and events add partitions through the owner's
+# SECURITY DEFINER function, as the runtime role.
+OWNER_MAINTENANCE_CONTAINERS = ("activity-worker", "activity-beat")
 GATEWAY_PORT = 8080
 API_PORT = 8000
 
@@ -97,6 +103,24 @@ def expected_healthcheck(service: str, role: str) -> list[str] | None:
             "120",
         ],
     }[role]
+
+
+def owner_role(service: str) -> str:
+    """The role that owns the service's database; the migration job logs in as it."""
+    return f"stride_{service}"
+
+
+def runtime_role(service: str) -> str:
+    """The role every other container of the service logs in as: it owns nothing."""
+    return f"stride_{service}_app"
+
+
+def database_role(service: str, role: str) -> str:
+    """The login of a container: the owner for the migration job and the owner's
+    maintenance jobs, else the runtime role."""
+    if role == "migrate" or f"{service}-{role}" in OWNER_MAINTENANCE_CONTAINERS:
+        return owner_role(service)
+    return runtime_role(service)
 
 
 def split_container_name(name: str) -> tuple[str, str] | None:
@@ -496,13 +520,69 @@ def test_containers_see_only_their_own_database(
                 "postgresql+psycopg://<role>:${<PASSWORD>:?...}@<host>:<port>/<database>"
             )
             continue
-        wanted = {"role": f"stride_{service}", "database": f"stride_{service}"}
+        wanted = {"role": database_role(service, role), "database": f"stride_{service}"}
         wanted |= {"host": "postgres", "port": "5432"}
         for part, value in wanted.items():
             if match[part] != value:
                 problems.append(f"{name}: {expected_key} has {part} {match[part]!r}, not {value!r}")
         if not REQUIRED_VARIABLE.fullmatch(match["password"]):
             problems.append(f"{name}: the password in {expected_key} is not ${{NAME:?message}}")
+    assert not problems, "\n".join(problems)
+
+
+def database_login(container: dict[str, Any], service: str) -> str | None:
+    """The role a container logs in to its service's database as."""
+    url = environment_of(container).get(f"STRIDE_{service.upper()}_DATABASE_URL", "")
+    match = DATABASE_URL.fullmatch(url)
+    return match["role"] if match else None
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_only_the_migration_job_logs_in_as_the_owner(
+    services: dict[str, dict[str, Any]], service: str
+) -> None:
+    """The owner could drop the audit log's triggers; the running processes are not it.
+
+    The migration job logs in as the owner of the database and names, in
+    STRIDE_<SERVICE>_RUNTIME_ROLE, the one role every other container logs in as, so that
+    `stride migrate` grants that role its tables and only SELECT and INSERT on audit_log.
+    The one exception: the owner's maintenance jobs (OWNER_MAINTENANCE_CONTAINERS) log in
+    as the owner.
+    """
+    variable = f"STRIDE_{service.upper()}_RUNTIME_ROLE"
+    migrate = f"{service}-migrate"
+    owner = read_postgres_init().databases.get(f"stride_{service}")
+    migrate_login = database_login(services.get(migrate, {}), service)
+    problems = []
+    if owner is None or migrate_login != owner:
+        problems.append(f"{migrate} logs in as {migrate_login}, not as the owner {owner}")
+    others = {
+        f"{service}-{role}": database_login(services.get(f"{service}-{role}", {}), service)
+        for role in roles_of(service)
+        if role != "migrate"
+    }
+    maintenance = {
+        name: login for name, login in others.items() if name in OWNER_MAINTENANCE_CONTAINERS
+    }
+    running = {name: login for name, login in others.items() if name not in maintenance}
+    for name, login in maintenance.items():
+        if login != owner:
+            problems.append(f"{name} (owner maintenance) logs in as {login}, not as {owner}")
+    named = environment_of(services.get(migrate, {})).get(variable)
+    logins = set(running.values())
+    if len(logins) != 1:
+        problems.append(f"{service}'s containers log in as several roles: {running}")
+    if owner in logins:
+        as_owner = sorted(name for name, login in running.items() if login == owner)
+        problems.append(f"{as_owner} log in as the owner {owner}")
+    if not named or logins != {named}:
+        problems.append(
+            f"{migrate} sets {variable}={named!r}, not the role {sorted(map(str, logins))} "
+            "the other containers log in as"
+        )
+    for name in others:
+        if variable in environment_of(services.get(name, {})):
+            problems.append(f"{name} sets {variable}: only the migration job grants")
     assert not problems, "\n".join(problems)
 
 
@@ -524,6 +604,8 @@ class PostgresInit:
     databases: dict[str, str | None]  # database -> owner
     getenv: dict[str, str]  # psql variable -> the environment variable it reads
     revoked: set[str]  # databases whose PUBLIC privileges are revoked
+    grants: dict[str, list[tuple[str, str]]]  # role -> (privileges, database) granted
+    memberships: list[str]  # GRANT <role> TO ... statements
 
 
 def read_postgres_init() -> PostgresInit:
@@ -535,28 +617,44 @@ def read_postgres_init() -> PostgresInit:
         re.I,
     )
     revoked = re.findall(r"REVOKE\s+ALL\s+ON\s+DATABASE\s+(\w+)\s+FROM\s+PUBLIC\s*;", sql, re.I)
+    grants: dict[str, list[tuple[str, str]]] = {}
+    for privileges, database, grantee in re.findall(
+        r"GRANT\s+([\w\s,]+?)\s+ON\s+DATABASE\s+(\w+)\s+TO\s+(\w+)\s*;", sql, re.I
+    ):
+        grants.setdefault(grantee, []).append((" ".join(privileges.upper().split()), database))
+    memberships = [
+        statement
+        for statement in re.findall(r"GRANT\s[^;]*;", sql, re.I)
+        if not re.search(r"\sON\s", statement, re.I)
+    ]
     return PostgresInit(
         sql=sql,
         roles={match["role"]: match["options"] for match in roles},
         databases={match["database"]: match["owner"] for match in databases},
         getenv=dict(re.findall(r"^\\getenv\s+(\w+)\s+(\w+)\s*$", sql, re.M)),
         revoked=set(revoked),
+        grants=grants,
+        memberships=memberships,
     )
 
 
-def test_postgres_init_creates_one_database_and_role_per_service(
+def test_postgres_init_creates_a_database_an_owner_and_a_runtime_role_per_service(
     services: dict[str, dict[str, Any]],
 ) -> None:
     init = read_postgres_init()
-    expected = {f"stride_{service}" for service in SERVICES}
+    owners = {owner_role(service): service for service in SERVICES}
+    runtimes = {runtime_role(service): service for service in SERVICES}
+    expected_databases = {f"stride_{service}" for service in SERVICES}
     problems = []
-    if set(init.roles) != expected:
-        roles = sorted(init.roles)
-        problems.append(f"{POSTGRES_INIT.name} creates roles {roles}, not {sorted(expected)}")
-    if set(init.databases) != expected:
+    if set(init.roles) != set(owners) | set(runtimes):
+        problems.append(
+            f"{POSTGRES_INIT.name} creates roles {sorted(init.roles)}, "
+            f"not {sorted(set(owners) | set(runtimes))}"
+        )
+    if set(init.databases) != expected_databases:
         databases = sorted(init.databases)
         problems.append(
-            f"{POSTGRES_INIT.name} creates databases {databases}, not {sorted(expected)}"
+            f"{POSTGRES_INIT.name} creates databases {databases}, not {sorted(expected_databases)}"
         )
     for database, owner in init.databases.items():
         if owner != database:
@@ -565,6 +663,19 @@ def test_postgres_init_creates_one_database_and_role_per_service(
             problems.append(
                 f"database {database}: PUBLIC keeps CONNECT (no REVOKE ALL ... FROM PUBLIC)"
             )
+    # A runtime role may connect to its own database and gets nothing else here: neither
+    # another database nor membership of a role (the owner's rights would come with it).
+    for role, service in runtimes.items():
+        granted = init.grants.get(role, [])
+        if granted != [("CONNECT", f"stride_{service}")]:
+            problems.append(
+                f"runtime role {role} is granted {granted}, "
+                f"expected only CONNECT on database stride_{service}"
+            )
+    for grantee in set(init.grants) - set(runtimes):
+        problems.append(f"role {grantee} is granted {init.grants[grantee]} by the init script")
+    if init.memberships:
+        problems.append(f"{POSTGRES_INIT.name} grants role memberships {init.memberships}")
     powers = {"SUPERUSER", "CREATEDB", "CREATEROLE", "REPLICATION", "BYPASSRLS"}
     postgres_environment = environment_of(services.get("postgres", {}))
     for role, options in init.roles.items():
@@ -580,16 +691,20 @@ def test_postgres_init_creates_one_database_and_role_per_service(
         variable = init.getenv[password[1]]
         if not REQUIRED_VARIABLE.fullmatch(postgres_environment.get(variable, "")):
             problems.append(f"postgres container does not pass {variable} (for {role}) from .env")
-        # The role's password is the one the service's URL carries.
-        service = role.removeprefix("stride_")
-        url = environment_of(services.get(f"{service}-api", {})).get(
+        # The role's password is the one carried by the URL of the containers using it.
+        service = owners.get(role) or runtimes.get(role, "")
+        container = f"{service}-migrate" if role in owners else f"{service}-api"
+        url = environment_of(services.get(container, {})).get(
             f"STRIDE_{service.upper()}_DATABASE_URL", ""
         )
         url_variable = REQUIRED_VARIABLE.search(url)
         if not url_variable or url_variable["name"] != variable:
             problems.append(
-                f"role {role} gets its password from {variable}, its service URL does not"
+                f"role {role} gets its password from {variable}, the URL of {container} does not"
             )
+    passwords = [init.getenv.get(name) for name in re.findall(r"PASSWORD\s+:'(\w+)'", init.sql)]
+    if len(set(passwords)) != len(passwords):
+        problems.append(f"{POSTGRES_INIT.name}: two roles share a password variable {passwords}")
     mounts = volume_targets(services.get("postgres", {}))
     init_mounts = [
         source

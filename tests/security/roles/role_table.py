@@ -9,15 +9,17 @@ the status every role of ``stride_http.ROLES`` must get.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from shared.auth import mint_token
-from shared.config import Settings
+from shared.auth import KeyPair, mint_token
+from shared.config import Settings, load_settings
 from tests.support.stride_http import (
     ADMIN,
     OTHER_STUDENT,
@@ -28,6 +30,9 @@ from tests.support.stride_http import (
     STUDENT,
     TEACHER,
     Caller,
+    database_of,
+    make_app,
+    scratch_postgres_database,
 )
 
 #: Expected outcome of one role: a status, or a status and how many items a list shows.
@@ -131,3 +136,35 @@ def rules_of(app: Flask) -> set[tuple[str, str]]:
         for method in rule.methods or ()
         if method not in {"HEAD", "OPTIONS"}
     }
+
+
+def role_table_settings(var_dir: Path, jwt_keys: KeyPair) -> Settings:
+    """Settings of a role table's app: embedded defaults under ``var_dir``."""
+    return load_settings(
+        {
+            "STRIDE_VAR_DIR": str(var_dir),
+            "STRIDE_JWT_PRIVATE_KEY": jwt_keys.private_pem,
+            "STRIDE_JWT_PUBLIC_KEY": jwt_keys.public_pem,
+            "STRIDE_LOG_LEVEL": "WARNING",
+        }
+    )
+
+
+def app_on_backend(
+    service: str,
+    backend: str,
+    settings: Settings,
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres_server: str,
+) -> Iterator[Flask]:
+    """One app of ``service`` on ``backend`` (sqlite or postgresql) for a whole table."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp(f'{service}-db')}/{service}.db"
+        flask_app = make_app(service, settings, url)
+        yield flask_app
+        database_of(flask_app).dispose()
+        return
+    with scratch_postgres_database(postgres_server, service) as url:
+        flask_app = make_app(service, settings, url)
+        yield flask_app
+        database_of(flask_app).dispose()

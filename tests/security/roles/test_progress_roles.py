@@ -13,22 +13,21 @@ import pytest
 from flask import Flask
 
 from shared.auth import KeyPair
-from shared.config import Settings, load_settings
+from shared.config import Settings
 from tests.security.roles.role_table import (
     Request,
     Row,
     World,
     all_roles,
+    app_on_backend,
     outcome,
+    role_table_settings,
     rules_of,
     send,
 )
 from tests.support.stride_http import (
     ROLES,
     STUDENT,
-    database_of,
-    make_app,
-    scratch_postgres_database,
 )
 
 pytestmark = [pytest.mark.security, pytest.mark.integration]
@@ -309,14 +308,7 @@ ROWS = [
 
 @pytest.fixture(scope="module")
 def role_settings(tmp_path_factory: pytest.TempPathFactory, jwt_keys: KeyPair) -> Settings:
-    return load_settings(
-        {
-            "STRIDE_VAR_DIR": str(tmp_path_factory.mktemp("progress-roles")),
-            "STRIDE_JWT_PRIVATE_KEY": jwt_keys.private_pem,
-            "STRIDE_JWT_PUBLIC_KEY": jwt_keys.public_pem,
-            "STRIDE_LOG_LEVEL": "WARNING",
-        }
-    )
+    return role_table_settings(tmp_path_factory.mktemp("progress-roles"), jwt_keys)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -327,16 +319,9 @@ def app(
     postgres_server: str,
 ) -> Iterator[Flask]:
     """One app per backend for the whole table: each row works in a course of its own."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('progress-db')}/progress.db"
-        flask_app = make_app("progress", role_settings, url)
-        yield flask_app
-        database_of(flask_app).dispose()
-        return
-    with scratch_postgres_database(postgres_server, "progress") as url:
-        flask_app = make_app("progress", role_settings, url)
-        yield flask_app
-        database_of(flask_app).dispose()
+    yield from app_on_backend(
+        "progress", request.param, role_settings, tmp_path_factory, postgres_server
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -4,6 +4,9 @@ Tests that bind queues to the shared topic exchange receive every event of those
 that any test publishes. Run one after another, that is harmless; run in parallel
 (pytest-xdist), each worker gets a virtual host of its own, so one worker's events never
 reach another's queues. Without xdist everything runs in ``/``.
+
+``STRIDE_TEST_VHOST`` names the vhost (xdist workers add their name to it), so that two
+test runs on one machine, from two checkouts, stay apart as well.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ import subprocess
 from urllib.parse import quote
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER")
-VHOST = f"stride-test-{WORKER}" if WORKER else "/"
+NAMED = os.environ.get("STRIDE_TEST_VHOST", "")
+VHOST = "-".join(filter(None, [NAMED or "stride-test", WORKER])) if WORKER or NAMED else "/"
 
 
 def url_in_test_vhost(url: str) -> str:

@@ -1,12 +1,15 @@
 """Contracts of the progress service's events (docs/events.md, "Progress service events").
 
-Every payload repeats ``enrollment_id``, ``student_id`` and ``course_id``, so a consumer
-never needs the envelope to find the enrollment. Times spent are in minutes.
+Every payload of an enrollment repeats ``enrollment_id``, ``student_id`` and
+``course_id``, so a consumer never needs the envelope to find the enrollment; the
+outline's event is the course's. Times spent are in minutes.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
+
+import msgspec
 
 from shared.events.contracts.base import Payload, UtcDatetime, contract
 from shared.events.contracts.fields import Count, Id, Minutes, Score
@@ -52,9 +55,12 @@ class AssignmentRecorded(EnrollmentEvent, frozen=True, kw_only=True):
 
 @contract("progress.status.changed", version=1)
 class StatusChanged(EnrollmentEvent, frozen=True, kw_only=True):
+    """``changed_at`` is when the change took effect (null: when the event occurred)."""
+
     from_status: Status
     to_status: Status
     reason: Literal["request", "student_work"]
+    changed_at: UtcDatetime | None = None
 
 
 @contract("progress.course.completed", version=1)
@@ -71,3 +77,24 @@ class CertificateRequested(EnrollmentEvent, frozen=True, kw_only=True):
     average_score: Score | None = None
     progress_percentage: Score
     requested_at: UtcDatetime
+
+
+class OutlineItem(Payload, frozen=True, kw_only=True):
+    """One lesson, quiz or assignment of a published outline, in course order."""
+
+    item_id: Id
+    kind: Literal["lesson", "quiz", "assignment"]
+    module_id: Id
+    required: bool = True
+    weight: Annotated[float, msgspec.Meta(gt=0, le=1000)] = 1.0
+    due_at: UtcDatetime | None = None
+
+
+@contract("progress.outline.published", version=1)
+class OutlinePublished(Payload, frozen=True, kw_only=True):
+    """The whole outline of a course as published (``version`` counts publications)."""
+
+    course_id: Id
+    version: Annotated[int, msgspec.Meta(ge=1)]
+    published_at: UtcDatetime
+    items: tuple[OutlineItem, ...]

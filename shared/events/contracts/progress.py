@@ -92,9 +92,9 @@ class OutlineItem(Payload, frozen=True, kw_only=True):
 
 @contract("progress.outline.published", version=1)
 class OutlinePublished(Payload, frozen=True, kw_only=True):
-    """The whole outline of a course as published (``version`` counts publications)."""
+    """The whole outline of a course as published (``outline_version`` counts publications)."""
 
     course_id: Id
-    version: Annotated[int, msgspec.Meta(ge=1)]
+    outline_version: Annotated[int, msgspec.Meta(ge=1)]
     published_at: UtcDatetime
     items: tuple[OutlineItem, ...]

@@ -11,7 +11,7 @@ from tests.integration.activity.activity_api_support import (
     COURSE,
     OTHER_STUDENT,
     STUDENT,
-    outbox,
+    outbox_events,
     recent,
     record,
     stored,
@@ -33,7 +33,7 @@ def test_one_record_is_stored_and_announced(app, student):
     )
     assert row["details"] == {"duration": 90, "page_url": "https://lms.example/l/1"}
     assert row["ip_hash"] is not None and len(row["ip_hash"]) == 64
-    [event] = outbox(app)
+    [event] = outbox_events(app)
     assert (event["type"], event["subject"], event["course_id"]) == (
         "activity.logs.recorded",
         STUDENT,
@@ -49,7 +49,7 @@ def test_a_batch_makes_one_event_per_student(app, service):
     response = service.post("/logs", json={"records": records, "time_zone": "Europe/London"})
     assert response.status_code == 202, response.json
     assert response.json["written"] == 5
-    events = outbox(app)
+    events = outbox_events(app)
     assert sorted((e["subject"], len(e["payload"]["records"])) for e in events) == [
         (STUDENT, 3),
         (OTHER_STUDENT, 2),
@@ -65,7 +65,7 @@ def test_a_batch_sent_again_writes_nothing_twice(app, service):
     assert again.status_code == 202
     assert again.json == {"accepted": 4, "written": 0, "duplicates": 4}
     assert len(stored(app)) == 4
-    assert len(outbox(app)) == 1
+    assert len(outbox_events(app)) == 1
 
 
 def test_a_batch_with_bad_records_is_refused_whole_naming_each(app, service):
@@ -94,7 +94,7 @@ def test_a_batch_with_bad_records_is_refused_whole_naming_each(app, service):
     assert "quiz_submit" in errors["records[2].quiz_id"][0]
     assert "future" in errors["records[3].timestamp"][0]
     assert "5 of 6 records are invalid" in response.json["detail"]
-    assert stored(app) == [] and outbox(app) == []
+    assert stored(app) == [] and outbox_events(app) == []
 
 
 def test_late_records_land_in_their_month(app, service):

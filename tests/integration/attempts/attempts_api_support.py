@@ -7,27 +7,51 @@ security tests of the attempts service.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
 
 from services.attempts.app import create_app
-from shared.config import Settings
-from shared.db import audit_table, outbox_table
+from tests.support.service_app import (
+    COURSE,
+    OTHER_COURSE,
+    OTHER_STUDENT,
+    PARENT,
+    STUDENT,
+    TEACHER,
+    Caller,
+    admin,
+    app_on_each_backend,
+    audit_rows,
+    caller,
+    make_service_app,
+    outbox_events,
+    parent,
+    service,
+    student,
+    teacher,
+)
 
-COURSE = "CRS-MATH-1001"
-OTHER_COURSE = "CRS-BIO-2001"
+__all__ = [
+    "COURSE",
+    "OTHER_COURSE",
+    "OTHER_STUDENT",
+    "PARENT",
+    "STUDENT",
+    "TEACHER",
+    "admin",
+    "audit_rows",
+    "caller",
+    "outbox_events",
+    "parent",
+    "service",
+    "student",
+    "teacher",
+]
+
 QUIZ = "QZ-FRACTIONS-1"
-STUDENT = "USR-STU-1"
-OTHER_STUDENT = "USR-STU-2"
-TEACHER = "USR-TEA-1"
-PARENT = "USR-PAR-1"
 
 
 def question(kind: str, question_id: str, **fields: Any) -> dict[str, Any]:
@@ -68,63 +92,8 @@ def quiz_definition(*questions: dict[str, Any], **settings: Any) -> dict[str, An
     }
 
 
-class Caller:
-    """A test client that sends one role's bearer token."""
-
-    def __init__(self, client: FlaskClient, token: str) -> None:
-        self.client = client
-        self.headers = {"Authorization": f"Bearer {token}"}
-
-    def get(self, path: str, **kwargs: Any) -> TestResponse:
-        return self.client.get(path, headers=self.headers, **kwargs)
-
-    def post(self, path: str, json: Any = None, **kwargs: Any) -> TestResponse:
-        return self.client.post(path, json=json, headers=self.headers, **kwargs)
-
-    def put(self, path: str, json: Any = None, **kwargs: Any) -> TestResponse:
-        return self.client.put(path, json=json, headers=self.headers, **kwargs)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def app(
-    request: pytest.FixtureRequest,
-    settings: Settings,
-) -> Iterator[Flask]:
-    config: dict[str, Any] = {"STRIDE_SETTINGS": settings, "TESTING": True}
-    if request.param == "postgresql":
-        make_database = request.getfixturevalue("make_postgres_database")
-        config["DATABASE_URL"] = make_database("attempts")
-    application = create_app(config)
-    yield application
-    application.extensions["stride"].database.dispose()
-
-
-@pytest.fixture
-def caller(app: Flask, token_for: Callable[..., str]) -> Callable[..., Caller]:
-    def make(role: str, sub: str, **claims: list[str]) -> Caller:
-        return Caller(app.test_client(), token_for(role, sub, **claims))
-
-    return make
-
-
-@pytest.fixture
-def student(caller: Callable[..., Caller]) -> Caller:
-    return caller("student", STUDENT)
-
-
-@pytest.fixture
-def teacher(caller: Callable[..., Caller]) -> Caller:
-    return caller("teacher", TEACHER, courses=[COURSE])
-
-
-@pytest.fixture
-def admin(caller: Callable[..., Caller]) -> Caller:
-    return caller("admin", "USR-ADM-1")
-
-
-@pytest.fixture
-def parent(caller: Callable[..., Caller]) -> Caller:
-    return caller("parent", PARENT, students=[STUDENT])
+make_app = partial(make_service_app, create_app)
+app = app_on_each_backend("attempts", create_app)
 
 
 def publish(teacher: Caller, quiz_id: str = QUIZ, **definition: Any) -> dict[str, Any]:
@@ -144,21 +113,6 @@ def answer(student: Caller, attempt_id: str, question_id: str, value: Any, **ext
     return student.put(
         f"/attempts/{attempt_id}/answers/{question_id}", json={"answer": value, **extra}
     )
-
-
-def outbox_events(app: Flask, event_type: str | None = None) -> list[dict[str, Any]]:
-    database = app.extensions["stride"].database
-    query = sa.select(outbox_table.c.body).order_by(outbox_table.c.created_at)
-    if event_type is not None:
-        query = query.where(outbox_table.c.event_type == event_type)
-    with database.engine.connect() as connection:
-        return [json.loads(body) for body in connection.execute(query).scalars()]
-
-
-def audit_rows(app: Flask) -> list[sa.Row[Any]]:
-    database = app.extensions["stride"].database
-    with database.engine.connect() as connection:
-        return list(connection.execute(sa.select(audit_table).order_by(audit_table.c.id)))
 
 
 def count_rows(app: Flask, table: str) -> int:

@@ -6,28 +6,50 @@ Imported by the unit, security and integration tests of the reports service.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask.testing import FlaskClient
 
 from services.reports import usecases
 from services.reports.app import create_app
 from services.reports.domain.work import OutlineItem
 from services.reports.models import Report
-from shared.config import Settings
-from shared.db import audit_table, outbox_table
+from shared.db import outbox_table
 from shared.events.contracts.attempts import AttemptSubmitted
 from shared.events.contracts.progress import Enrolled, LessonCompleted
+from tests.support.service_app import (
+    COURSE,
+    OTHER_COURSE,
+    OTHER_STUDENT,
+    STUDENT,
+    Caller,
+    admin,
+    app_on_each_backend,
+    audit_rows,
+    caller,
+    make_service_app,
+    parent,
+    service,
+    student,
+    teacher,
+)
 
-COURSE = "CRS-MATH-1001"
-OTHER_COURSE = "CRS-BIO-2001"
-STUDENT = "USR-STU-1"
-OTHER_STUDENT = "USR-STU-2"
+__all__ = [
+    "OTHER_COURSE",
+    "OTHER_STUDENT",
+    "Caller",
+    "admin",
+    "audit_rows",
+    "caller",
+    "parent",
+    "service",
+    "student",
+    "teacher",
+]
+
 START = datetime(2026, 9, 1, tzinfo=UTC)
 END = START + timedelta(days=28)
 OUTLINE = [
@@ -49,72 +71,8 @@ class FakeOutlines:
         return self.outlines.get(course_id)
 
 
-def make_app(settings: Settings, database_url: str) -> Flask:
-    return create_app({"STRIDE_SETTINGS": settings, "DATABASE_URL": database_url, "TESTING": True})
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def app(request: pytest.FixtureRequest, settings: Settings, tmp_path: Any) -> Iterator[Flask]:
-    """The reports app on each backend: SQLite (embedded mode) and the real PostgreSQL."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/reports.db"
-    else:
-        url = request.getfixturevalue("make_postgres_database")("reports")
-    flask_app = make_app(settings, url)
-    yield flask_app
-    flask_app.extensions["stride"].database.dispose()
-
-
-class Caller:
-    """A client acting with one token."""
-
-    def __init__(self, client: FlaskClient, token: str) -> None:
-        self.client = client
-        self.headers = {"Authorization": f"Bearer {token}"}
-
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        headers = {**self.headers, **kwargs.pop("headers", {})}
-        return getattr(self.client, method)(path, headers=headers, **kwargs)
-
-    def get(self, path: str, **kwargs: Any) -> Any:
-        return self._call("get", path, **kwargs)
-
-    def post(self, path: str, **kwargs: Any) -> Any:
-        return self._call("post", path, **kwargs)
-
-    def put(self, path: str, **kwargs: Any) -> Any:
-        return self._call("put", path, **kwargs)
-
-    def delete(self, path: str, **kwargs: Any) -> Any:
-        return self._call("delete", path, **kwargs)
-
-
-@pytest.fixture
-def caller(app: Flask, token_for: Callable[..., str]) -> Callable[..., Caller]:
-    def build(role: str, sub: str, **claims: list[str]) -> Caller:
-        return Caller(app.test_client(), token_for(role, sub, **claims))
-
-    return build
-
-
-@pytest.fixture
-def admin(caller: Callable[..., Caller]) -> Caller:
-    return caller("admin", "USR-ADM-1")
-
-
-@pytest.fixture
-def teacher(caller: Callable[..., Caller]) -> Caller:
-    return caller("teacher", "USR-TEA-1", courses=[COURSE])
-
-
-@pytest.fixture
-def student(caller: Callable[..., Caller]) -> Caller:
-    return caller("student", STUDENT)
-
-
-@pytest.fixture
-def parent(caller: Callable[..., Caller]) -> Caller:
-    return caller("parent", "USR-PAR-1", students=[STUDENT])
+make_app = partial(make_service_app, create_app)
+app = app_on_each_backend("reports", create_app)
 
 
 def report_request(**overrides: Any) -> dict[str, Any]:
@@ -182,11 +140,6 @@ def seed_work(app: Flask) -> None:
                 graded=False,
             )
         session.commit()
-
-
-def audit_rows(app: Flask) -> list[Any]:
-    with app.extensions["stride"].database.engine.connect() as connection:
-        return list(connection.execute(sa.select(audit_table).order_by(audit_table.c.id)))
 
 
 def outbox_types(app: Flask) -> list[str]:

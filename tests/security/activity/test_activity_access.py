@@ -11,7 +11,7 @@ from tests.integration.activity.activity_api_support import (
     OTHER_STUDENT,
     STUDENT,
     audit_rows,
-    outbox,
+    outbox_events,
     record,
     stored,
 )
@@ -43,10 +43,10 @@ def test_a_student_writes_only_their_own_records(app, student):
     response = student.post("/logs", json=batch)
     assert response.status_code == 403
     assert OTHER_STUDENT in response.json["detail"]
-    assert stored(app) == [] and outbox(app) == []
-    outcomes = {(row["student_id"], row["outcome"]) for row in audit_rows(app)}
+    assert stored(app) == [] and outbox_events(app) == []
+    outcomes = {(row.student_id, row.outcome) for row in audit_rows(app)}
     assert outcomes >= {(STUDENT, "allowed"), (OTHER_STUDENT, "denied")}
-    assert {row["status_code"] for row in audit_rows(app)} == {403}
+    assert {row.status_code for row in audit_rows(app)} == {403}
 
 
 @pytest.mark.parametrize("role", ["parent", "teacher"])
@@ -56,7 +56,7 @@ def test_parents_and_teachers_write_no_records(app, caller, role):
     assert response.status_code == 403
     assert stored(app) == []
     [row] = audit_rows(app)
-    assert (row["role"], row["outcome"], row["action"]) == (role, "denied", "record")
+    assert (row.role, row.outcome, row.action) == (role, "denied", "record")
 
 
 def test_a_service_token_and_an_admin_write_for_any_student(app, service, admin):
@@ -71,8 +71,8 @@ def test_a_student_reads_only_their_own_records(app, student, seeded):
     refused = student.get(f"/logs?student_id={OTHER_STUDENT}")
     assert refused.status_code == 404
     assert student.get(f"/students/{OTHER_STUDENT}/sessions").status_code == 404
-    denied = [row for row in audit_rows(app) if row["outcome"] == "denied"]
-    assert {(row["student_id"], row["status_code"]) for row in denied} == {(OTHER_STUDENT, 404)}
+    denied = [row for row in audit_rows(app) if row.outcome == "denied"]
+    assert {(row.student_id, row.status_code) for row in denied} == {(OTHER_STUDENT, 404)}
 
 
 def test_a_parent_reads_their_child_without_device_or_address(app, parent, seeded):
@@ -107,9 +107,7 @@ def test_every_read_is_audited_with_who_whom_and_outcome(app, teacher, seeded):
     teacher.get("/logs")
     teacher.get(f"/students/{STUDENT}/sessions")
     rows = audit_rows(app)[before:]
-    assert {
-        (row["actor"], row["student_id"], row["course_id"], row["outcome"]) for row in rows
-    } == {
+    assert {(row.actor, row.student_id, row.course_id, row.outcome) for row in rows} == {
         ("USR-TEA-1", STUDENT, COURSE, "allowed"),
         ("USR-TEA-1", OTHER_STUDENT, COURSE, "allowed"),
         ("USR-TEA-1", STUDENT, None, "allowed"),

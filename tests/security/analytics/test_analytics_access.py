@@ -60,12 +60,12 @@ def test_the_student_their_parent_their_teacher_and_admins_may_read(
     assert response.status_code == 200, response.json
     assert response.json["student_id"] == STUDENT
     rows = audit_rows(app)
-    assert (rows[-1]["actor"], rows[-1]["student_id"], rows[-1]["outcome"]) == (
+    assert (rows[-1].actor, rows[-1].student_id, rows[-1].outcome) == (
         sub,
         STUDENT,
         "allowed",
     )
-    assert rows[-1]["status_code"] == 200
+    assert rows[-1].status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -84,8 +84,8 @@ def test_refused_callers_get_404_as_for_an_unknown_student_and_are_audited(
     unknown = caller("admin", "USR-ADM-1").get("/students/USR-NOBODY/analytics")
     assert refused.status_code == unknown.status_code == 404
     assert refused.json["title"] == unknown.json["title"]
-    denied = [row for row in audit_rows(app) if row["actor"] == sub]
-    assert [(row["student_id"], row["outcome"], row["status_code"]) for row in denied] == [
+    denied = [row for row in audit_rows(app) if row.actor == sub]
+    assert [(row.student_id, row.outcome, row.status_code) for row in denied] == [
         (STUDENT, "denied", 404)
     ]
 
@@ -109,8 +109,8 @@ def test_the_class_view_is_for_the_courses_teachers_and_admins(
     app, world, caller, role, sub, claims
 ):
     assert caller(role, sub, **claims).get(CLASS).status_code == 404
-    denied = [row for row in audit_rows(app) if row["actor"] == sub]
-    assert [(row["course_id"], row["outcome"]) for row in denied] == [(COURSE, "denied")]
+    denied = [row for row in audit_rows(app) if row.actor == sub]
+    assert [(row.course_id, row.outcome) for row in denied] == [(COURSE, "denied")]
 
 
 def test_the_class_view_audits_every_student_it_lists(app, world, caller):
@@ -118,5 +118,5 @@ def test_the_class_view_audits_every_student_it_lists(app, world, caller):
     assert response.status_code == 200
     listed = {row["student_id"] for row in response.json["at_risk"]}
     assert STUDENT in listed
-    audited = {row["student_id"] for row in audit_rows(app) if row["actor"] == "USR-TEA-1"}
+    audited = {row.student_id for row in audit_rows(app) if row.actor == "USR-TEA-1"}
     assert listed <= audited

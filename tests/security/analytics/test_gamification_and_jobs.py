@@ -78,7 +78,7 @@ def test_the_leaderboard_is_opt_in_and_shows_a_student_only_their_neighbours(app
 def test_only_the_student_opts_in(app, world, caller, role, sub, claims, status):
     response = caller(role, sub, **claims).put(f"/courses/{COURSE}/leaderboard/members/{STUDENT}")
     assert response.status_code == status
-    assert {row["outcome"] for row in audit_rows(app) if row["actor"] == sub} == {"denied"}
+    assert {row.outcome for row in audit_rows(app) if row.actor == sub} == {"denied"}
 
 
 def test_parents_and_other_teachers_do_not_see_the_leaderboard(app, world, caller):

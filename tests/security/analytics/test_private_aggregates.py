@@ -104,7 +104,7 @@ def test_only_admins_and_services_may_ask(app, caller, role, claims):
     who = caller(role, "USR-X", **claims)
     assert who.post("/private-aggregates", json={**QUERY, "epsilon": 0.5}).status_code == 403
     assert who.get(f"/exports/courses/{BIG}/students").status_code == 403
-    assert {row["outcome"] for row in audit_rows(app) if row["actor"] == "USR-X"} == {"denied"}
+    assert {row.outcome for row in audit_rows(app) if row.actor == "USR-X"} == {"denied"}
 
 
 def test_the_export_shows_pseudonyms_never_ids(app, admin, settings_for):

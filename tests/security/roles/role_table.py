@@ -108,6 +108,36 @@ def all_roles(status: Expected, **exceptions: Expected) -> dict[str, Expected]:
     return table
 
 
+#: platform endpoints need no token
+PUBLIC = {role: 200 for role in ROLES}
+
+#: the endpoints every service's app serves the same way (``shared/web.py``)
+PLATFORM_ROWS = [
+    Row("GET", "/healthz", "", lambda w: Request("/healthz"), PUBLIC),
+    Row("GET", "/readyz", "", lambda w: Request("/readyz"), PUBLIC),
+    Row("GET", "/metrics", "", lambda w: Request("/metrics"), PUBLIC),
+    Row("GET", "/openapi.json", "", lambda w: Request("/openapi.json"), PUBLIC),
+    Row("GET", "/docs", "", lambda w: Request("/docs"), PUBLIC),
+    Row(
+        "GET",
+        "/docs-assets/<path:filename>",
+        "",
+        lambda w: Request("/docs-assets/swagger-ui.css"),
+        PUBLIC,
+    ),
+    # Flask's own route; the services ship no static files
+    Row("GET", "/static/<path:filename>", "", lambda w: Request("/static/x.css"), all_roles(404)),
+]
+
+
+def check_every_endpoint_has_a_row(app: Flask, rows: list[Row]) -> None:
+    """Every endpoint the app serves has a row, and every row an endpoint."""
+    served = rules_of(app)
+    tabled = {(row.method, row.rule) for row in rows}
+    assert served - tabled == set(), "endpoints without a row in the role table"
+    assert tabled - served == set(), "rows of endpoints the app does not serve"
+
+
 def send(world: World, row: Row, role: str) -> TestResponse:
     request = row.prepare(world)
     kwargs: dict[str, Any] = {}

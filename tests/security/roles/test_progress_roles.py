@@ -15,14 +15,15 @@ from flask import Flask
 from shared.auth import KeyPair
 from shared.config import Settings
 from tests.security.roles.role_table import (
+    PLATFORM_ROWS,
     Request,
     Row,
     World,
     all_roles,
     app_on_backend,
+    check_every_endpoint_has_a_row,
     outcome,
     role_table_settings,
-    rules_of,
     send,
 )
 from tests.support.stride_http import (
@@ -101,8 +102,6 @@ STAFF = all_roles(200, other_student=404, other_teacher=404, parent=403, student
 OWN = all_roles(403, student=200, other_student=404, other_teacher=404)
 #: listing: everyone may ask, each sees only what they may read
 LISTED = all_roles((200, 1), other_student=(200, 0), other_teacher=(200, 0))
-#: platform endpoints need no token
-PUBLIC = {role: 200 for role in ROLES}
 
 
 def with_status(table: dict[str, Any], status: int) -> dict[str, Any]:
@@ -289,20 +288,7 @@ ROWS = [
         lambda w: Request("/enrollments/{}/bookmarks/{}".format(*bookmark(w))),
         with_status(OWN, 204),
     ),
-    Row("GET", "/healthz", "", lambda w: Request("/healthz"), PUBLIC),
-    Row("GET", "/readyz", "", lambda w: Request("/readyz"), PUBLIC),
-    Row("GET", "/metrics", "", lambda w: Request("/metrics"), PUBLIC),
-    Row("GET", "/openapi.json", "", lambda w: Request("/openapi.json"), PUBLIC),
-    Row("GET", "/docs", "", lambda w: Request("/docs"), PUBLIC),
-    Row(
-        "GET",
-        "/docs-assets/<path:filename>",
-        "",
-        lambda w: Request("/docs-assets/swagger-ui.css"),
-        PUBLIC,
-    ),
-    # Flask's own route; the service ships no static files
-    Row("GET", "/static/<path:filename>", "", lambda w: Request("/static/x.css"), all_roles(404)),
+    *PLATFORM_ROWS,
 ]
 
 
@@ -337,10 +323,7 @@ def test_each_role_gets_what_the_rules_say(
 
 
 def test_every_endpoint_has_a_row_and_every_row_an_endpoint(app: Flask):
-    served = rules_of(app)
-    tabled = {(row.method, row.rule) for row in ROWS}
-    assert served - tabled == set(), "endpoints without a row in the role table"
-    assert tabled - served == set(), "rows of endpoints the app does not serve"
+    check_every_endpoint_has_a_row(app, ROWS)
 
 
 def test_every_row_names_every_role():

@@ -22,6 +22,8 @@ from services.analytics.domain.risk_model import RiskModel
 #: a contribution below this (in log-odds) is a reason worth naming
 REASON_THRESHOLD = -0.1
 MAX_REASONS = 4
+#: time since the start shapes the prediction but is not the student's doing
+NOT_REASONS = frozenset({"days_enrolled"})
 LOW_RISK, MEDIUM_RISK = 70.0, 40.0
 PACE_DAYS = 28
 MILESTONE_TYPES = {"lesson": "lesson", "quiz": "assessment", "assignment": "assignment"}
@@ -119,7 +121,7 @@ def reasons_of(features: Features, model: RiskModel) -> list[str]:
     harmful = sorted(
         (value, name)
         for name, value in contributions.items()
-        if value < REASON_THRESHOLD and features.value(name) is not None
+        if value < REASON_THRESHOLD and features.value(name) is not None and name not in NOT_REASONS
     )
     return [name for _, name in harmful[:MAX_REASONS]]
 

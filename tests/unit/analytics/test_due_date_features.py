@@ -9,13 +9,14 @@ and A3 early on day 25 (graded 50); A2 never.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from services.analytics.domain.features import features_of
 from services.analytics.domain.nulls import NullReasons
-from services.analytics.domain.predictions import assess, predictions
+from services.analytics.domain.predictions import assess, predictions, reasons_of
 from services.analytics.domain.projections import (
     Assignment,
     Attempt,
@@ -157,3 +158,11 @@ def test_the_next_milestone_is_the_next_due_item_not_done_and_completion_counts_
     assert milestone["estimated_date"] == at(45)
     # required items left: L1, A2, A4; 2 done in the last 28 days: 3 / (2 / 28) = 42 days
     assert section["estimated_completion_date"] == at(30) + timedelta(days=42)
+
+
+def test_the_time_since_the_start_is_never_a_reason():
+    model = replace(PRIOR, coefficients=tuple(-5.0 for _ in PRIOR.coefficients))
+    features = features_of(student(), at(30))
+    assert features is not None
+    assert "days_enrolled" in model.contributions(features)
+    assert "days_enrolled" not in reasons_of(features, model)

@@ -17,13 +17,14 @@ from tests.unit.analytics.oulad import MissingData, columns, evaluation
 
 pytestmark = pytest.mark.unit
 
-#: day: (AUC at least, calibration error at most)
+#: day: (AUC at least, calibration error at most): what the model reaches (README), with a
+#: margin of 0.02
 FLOORS = {
-    30: (0.0, 1.0),
-    60: (0.0, 1.0),
-    90: (0.0, 1.0),
-    120: (0.0, 1.0),
-    150: (0.0, 1.0),
+    30: (0.74, 0.13),
+    60: (0.84, 0.085),
+    90: (0.86, 0.055),
+    120: (0.90, 0.04),
+    150: (0.93, 0.05),
 }
 DEMOGRAPHICS = ("gender", "region", "highest_education", "imd_band", "age_band", "disability")
 ANALYTICS = Path(__file__).resolve().parents[3] / "services" / "analytics"

@@ -22,7 +22,7 @@ from services.analytics.domain.risk_model import (
     checkpoints_of,
     outcome_of,
     train,
-    training_examples,
+    training_set,
 )
 
 CALIBRATION_BINS = 10
@@ -74,7 +74,8 @@ def evaluate(
     earlier = [f for f in everyone if (start := start_of(f)) is not None and start < split]
     # only what was known at the split: an earlier enrollment still open then is left out
     later = [f for f in everyone if (start := start_of(f)) is not None and start >= split]
-    model = train(training_examples(earlier, split), split)
+    examples, courses = training_set(earlier, split)
+    model = train(examples, split, courses)
     scores = []
     for day in CHECKPOINT_DAYS:
         labels, predictions = [], []

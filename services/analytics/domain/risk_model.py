@@ -34,6 +34,7 @@ MIN_FINISHED = 40
 MIN_PER_OUTCOME = 10
 CHECKPOINT_DAYS = (7, 14, 30, 60, 90, 120, 150)
 ABANDONED_AFTER_DAYS = 60
+MIN_CALIBRATION_COURSES = 3
 
 
 @dataclass(frozen=True)
@@ -159,16 +160,25 @@ def checkpoints_of(facts: StudentFacts, now: datetime) -> list[tuple[datetime, b
     return [(moment, succeeded) for moment in moments if moment < min(end, now)]
 
 
-def training_examples(
+def training_set(
     enrollments: Iterable[StudentFacts], now: datetime
-) -> list[tuple[Features, bool]]:
-    examples = []
+) -> tuple[list[tuple[Features, bool]], list[str]]:
+    """The examples of the finished enrollments, and the course each one is from."""
+    examples, courses = [], []
     for facts in enrollments:
+        course = next((e.course_id for e in facts.enrollments), "")
         for checkpoint, succeeded in checkpoints_of(facts, now):
             features = features_of(facts, checkpoint)
             if features is not None:
                 examples.append((features, succeeded))
-    return examples
+                courses.append(course)
+    return examples, courses
+
+
+def training_examples(
+    enrollments: Iterable[StudentFacts], now: datetime
+) -> list[tuple[Features, bool]]:
+    return training_set(enrollments, now)[0]
 
 
 def enough_history(examples: Sequence[tuple[Features, bool]]) -> bool:
@@ -178,11 +188,19 @@ def enough_history(examples: Sequence[tuple[Features, bool]]) -> bool:
     )
 
 
-def train(examples: Sequence[tuple[Features, bool]], now: datetime) -> RiskModel:
+def train(
+    examples: Sequence[tuple[Features, bool]],
+    now: datetime,
+    courses: Sequence[str] | None = None,
+) -> RiskModel:
     """The fitted model, or ``PRIOR`` while there is not enough history.
 
     A missing value (no score yet) is filled with the mean of the known ones, which is
-    also its center: it contributes nothing either way.
+    also its center: it contributes nothing either way. With ``courses`` (the course of
+    each example) from at least ``MIN_CALIBRATION_COURSES`` courses, the log-odds are
+    recalibrated (Platt) on predictions for courses left out of the fit, as the model
+    will meet courses it has not seen; the scaling multiplies every term alike, so the
+    contributions still explain the prediction.
     """
     if not enough_history(examples):
         return PRIOR
@@ -201,12 +219,29 @@ def train(examples: Sequence[tuple[Features, bool]], now: datetime) -> RiskModel
         centers[NAMES.index(name)] = fills[name]
     scales = matrix.std(axis=0)
     scales[scales == 0] = 1.0
+    standardized = (matrix - centers) / scales
     model = LogisticRegression(C=1.0, max_iter=1000)
-    model.fit((matrix - centers) / scales, labels)
+    model.fit(standardized, labels)
+    slope, shift = 1.0, 0.0
+    if courses is not None and len(set(courses)) >= MIN_CALIBRATION_COURSES:
+        groups = np.array(courses)
+        held_out = np.zeros(len(labels))
+        for course in sorted(set(courses)):
+            fitted = groups != course
+            if len(set(labels[fitted])) < 2:
+                break
+            part = LogisticRegression(C=1.0, max_iter=1000).fit(
+                standardized[fitted], labels[fitted]
+            )
+            held_out[~fitted] = part.decision_function(standardized[~fitted])
+        else:
+            platt = LogisticRegression(C=1e6, max_iter=1000).fit(held_out.reshape(-1, 1), labels)
+            if platt.coef_[0][0] > 0:
+                slope, shift = float(platt.coef_[0][0]), float(platt.intercept_[0])
     return RiskModel(
         source="trained",
-        intercept=float(model.intercept_[0]),
-        coefficients=tuple(float(c) for c in model.coef_[0]),
+        intercept=slope * float(model.intercept_[0]) + shift,
+        coefficients=tuple(slope * float(c) for c in model.coef_[0]),
         centers=tuple(float(c) for c in centers),
         scales=tuple(float(s) for s in scales),
         trained_on=len(examples),

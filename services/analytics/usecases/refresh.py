@@ -14,7 +14,7 @@ from services.analytics import events, store
 from services.analytics.domain.achievements import Earned, earned
 from services.analytics.domain.evaluation import CheckpointScore, default_split, evaluate
 from services.analytics.domain.predictions import Assessment, assess
-from services.analytics.domain.risk_model import RiskModel, train, training_examples
+from services.analytics.domain.risk_model import RiskModel, train, training_set
 from shared.db import Database
 from shared.events import Envelope, record_events
 from shared.events.contracts.analytics import AchievementEarned, RiskChanged
@@ -115,8 +115,8 @@ def refresh_pending(session: Session, now: datetime, limit: int = 500) -> int:
 def retrain_risk_model(session: Session, now: datetime) -> RiskModel:
     """Fit the success model on every enrollment finished before ``now`` and keep it
     (the prior while there is not enough history: then nothing is stored)."""
-    examples = training_examples(store.enrollment_facts(session), now)
-    model = train(examples, now)
+    examples, courses = training_set(store.enrollment_facts(session), now)
+    model = train(examples, now, courses)
     if model.source == "trained":
         store.save_risk_model(session, model, now)
     return model

@@ -20,11 +20,11 @@ pytestmark = pytest.mark.unit
 #: day: (AUC at least, calibration error at most): what the model reaches (README), with a
 #: margin of 0.02
 FLOORS = {
-    30: (0.74, 0.13),
-    60: (0.84, 0.085),
-    90: (0.86, 0.055),
-    120: (0.90, 0.04),
-    150: (0.93, 0.05),
+    30: (0.74, 0.105),
+    60: (0.84, 0.07),
+    90: (0.86, 0.04),
+    120: (0.90, 0.045),
+    150: (0.93, 0.06),
 }
 DEMOGRAPHICS = ("gender", "region", "highest_education", "imd_band", "age_band", "disability")
 ANALYTICS = Path(__file__).resolve().parents[3] / "services" / "analytics"

@@ -88,3 +88,24 @@ def test_only_finished_enrollments_are_examples():
     assert {ok for _, ok in training_examples(students.values(), at(80))} == {True, False}
     assert {ok for _, ok in training_examples(students.values(), at(20))} == set()
     assert at(20) - at(9) < timedelta(days=60)
+
+
+def test_calibration_on_left_out_courses_scales_every_term_alike():
+    found = examples(25, 25)
+    raw = train(found, at(200))
+    courses = [("CRS-A", "CRS-B", "CRS-C")[n % 3] for n in range(len(found))]
+    calibrated = train(found, at(200), courses)
+    ratios = {
+        round(c / r, 9)
+        for c, r in zip(calibrated.coefficients, raw.coefficients, strict=True)
+        if abs(r) > 1e-9
+    }
+    assert len(ratios) == 1 and ratios.pop() > 0
+    assert calibrated.coefficients != raw.coefficients
+    assert calibrated.centers == raw.centers
+
+
+def test_fewer_than_three_courses_are_not_enough_to_calibrate_on():
+    found = examples(25, 25)
+    courses = [("CRS-A", "CRS-B")[n % 2] for n in range(len(found))]
+    assert train(found, at(200), courses) == train(found, at(200))

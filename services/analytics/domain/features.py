@@ -123,11 +123,12 @@ def results_before(facts: StudentFacts, as_of: datetime) -> list[tuple[datetime,
 
 
 def due_items(outline: tuple[OutlineItem, ...], as_of: datetime) -> list[OutlineItem]:
-    """The required quizzes and assignments of the outline due before ``as_of``."""
+    """The quizzes and assignments of the outline due before ``as_of``; a formative one
+    (not required for completion) included: skipping it is disengagement all the same."""
     return [
         item
         for item in outline
-        if item.assessed and item.required and item.due_at is not None and item.due_at < as_of
+        if item.assessed and item.due_at is not None and item.due_at < as_of
     ]
 
 

@@ -1,13 +1,15 @@
 """The OULAD 2013 registrations (``../shared/data/oulad-2013``) as the facts analytics keeps.
 
-The mapping is the importer's (``stride import oulad``): each module presentation is a
-course whose outline holds every assessment as a required ``assignment`` item with its
-weight (an assessment weighted 0 counts 1) and due day; each registration an enrollment
-from the presentation's start (or its later registration day); each submission a
-submitted and graded assignment at its day (banked ones left out); a withdrawal a
+The mapping follows the importer's (``stride import oulad``): each module presentation is
+a course whose outline holds every assessment as an ``assignment`` item with its weight
+and due day (one weighted 0 is not required and weighs the default 1); each submission
+a submitted and graded assignment at its day (banked ones left out); a withdrawal a
 status change to ``paused`` that took effect on the withdrawal day; Pass and
-Distinction a completion at the module's end. Days count from 2013-02-01 (2013B) and
-2013-10-01 (2013J). There are no activity records: the click stream is not in the data.
+Distinction a completion at the module's end. One difference: an enrollment starts at
+the presentation's start (or its later registration day), not at an earlier
+registration, so that checkpoint day D is day D of the presentation. Days count from
+2013-02-01 (2013B) and 2013-10-01 (2013J), at midnight UTC. There are no activity
+records: the click stream is not in the data.
 
 Of ``studentInfo.csv`` only the ids and ``final_result`` are read; its demographic
 columns (gender, region, education, deprivation, age, disability) are never read.
@@ -73,7 +75,7 @@ def outlines() -> dict[str, tuple[OutlineItem, ...]]:
                 position=len(items[course]),
                 kind="assignment",
                 module_id=course,
-                required=True,
+                required=float(r["weight"]) > 0,
                 weight=float(r["weight"]) or 1.0,
                 due_at=due,
             )

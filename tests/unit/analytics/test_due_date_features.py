@@ -2,8 +2,8 @@
 status, worked out by hand on one crafted student.
 
 Outline: A1 due day 10 (weight 10), A2 due day 20 (weight 30), A3 due day 40 (weight
-60), A4 due day 45 (weight 5), QZ-1 (a quiz) due day 8 (weight 1, not required),
-lesson L1 due day 5. The student submitted A1 on day 12 (two days late, graded 80)
+60), A4 due day 45 (weight 5), QZ-1 (a formative quiz, not required) due day 35
+(weight 1), lesson L1 due day 5. The student submitted A1 on day 12 (two days late, graded 80)
 and A3 early on day 25 (graded 50); A2 never.
 """
 
@@ -36,7 +36,7 @@ def item(item_id, kind, due_day, weight=1.0, required=True, position=0):
 
 OUTLINE = (
     item("L1", "lesson", 5, position=0),
-    item("QZ-1", "quiz", 8, required=False, position=1),
+    item("QZ-1", "quiz", 35, required=False, position=1),
     item("A1", "assignment", 10, weight=10, position=2),
     item("A2", "assignment", 20, weight=30, position=3),
     item("A3", "assignment", 40, weight=60, position=4),
@@ -109,6 +109,14 @@ def test_before_anything_is_due_or_submitted_the_features_are_neutral():
     assert features.last_submission_at is None
 
 
+def test_a_formative_assessment_is_due_too():
+    features = features_of(student(), at(36))  # QZ-1, not required, was due on day 35
+    assert features is not None
+    assert (features.due, features.due_submitted) == (3, 1)
+    # its weight 1 joins the weighted score with 0: 3,800 / 101
+    assert features.weighted_score == pytest.approx(3800 / 101)
+
+
 def test_without_an_outline_nothing_is_due():
     features = features_of(student(outline=()), at(30))
     assert features is not None
@@ -153,9 +161,9 @@ def test_the_next_milestone_is_the_next_due_item_not_done_and_completion_counts_
     catalog = {(COURSE, i.kind, i.item_id) for i in OUTLINE}
     section, _ = predictions(student(), {}, catalog, COURSE, PRIOR, at(30), reasons)
     milestone = section["next_milestone"]
-    assert milestone["type"] == "assignment"
-    assert milestone["description"] == "assignment A4, due 2026-12-17 08:00 UTC"
-    assert milestone["estimated_date"] == at(45)
+    assert milestone["type"] == "assessment"
+    assert milestone["description"] == "quiz QZ-1, due 2026-12-07 08:00 UTC"
+    assert milestone["estimated_date"] == at(35)
     # required items left: L1, A2, A4; 2 done in the last 28 days: 3 / (2 / 28) = 42 days
     assert section["estimated_completion_date"] == at(30) + timedelta(days=42)
 

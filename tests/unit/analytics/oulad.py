@@ -25,14 +25,20 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from services.analytics.domain.evaluation import CheckpointScore, evaluate
+from services.analytics.domain.evaluation import (
+    CheckpointScore,
+    auc,
+    calibration_error,
+    evaluate,
+)
+from services.analytics.domain.features import features_of
 from services.analytics.domain.projections import (
     Assignment,
     Enrollment,
     OutlineItem,
     StudentFacts,
 )
-from services.analytics.domain.risk_model import RiskModel
+from services.analytics.domain.risk_model import RiskModel, train, training_set
 
 DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "oulad-2013"
 STARTS = {"2013B": datetime(2013, 2, 1, tzinfo=UTC), "2013J": datetime(2013, 10, 1, tzinfo=UTC)}
@@ -83,7 +89,9 @@ def outlines() -> dict[str, tuple[OutlineItem, ...]]:
     return {course: tuple(found) for course, found in items.items()}
 
 
-def oulad_enrollments() -> list[StudentFacts]:
+def oulad_enrollments(*, from_registration: bool = False) -> list[StudentFacts]:
+    """The registrations as enrollments; ``from_registration``: an enrollment starts at its
+    registration day even before the presentation's start (as the importer dates it)."""
     ends = {
         f"OU-{r['code_module']}-{r['code_presentation']}": _day(
             STARTS[r["code_presentation"]], r["module_presentation_length"]
@@ -152,7 +160,7 @@ def oulad_enrollments() -> list[StudentFacts]:
             enrollment_id=f"{course}-{student}",
             student_id=student,
             course_id=course,
-            enrolled_at=max(enrolled_at, start),
+            enrolled_at=enrolled_at if from_registration else max(enrolled_at, start),
             status=changes[-1][1] if changes else "in_progress",
             completed_at=ends[course] if done else None,
             status_changes=tuple(sorted(changes)),
@@ -176,6 +184,38 @@ def evaluation() -> tuple[RiskModel, list[CheckpointScore]]:
     return evaluate(oulad_enrollments(), split=SPLIT, now=NOW)
 
 
+def judged_on_presentation_days(
+    days: Sequence[int] = (30, 60, 90, 120, 150),
+) -> list[CheckpointScore]:
+    """As the judge of ``stride oulad judge`` asks: enrollments dated from their registration,
+    the model trained on 2013B, every 2013J enrollment predicted as of its presentation's
+    start + D days."""
+    everyone = oulad_enrollments(from_registration=True)
+    history = [f for f in everyone if f.enrollments[0].course_id.endswith("2013B")]
+    judged = [f for f in everyone if f.enrollments[0].course_id.endswith("2013J")]
+    examples, courses = training_set(history, SPLIT)
+    model = train(examples, SPLIT, courses)
+    scores = []
+    for day in days:
+        moment = STARTS["2013J"] + timedelta(days=day)
+        pairs = [
+            (f.enrollments[0].completed_at is not None, model.probability(features))
+            for f in judged
+            if (features := features_of(f, moment)) is not None
+        ]
+        labels, probabilities = [ok for ok, _ in pairs], [p for _, p in pairs]
+        scores.append(
+            CheckpointScore(
+                day=day,
+                enrollments=len(pairs),
+                successes=sum(labels),
+                auc=auc(labels, probabilities),
+                calibration_error=calibration_error(labels, probabilities),
+            )
+        )
+    return scores
+
+
 def table(scores: Sequence[CheckpointScore]) -> str:
     lines = [
         "| checkpoint day | enrollments | successes | AUC | calibration error |",
@@ -192,3 +232,5 @@ if __name__ == "__main__":
     model, scores = evaluation()
     print(f"trained on {model.trained_on:,} examples ({model.source})")
     print(table(scores))
+    print("\nenrollments from their registration, judged on day D of the presentation:")
+    print(table(judged_on_presentation_days()))

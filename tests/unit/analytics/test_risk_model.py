@@ -109,3 +109,18 @@ def test_fewer_than_three_courses_are_not_enough_to_calibrate_on():
     found = examples(25, 25)
     courses = [("CRS-A", "CRS-B")[n % 2] for n in range(len(found))]
     assert train(found, at(200), courses) == train(found, at(200))
+
+
+def test_a_stored_model_of_other_features_gives_way_to_the_prior():
+    from services.analytics import store
+    from services.analytics.models import risk_models
+
+    with analytics_session() as session:
+        trained = train(examples(25, 25), at(200))
+        store.save_risk_model(session, trained, at(200))
+        assert store.latest_risk_model(session).coefficients == trained.coefficients
+        # a model fitted before the outline features existed (no "features" list)
+        older = {k: v for k, v in trained.to_dict().items() if k != "features"}
+        older["coefficients"] = older["coefficients"][:8]
+        session.execute(risk_models.insert().values(trained_at=at(201), document=older))
+        assert store.latest_risk_model(session) is PRIOR

@@ -12,7 +12,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -378,6 +378,27 @@ def cmd_activity(args: argparse.Namespace, settings: Settings) -> int:
     return status
 
 
+def cmd_analytics(args: argparse.Namespace, settings: Settings) -> int:
+    from shared.time import utcnow
+
+    run_evaluation = importlib.import_module("services.analytics.tasks").run_evaluation
+    status: int = run_evaluation(settings, args.split, args.now or utcnow())
+    return status
+
+
+def _moment(text: str) -> datetime:
+    """``YYYY-MM-DD`` (midnight UTC) or ISO 8601 with an offset."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not YYYY-MM-DD or ISO 8601") from exc
+    if moment.tzinfo is None:
+        if len(text) != len("YYYY-MM-DD"):
+            raise argparse.ArgumentTypeError(f"{text!r} needs a UTC offset")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     cmd_migrate(argparse.Namespace(services=None), settings)
     gateway = f"http://localhost:{settings.gateway_port}"
@@ -474,6 +495,19 @@ def build_parser() -> argparse.ArgumentParser:
     activity.add_argument("action", choices=["partitions", "archive", "restore", "retention"])
     activity.add_argument("month", nargs="?", help="the month to restore, YYYY-MM")
     activity.set_defaults(run=cmd_activity)
+
+    analytics = commands.add_parser("analytics", help="the success model's quality")
+    analytics.add_argument("action", choices=["evaluate"])
+    analytics.add_argument(
+        "--split",
+        type=_moment,
+        help="train on enrollments started before it, judge those started from it "
+        "(default: the latest-started third of the finished enrollments is judged)",
+    )
+    analytics.add_argument(
+        "--now", type=_moment, help="judge enrollments finished before it (default: now)"
+    )
+    analytics.set_defaults(run=cmd_analytics)
 
     up = commands.add_parser("up", help="run the whole platform locally")
     up.set_defaults(run=cmd_up)

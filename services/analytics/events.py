@@ -16,9 +16,11 @@ from services.analytics.domain.projections import (
     ActivityFact,
     AssignmentReport,
     AttemptReport,
+    CourseOutline,
     EnrollmentReport,
     EnrollmentReportKind,
     LessonCompletion,
+    OutlineItem,
     ReportKind,
     content_type_of,
     kind_of,
@@ -34,6 +36,7 @@ from shared.events.contracts.progress import (
     Enrolled,
     EnrollmentEvent,
     LessonCompleted,
+    OutlinePublished,
     StatusChanged,
 )
 
@@ -187,7 +190,7 @@ def enrollment_report(event: Envelope) -> EnrollmentReport:
         base, kind, at, status = (
             changed,
             EnrollmentReportKind.STATUS_CHANGED,
-            event.occurred_at,
+            changed.changed_at or event.occurred_at,
             changed.to_status,
         )
     else:
@@ -206,6 +209,33 @@ def enrollment_report(event: Envelope) -> EnrollmentReport:
         kind=kind,
         at=at,
         status=status,
+    )
+
+
+def course_outline(event: Envelope) -> CourseOutline:
+    published = parse_as(event, OutlinePublished)
+    seen: set[str] = set()
+    for item in published.items:
+        if item.item_id in seen:
+            raise ContractError(f"items.item_id: {item.item_id!r} appears twice")
+        seen.add(item.item_id)
+    return CourseOutline(
+        course_id=published.course_id,
+        outline_version=published.outline_version,
+        published_at=published.published_at,
+        items=tuple(
+            OutlineItem(
+                course_id=published.course_id,
+                item_id=item.item_id,
+                position=position,
+                kind=item.kind,
+                module_id=item.module_id,
+                required=item.required,
+                weight=item.weight,
+                due_at=item.due_at,
+            )
+            for position, item in enumerate(published.items)
+        ),
     )
 
 

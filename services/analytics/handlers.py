@@ -59,3 +59,8 @@ def record_enrollments(batch: Sequence[Envelope], session: Session) -> None:
     usecases.record_enrollment_reports(
         session, [events.enrollment_report(event) for event in batch], utcnow()
     )
+
+
+@registry.handles_batch("progress.outline.published")
+def record_outlines(batch: Sequence[Envelope], session: Session) -> None:
+    usecases.record_outlines(session, [events.course_outline(event) for event in batch], utcnow())

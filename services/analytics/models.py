@@ -192,3 +192,26 @@ course_versions = sa.Table(
     sa.Column("version", sa.BigInteger, nullable=False),
     comment="bumped with every batch of new facts of the course: the read cache's key",
 )
+
+course_outlines = sa.Table(
+    "course_outlines",
+    metadata,
+    sa.Column("course_id", sa.String(ID), primary_key=True),
+    sa.Column("outline_version", sa.Integer, nullable=False),
+    sa.Column("published_at", UTCDateTime(), nullable=False),
+    comment="the highest outline_version of each course's progress.outline.published",
+)
+
+outline_items = sa.Table(
+    "outline_items",
+    metadata,
+    sa.Column("course_id", sa.String(ID), primary_key=True),
+    sa.Column("item_id", sa.String(ID), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("module_id", sa.String(ID), nullable=False),
+    sa.Column("required", sa.Boolean, nullable=False),
+    sa.Column("weight", sa.Float, nullable=False),
+    sa.Column("due_at", UTCDateTime(), nullable=True),
+    comment="the items of the outline in course_outlines, in course order",
+)

@@ -23,10 +23,12 @@ from services.analytics.domain.projections import (
     ActivityFact,
     AssignmentReport,
     AttemptReport,
+    CourseOutline,
     EnrollmentReport,
     EnrollmentReportKind,
     Kind,
     LessonCompletion,
+    OutlineItem,
     ReportKind,
     StudentFacts,
     merge_assignments,
@@ -38,11 +40,13 @@ from services.analytics.models import (
     activity_records,
     assignment_reports,
     attempt_reports,
+    course_outlines,
     course_versions,
     earned_achievements,
     enrollment_reports,
     leaderboard_members,
     lesson_completions,
+    outline_items,
     pending_refreshes,
     privacy_budgets,
     privacy_spending,
@@ -98,6 +102,55 @@ def add_assignment_reports(session: Session, reports: Sequence[AssignmentReport]
 def add_enrollment_reports(session: Session, reports: Sequence[EnrollmentReport]) -> None:
     unique = {r.event_id: r for r in reports}
     insert_new(session, enrollment_reports, _rows(list(unique.values())))
+
+
+def replace_outline(session: Session, outline: CourseOutline) -> bool:
+    """Keep ``outline`` as its course's outline when its version is higher than the one
+    stored (one conditional upsert, so concurrent consumers agree); True when it replaced.
+    An equal or lower version (a redelivery, a late older publication) changes nothing."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(course_outlines).values(
+        course_id=outline.course_id,
+        outline_version=outline.outline_version,
+        published_at=outline.published_at,
+    )
+    replaced = session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["course_id"],
+            set_={
+                "outline_version": statement.excluded.outline_version,
+                "published_at": statement.excluded.published_at,
+            },
+            where=course_outlines.c.outline_version < statement.excluded.outline_version,
+        ).returning(course_outlines.c.course_id)
+    ).first()
+    if replaced is None:
+        return False
+    session.execute(outline_items.delete().where(outline_items.c.course_id == outline.course_id))
+    insert_new(session, outline_items, [asdict(item) for item in outline.items])
+    return True
+
+
+def outlines_of(session: Session, course_ids: Sequence[str]) -> dict[str, tuple[OutlineItem, ...]]:
+    """The items of these courses' outlines, in course order (a course without one: absent)."""
+    if not course_ids:
+        return {}
+    query = (
+        sa.select(outline_items)
+        .where(outline_items.c.course_id.in_(sorted(set(course_ids))))
+        .order_by(outline_items.c.course_id, outline_items.c.position)
+    )
+    found: dict[str, list[OutlineItem]] = {}
+    for row in session.execute(query).mappings():
+        found.setdefault(row["course_id"], []).append(OutlineItem(**dict(row)))
+    return {course: tuple(items) for course, items in found.items()}
+
+
+def outline_version_of(session: Session, course_id: str) -> int | None:
+    return session.execute(
+        sa.select(course_outlines.c.outline_version).where(course_outlines.c.course_id == course_id)
+    ).scalar_one_or_none()
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -160,6 +213,13 @@ def facts_of(
         by_student[assignment.student_id]["assignments"].append(assignment)
     for enrollment in merge_enrollments(enrollments):
         by_student[enrollment.student_id]["enrollments"].append(enrollment)
+    courses_of: dict[str, set[str]] = {student: set() for student in students}
+    for student, facts in activities.items():
+        courses_of[student] |= {f.course_id for f in facts if f.course_id is not None}
+    for group in (attempts, lessons, assignments, enrollments):
+        for report in group:
+            courses_of[report.student_id].add(report.course_id)
+    outlines = outlines_of(session, sorted(set().union(*courses_of.values())))
     return {
         student: StudentFacts(
             student_id=student,
@@ -175,6 +235,9 @@ def facts_of(
             ),
             assignments=tuple(by_student[student]["assignments"]),
             enrollments=tuple(by_student[student]["enrollments"]),
+            outline=tuple(
+                item for course in sorted(courses_of[student]) for item in outlines.get(course, ())
+            ),
         )
         for student in sorted(students)
     }
@@ -217,11 +280,18 @@ def student_known(session: Session, student_id: str) -> bool:
 
 
 def catalog_of(session: Session, course_ids: Sequence[str]) -> set[tuple[str, str, str]]:
-    """(course, kind, id) of every lesson, quiz and assignment any event of these courses
-    named, for any student."""
+    """(course, kind, id) of the known items of these courses: the items of a course's
+    published outline; without one, every lesson, quiz and assignment any event of the
+    course named, for any student."""
     if not course_ids:
         return set()
-    courses = list(course_ids)
+    outlines = outlines_of(session, course_ids)
+    catalog_from_outlines = {
+        (course, item.kind, item.item_id) for course, items in outlines.items() for item in items
+    }
+    courses = [course for course in course_ids if course not in outlines]
+    if not courses:
+        return catalog_from_outlines
     sources = (
         ("lesson", lesson_completions.c.course_id, lesson_completions.c.lesson_id),
         ("lesson", activity_records.c.course_id, activity_records.c.lesson_id),
@@ -238,7 +308,7 @@ def catalog_of(session: Session, course_ids: Sequence[str]) -> set[tuple[str, st
             .distinct()
         )
         catalog |= {(course, kind, item) for course, item in session.execute(query)}
-    return catalog
+    return catalog | catalog_from_outlines
 
 
 def latest_risk_model(session: Session) -> RiskModel:
@@ -249,7 +319,8 @@ def latest_risk_model(session: Session) -> RiskModel:
     ).first()
     if row is None:
         return PRIOR
-    return RiskModel.from_dict(dict(row.document), row.trained_at)
+    # a model fitted on other features (before an upgrade) waits for the next training
+    return RiskModel.from_dict(dict(row.document), row.trained_at) or PRIOR
 
 
 def save_risk_model(session: Session, model: RiskModel, trained_at: datetime) -> None:
@@ -399,7 +470,14 @@ def leaderboard_members_of(session: Session, course_id: str) -> list[str]:
 def course_pairs(session: Session, course_id: str | None) -> list[tuple[str, str]]:
     """Every (student, course) pair with facts, in one course or in all."""
     pairs: set[tuple[str, str]] = set()
-    for table in (activity_records, attempt_reports, lesson_completions, enrollment_reports):
+    tables = (
+        activity_records,
+        attempt_reports,
+        lesson_completions,
+        assignment_reports,
+        enrollment_reports,
+    )
+    for table in tables:
         query = sa.select(table.c.student_id, table.c.course_id).where(
             table.c.course_id.is_not(None)
         )

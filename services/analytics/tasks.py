@@ -5,11 +5,15 @@
   Idempotent: a refresh computes from the facts and writes only what changed.
 * ``analytics.retrain_risk_model`` (nightly): fit the success model on the finished
   enrollments. Idempotent apart from keeping one more model row.
+
+``run_evaluation`` is ``stride analytics evaluate`` (read only).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from celery import shared_task
@@ -17,6 +21,10 @@ from celery.schedules import crontab
 from flask import current_app
 
 from services.analytics import usecases
+from services.analytics.domain.evaluation import CheckpointScore
+from shared.config import Settings
+from shared.db import Database
+from shared.migrations import upgrade
 from shared.tasks import define_retention_task, retention_schedule, task_queue
 from shared.time import utcnow
 
@@ -70,3 +78,47 @@ def recompute(job_id: str) -> dict[str, Any] | None:
     """Run a recompute job (``usecases.run_recompute``), reporting progress in its row."""
     job = usecases.run_recompute(_database(), job_id)
     return None if job is None else {"id": job["id"], "status": job["status"]}
+
+
+# -- by hand -----------------------------------------------------------------------------
+def run_evaluation(settings: Settings, split: datetime | None, now: datetime) -> int:
+    """``stride analytics evaluate``: the success model's AUC and calibration by
+    checkpoint day, on the analytics database of ``settings``; the exit status."""
+    url = settings.database_url("analytics")
+    if settings.auto_migrate:
+        upgrade("analytics", url, Path(__file__).parent / "migrations")
+    database = Database(url)
+    try:
+        with database.unit_of_work() as session:
+            result = usecases.evaluate_risk_model(session, split, now)
+    finally:
+        database.dispose()
+    if result is None:
+        print("analytics: no finished enrollment to evaluate on")
+        return 0
+    print(
+        f"analytics: success model trained on enrollments started before "
+        f"{result.split:%Y-%m-%d %H:%M} UTC ({result.model.source}, "
+        f"{result.model.trained_on:,} examples), judged on those started from then on"
+    )
+    print(evaluation_table(result.scores))
+    return 0
+
+
+def evaluation_table(scores: Sequence[CheckpointScore]) -> str:
+    header = ("day", "enrollments", "successes", "AUC", "calibration error")
+    rows = [
+        (
+            str(s.day),
+            f"{s.enrollments:,}",
+            f"{s.successes:,}",
+            "-" if s.auc is None else f"{s.auc:.3f}",
+            "-" if s.calibration_error is None else f"{s.calibration_error:.3f}",
+        )
+        for s in scores
+    ]
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True))
+        for row in (header, *rows)
+    )

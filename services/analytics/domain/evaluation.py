@@ -1,14 +1,15 @@
 """How good the success model is: AUC and calibration error on held-out later enrollments,
 by checkpoint day.
 
-The model is trained on enrollments that started and finished before ``split``; it is
-judged on enrollments that started on or after ``split`` and finished before ``now``,
-with the features each had at 7, 14, 28 and 56 days after its start (a checkpoint after
-its outcome was known is left out: ``risk_model.checkpoints_of``).
+The model is trained on enrollments that started before ``split`` and finished before
+it; it is judged on enrollments that started on or after ``split`` and finished before
+``now``, with the features each had at each of ``CHECKPOINT_DAYS`` after its start (a
+success after its completion is left out: ``risk_model.checkpoints_of``).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,8 +20,9 @@ from services.analytics.domain.risk_model import (
     CHECKPOINT_DAYS,
     RiskModel,
     checkpoints_of,
+    outcome_of,
     train,
-    training_examples,
+    training_set,
 )
 
 CALIBRATION_BINS = 10
@@ -70,8 +72,10 @@ def evaluate(
 ) -> tuple[RiskModel, list[CheckpointScore]]:
     everyone = list(enrollments)
     earlier = [f for f in everyone if (start := start_of(f)) is not None and start < split]
+    # only what was known at the split: an earlier enrollment still open then is left out
     later = [f for f in everyone if (start := start_of(f)) is not None and start >= split]
-    model = train(training_examples(earlier, split), split)
+    examples, courses = training_set(earlier, split)
+    model = train(examples, split, courses)
     scores = []
     for day in CHECKPOINT_DAYS:
         labels, predictions = [], []
@@ -94,3 +98,29 @@ def evaluate(
             )
         )
     return model, scores
+
+
+#: the default split judges about this share of the finished enrollments, the latest started
+JUDGED_SHARE = 1 / 3
+
+
+def default_split(enrollments: Iterable[StudentFacts], now: datetime) -> datetime | None:
+    """The start moment that leaves the share of finished enrollments started from it on
+    closest to ``JUDGED_SHARE`` (the later of two equally close), never the earliest
+    start (something must be left to train on); None with fewer than two distinct starts
+    of finished enrollments."""
+    starts = sorted(
+        start
+        for facts in enrollments
+        if (start := start_of(facts)) is not None and outcome_of(facts, now) is not None
+    )
+    candidates = sorted(set(starts))[1:]
+    if not candidates:
+        return None
+    total = len(starts)
+
+    def distance(split: datetime) -> tuple[float, float]:
+        judged = (total - bisect_left(starts, split)) / total
+        return abs(judged - JUDGED_SHARE), -split.timestamp()
+
+    return min(candidates, key=distance)

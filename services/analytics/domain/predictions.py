@@ -22,6 +22,8 @@ from services.analytics.domain.risk_model import RiskModel
 #: a contribution below this (in log-odds) is a reason worth naming
 REASON_THRESHOLD = -0.1
 MAX_REASONS = 4
+#: time since the start shapes the prediction but is not the student's doing
+NOT_REASONS = frozenset({"days_enrolled"})
 LOW_RISK, MEDIUM_RISK = 70.0, 40.0
 PACE_DAYS = 28
 MILESTONE_TYPES = {"lesson": "lesson", "quiz": "assessment", "assignment": "assignment"}
@@ -33,31 +35,65 @@ def risk_level(probability: float) -> str:
     return "medium" if probability >= MEDIUM_RISK else "high"
 
 
+def _date(moment: datetime | None) -> str:
+    return "an unknown day" if moment is None else f"{moment:%Y-%m-%d}"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
 def _reason(name: str, features: Features, model: RiskModel) -> str:
+    """The feature in words a teacher reads, with the student's own values."""
     typical = model.center_of(name)
+    f = features
     if name == "active_day_share":
-        return f"active on {features.active_day_share:.0%} of recent days (typical {typical:.0%})"
+        return f"active on {f.active_day_share:.0%} of recent days (typical {typical:.0%})"
     if name == "days_since_activity":
-        return f"no activity for {features.days_since_activity:.0f} days"
+        return f"no activity for {f.days_since_activity:.0f} days"
     if name == "submissions_per_week":
         return (
-            f"{features.submissions_per_week:.1f} quiz or assignment submissions per week "
+            f"{f.submissions_per_week:.1f} quiz or assignment submissions per week "
             f"(typical {typical:.1f})"
         )
     if name == "mean_score":
-        return f"average score {features.mean_score:.0f} (typical {typical:.0f})"
+        return (
+            f"average score {f.mean_score:.0f} on {_plural(f.results, 'graded assessment')} "
+            f"(typical {typical:.0f})"
+        )
     if name == "recent_minutes":
         return (
-            f"{features.recent_minutes:.0f} minutes of study in the last 14 days "
-            f"(typical {typical:.0f})"
+            f"{f.recent_minutes:.0f} minutes of study in the last 14 days (typical {typical:.0f})"
         )
     if name == "items_per_week":
         return (
-            f"completing {features.items_per_week:.1f} lessons, quizzes or assignments per "
+            f"completing {f.items_per_week:.1f} lessons, quizzes or assignments per "
             f"week (typical {typical:.1f})"
         )
     if name == "retries_per_quiz":
-        return f"{features.retries_per_quiz + 1:.1f} attempts per quiz on average"
+        return f"{f.retries_per_quiz + 1:.1f} attempts per quiz on average"
+    if name == "missed_share":
+        return f"submitted {f.due_submitted} of the {_plural(f.due, 'assessment')} due so far"
+    if name == "mean_lateness":
+        return (
+            f"{_plural(f.late, 'assessment')} submitted late, by {f.mean_lateness:.1f} days "
+            "on average"
+        )
+    if name == "weighted_score":
+        return (
+            f"weighted score so far {f.weighted_score:.0f} with missing work counted as 0 "
+            f"(typical {typical:.0f})"
+        )
+    if name == "recent_score":
+        return f"latest scores average {f.recent_score:.0f} (typical {typical:.0f})"
+    if name == "days_since_submission":
+        if f.last_submission_at is None:
+            return f"no submission in the {f.days_since_submission:.0f} days since the start"
+        return f"last submission {f.days_since_submission:.0f} days ago"
+    if name == "score_trend":
+        return f"latest score {abs(f.score_trend):.0f} points below the earlier average"
+    if name == "paused":
+        return f"stopped the course (paused) on {_date(f.paused_since)}"
     return f"{name.replace('_', ' ')} below typical"
 
 
@@ -69,6 +105,13 @@ _INTERVENTIONS = {
     "items_per_week": ("study_plan", "Break the remaining course into weekly goals."),
     "mean_score": ("tutoring", "Offer tutoring on the weakest topics."),
     "retries_per_quiz": ("review", "Review the material before the next quiz attempt."),
+    "missed_share": ("outreach", "Contact the student about the work they have not submitted."),
+    "mean_lateness": ("study_plan", "Plan the next due dates with the student."),
+    "weighted_score": ("tutoring", "Offer tutoring and a plan to recover the missing marks."),
+    "recent_score": ("tutoring", "Offer tutoring on the latest topics."),
+    "days_since_submission": ("outreach", "Contact the student: no work submitted lately."),
+    "score_trend": ("review", "Review the latest topics with the student."),
+    "paused": ("outreach", "Contact the student about returning to the course."),
 }
 
 
@@ -78,7 +121,7 @@ def reasons_of(features: Features, model: RiskModel) -> list[str]:
     harmful = sorted(
         (value, name)
         for name, value in contributions.items()
-        if value < REASON_THRESHOLD and not (name == "mean_score" and features.mean_score is None)
+        if value < REASON_THRESHOLD and features.value(name) is not None and name not in NOT_REASONS
     )
     return [name for _, name in harmful[:MAX_REASONS]]
 
@@ -181,6 +224,13 @@ def predictions(
     completed = [e.completed_at for e in facts.enrollments if e.completed_at is not None]
     done = items_done(facts, as_of)
     remaining = catalog - done
+    outline = [item for item in facts.outline if item.course_id == course_id]
+    if outline:  # the outline says what is left to do: its required items
+        to_complete = {
+            (course_id, item.kind, item.item_id) for item in outline if item.required
+        } - done
+    else:
+        to_complete = remaining
     pace = pace_per_day(facts, as_of)
     if completed:
         section["estimated_completion_date"] = min(completed)
@@ -189,25 +239,39 @@ def predictions(
     elif pace == 0:
         nulls.null("estimated_completion_date", "no item done in the last 28 days")
     else:
-        section["estimated_completion_date"] = as_of + timedelta(days=len(remaining) / pace)
-    order = milestone_order(classmates, as_of)
+        section["estimated_completion_date"] = as_of + timedelta(days=len(to_complete) / pace)
     if not remaining:
         nulls.null("next_milestone", "every known item of the course is done")
         return section, assessment
-    _course, kind, item = min(remaining, key=lambda key: (order.get(key, float("inf")), key))
     weak = sorted(q for q, s in best_scores(facts.attempts, as_of).items() if s < 60)
-    if kind == "quiz" and weak:
-        preparation = f"review the quizzes scored below 60: {', '.join(weak[:3])}"
-    elif assessment is not None and assessment.reasons:
+    if assessment is not None and assessment.reasons:
         preparation = f"address first: {assessment.reasons[0]}"
     else:
         preparation = "none beyond the items before it"
+    upcoming = [
+        item
+        for item in outline
+        if item.due_at is not None
+        and item.due_at >= as_of
+        and (course_id, item.kind, item.item_id) in remaining
+    ]
+    if upcoming:  # the next due date of the outline
+        item = min(upcoming, key=lambda i: (i.due_at or as_of, i.position))
+        kind, item_id, estimated = item.kind, item.item_id, item.due_at
+        description = f"{kind} {item_id}, due {item.due_at:%Y-%m-%d %H:%M} UTC"
+    else:  # no due date ahead: what classmates did next
+        order = milestone_order(classmates, as_of)
+        _course, kind, item_id = min(remaining, key=lambda key: (order.get(key, float("inf")), key))
+        description = f"{kind} {item_id}"
+        estimated = as_of + timedelta(days=1 / pace) if pace > 0 else None
+        if estimated is None:
+            nulls.null("next_milestone.estimated_date", "no item done in the last 28 days")
+    if kind == "quiz" and weak:
+        preparation = f"review the quizzes scored below 60: {', '.join(weak[:3])}"
     section["next_milestone"] = {
         "type": MILESTONE_TYPES[kind],
-        "description": f"{kind} {item}",
-        "estimated_date": as_of + timedelta(days=1 / pace) if pace > 0 else None,
+        "description": description,
+        "estimated_date": estimated,
         "preparation_needed": preparation,
     }
-    if pace == 0:
-        nulls.null("next_milestone.estimated_date", "no item done in the last 28 days")
     return section, assessment

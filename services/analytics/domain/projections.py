@@ -285,6 +285,13 @@ class Enrollment:
     enrolled_at: datetime | None
     status: str
     completed_at: datetime | None
+    #: (moment it took effect, status) of every status change, in time order
+    status_changes: tuple[tuple[datetime, str], ...] = ()
+
+    def status_at(self, moment: datetime) -> str | None:
+        """The status the latest change before ``moment`` set (None: no change before)."""
+        before = [status for at, status in self.status_changes if at < moment]
+        return before[-1] if before else None
 
 
 _STATUS_RANK = {"not_started": 0, "paused": 1, "in_progress": 2, "completed": 3}
@@ -301,6 +308,10 @@ def merge_enrollments(reports: Iterable[EnrollmentReport]) -> list[Enrollment]:
         latest = max(group, key=lambda r: (r.at, _STATUS_RANK.get(r.status, 0), r.event_id))
         enrolled = [r.at for r in group if r.kind is EnrollmentReportKind.ENROLLED]
         completed = [r.at for r in group if r.kind is EnrollmentReportKind.COMPLETED]
+        changes = sorted(
+            (r for r in group if r.kind is not EnrollmentReportKind.ENROLLED),
+            key=lambda r: (r.at, _STATUS_RANK.get(r.status, 0), r.event_id),
+        )
         merged.append(
             Enrollment(
                 enrollment_id=enrollment_id,
@@ -309,14 +320,47 @@ def merge_enrollments(reports: Iterable[EnrollmentReport]) -> list[Enrollment]:
                 enrolled_at=min(enrolled) if enrolled else None,
                 status=latest.status,
                 completed_at=max(completed) if completed and latest.status == "completed" else None,
+                status_changes=tuple((r.at, r.status) for r in changes),
             )
         )
     return merged
 
 
+ASSESSED_KINDS = ("quiz", "assignment")
+
+
+@dataclass(frozen=True)
+class OutlineItem:
+    """One item of a course's published outline (``progress.outline.published``)."""
+
+    course_id: str
+    item_id: str
+    position: int
+    kind: str  # lesson, quiz or assignment
+    module_id: str
+    required: bool
+    weight: float
+    due_at: datetime | None
+
+    @property
+    def assessed(self) -> bool:
+        return self.kind in ASSESSED_KINDS
+
+
+@dataclass(frozen=True)
+class CourseOutline:
+    """A course's outline as published: the highest ``outline_version`` wins."""
+
+    course_id: str
+    outline_version: int
+    published_at: datetime
+    items: tuple[OutlineItem, ...]
+
+
 @dataclass(frozen=True)
 class StudentFacts:
-    """Everything analytics knows of one student (in one course, or in all)."""
+    """Everything analytics knows of one student (in one course, or in all), with the
+    published outlines of those courses."""
 
     student_id: str
     activities: tuple[ActivityFact, ...]
@@ -324,3 +368,4 @@ class StudentFacts:
     lessons: tuple[LessonCompletion, ...]
     assignments: tuple[Assignment, ...]
     enrollments: tuple[Enrollment, ...]
+    outline: tuple[OutlineItem, ...] = ()

@@ -21,13 +21,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.analytics.domain.features import NAMES, Features, features_of, start_of
+from services.analytics.domain.features import (
+    NAMES,
+    OPTIONAL,
+    Features,
+    features_of,
+    start_of,
+)
 from services.analytics.domain.projections import StudentFacts
 
 MIN_FINISHED = 40
 MIN_PER_OUTCOME = 10
-CHECKPOINT_DAYS = (7, 14, 28, 56)
+CHECKPOINT_DAYS = (7, 14, 30, 60, 90, 120, 150)
 ABANDONED_AFTER_DAYS = 60
+MIN_CALIBRATION_COURSES = 3
 
 
 @dataclass(frozen=True)
@@ -40,9 +47,12 @@ class RiskModel:
     trained_on: int = 0
     trained_at: datetime | None = None
 
+    def fills(self) -> dict[str, float]:
+        """A missing feature takes the typical value: it neither helps nor harms."""
+        return dict(zip(NAMES, self.centers, strict=True))
+
     def contributions(self, features: Features) -> dict[str, float]:
-        score_center = self.centers[NAMES.index("mean_score")]
-        values = features.vector(score_if_none=score_center)
+        values = features.vector(self.fills())
         return {
             name: coef * (value - center) / scale
             for name, coef, value, center, scale in zip(
@@ -60,6 +70,7 @@ class RiskModel:
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source,
+            "features": list(NAMES),
             "intercept": self.intercept,
             "coefficients": list(self.coefficients),
             "centers": list(self.centers),
@@ -68,7 +79,10 @@ class RiskModel:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], trained_at: datetime | None) -> RiskModel:
+    def from_dict(cls, data: dict[str, Any], trained_at: datetime | None) -> RiskModel | None:
+        """The model, or None when it was fitted on other features than ``NAMES``."""
+        if list(data.get("features", ())) != list(NAMES):
+            return None
         return cls(
             source=data["source"],
             intercept=float(data["intercept"]),
@@ -80,15 +94,36 @@ class RiskModel:
         )
 
 
+_PRIOR_TERMS = {  # name: (coefficient per unit, typical value)
+    "active_day_share": (2.5, 0.3),
+    "days_since_activity": (-0.06, 3.0),
+    "submissions_per_week": (0.4, 1.0),
+    "mean_score": (0.04, 70.0),
+    "recent_minutes": (0.003, 120.0),
+    "items_per_week": (0.25, 2.0),
+    "retries_per_quiz": (-0.5, 0.3),
+    "days_enrolled": (0.0, 28.0),
+    "missed_share": (-2.0, 0.0),
+    "mean_lateness": (-0.1, 0.0),
+    "weighted_score": (0.03, 65.0),
+    "recent_score": (0.0, 70.0),
+    "days_since_submission": (0.0, 14.0),
+    "score_trend": (0.0, 0.0),
+    "paused": (-2.0, 0.0),
+}
+
 #: A typical student (the centers) succeeds with probability 60% (logit 0.4). Per unit
 #: away from typical: every 10% more active days +0.25; every day without activity
 #: -0.06; every submission per week +0.4; every score point +0.04; every hour of study
-#: in 14 days +0.18; every item per week +0.25; every retry per quiz -0.5.
+#: in 14 days +0.18; every item per week +0.25; every retry per quiz -0.5; all the
+#: assessments due so far missed -2; every day late on average -0.1; every point of
+#: weighted score +0.03; paused -2. The recent score, its trend and the days since the
+#: last submission wait for history to be weighed (0).
 PRIOR = RiskModel(
     source="prior",
     intercept=0.4,
-    coefficients=(2.5, -0.06, 0.4, 0.04, 0.003, 0.25, -0.5, 0.0),
-    centers=(0.3, 3.0, 1.0, 70.0, 120.0, 2.0, 0.3, 28.0),
+    coefficients=tuple(_PRIOR_TERMS[name][0] for name in NAMES),
+    centers=tuple(_PRIOR_TERMS[name][1] for name in NAMES),
     scales=(1.0,) * len(NAMES),
 )
 
@@ -104,6 +139,7 @@ def outcome_of(facts: StudentFacts, now: datetime) -> tuple[bool, datetime] | No
         return True, min(completed)
     moments = [r.occurred_at for r in facts.activities] + [c.completed_at for c in facts.lessons]
     moments += [a.completed_at for a in facts.attempts if a.completed_at is not None]
+    moments += [a.submitted_at for a in facts.assignments]
     last = max((m for m in moments if m < now), default=start_of(facts))
     if last is not None and now - last >= timedelta(days=ABANDONED_AFTER_DAYS):
         return False, last
@@ -111,28 +147,38 @@ def outcome_of(facts: StudentFacts, now: datetime) -> tuple[bool, datetime] | No
 
 
 def checkpoints_of(facts: StudentFacts, now: datetime) -> list[tuple[datetime, bool]]:
-    """(checkpoint, succeeded) of a finished enrollment at each checkpoint before its
-    outcome was known: its completion, or ``ABANDONED_AFTER_DAYS`` after its last activity
-    (a student idle for a week has not left yet)."""
+    """(checkpoint, succeeded) of a finished enrollment at each checkpoint before ``now``:
+    a success until its completion (afterwards there is nothing left to predict), a
+    failure at every checkpoint (an abandoned enrollment is still open, and its
+    prediction is still shown)."""
     outcome, start = outcome_of(facts, now), start_of(facts)
     if outcome is None or start is None:
         return []
     succeeded, finished_at = outcome
-    known_at = finished_at if succeeded else finished_at + timedelta(days=ABANDONED_AFTER_DAYS)
+    end = finished_at if succeeded else now
     moments = (start + timedelta(days=day) for day in CHECKPOINT_DAYS)
-    return [(moment, succeeded) for moment in moments if moment < known_at]
+    return [(moment, succeeded) for moment in moments if moment < min(end, now)]
+
+
+def training_set(
+    enrollments: Iterable[StudentFacts], now: datetime
+) -> tuple[list[tuple[Features, bool]], list[str]]:
+    """The examples of the finished enrollments, and the course each one is from."""
+    examples, courses = [], []
+    for facts in enrollments:
+        course = next((e.course_id for e in facts.enrollments), "")
+        for checkpoint, succeeded in checkpoints_of(facts, now):
+            features = features_of(facts, checkpoint)
+            if features is not None:
+                examples.append((features, succeeded))
+                courses.append(course)
+    return examples, courses
 
 
 def training_examples(
     enrollments: Iterable[StudentFacts], now: datetime
 ) -> list[tuple[Features, bool]]:
-    examples = []
-    for facts in enrollments:
-        for checkpoint, succeeded in checkpoints_of(facts, now):
-            features = features_of(facts, checkpoint)
-            if features is not None:
-                examples.append((features, succeeded))
-    return examples
+    return training_set(enrollments, now)[0]
 
 
 def enough_history(examples: Sequence[tuple[Features, bool]]) -> bool:
@@ -142,27 +188,60 @@ def enough_history(examples: Sequence[tuple[Features, bool]]) -> bool:
     )
 
 
-def train(examples: Sequence[tuple[Features, bool]], now: datetime) -> RiskModel:
-    """The fitted model, or ``PRIOR`` while there is not enough history."""
+def train(
+    examples: Sequence[tuple[Features, bool]],
+    now: datetime,
+    courses: Sequence[str] | None = None,
+) -> RiskModel:
+    """The fitted model, or ``PRIOR`` while there is not enough history.
+
+    A missing value (no score yet) is filled with the mean of the known ones, which is
+    also its center: it contributes nothing either way. With ``courses`` (the course of
+    each example) from at least ``MIN_CALIBRATION_COURSES`` courses, the log-odds are
+    recalibrated (Platt) on predictions for courses left out of the fit, as the model
+    will meet courses it has not seen; the scaling multiplies every term alike, so the
+    contributions still explain the prediction.
+    """
     if not enough_history(examples):
         return PRIOR
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
-    scores = [f.mean_score for f, _ in examples if f.mean_score is not None]
-    score_fill = float(np.mean(scores)) if scores else PRIOR.center_of("mean_score")
-    matrix = np.array([f.vector(score_if_none=score_fill) for f, _ in examples])
+    fills = PRIOR.fills()
+    for name in OPTIONAL:
+        known = [v for f, _ in examples if (v := f.value(name)) is not None]
+        if known:
+            fills[name] = float(np.mean(known))
+    matrix = np.array([f.vector(fills) for f, _ in examples])
     labels = np.array([1 if ok else 0 for _, ok in examples])
     centers = matrix.mean(axis=0)
+    for name in OPTIONAL:
+        centers[NAMES.index(name)] = fills[name]
     scales = matrix.std(axis=0)
     scales[scales == 0] = 1.0
-    centers[NAMES.index("mean_score")] = score_fill
+    standardized = (matrix - centers) / scales
     model = LogisticRegression(C=1.0, max_iter=1000)
-    model.fit((matrix - centers) / scales, labels)
+    model.fit(standardized, labels)
+    slope, shift = 1.0, 0.0
+    if courses is not None and len(set(courses)) >= MIN_CALIBRATION_COURSES:
+        groups = np.array(courses)
+        held_out = np.zeros(len(labels))
+        for course in sorted(set(courses)):
+            fitted = groups != course
+            if len(set(labels[fitted])) < 2:
+                break
+            part = LogisticRegression(C=1.0, max_iter=1000).fit(
+                standardized[fitted], labels[fitted]
+            )
+            held_out[~fitted] = part.decision_function(standardized[~fitted])
+        else:
+            platt = LogisticRegression(C=1e6, max_iter=1000).fit(held_out.reshape(-1, 1), labels)
+            if platt.coef_[0][0] > 0:
+                slope, shift = float(platt.coef_[0][0]), float(platt.intercept_[0])
     return RiskModel(
         source="trained",
-        intercept=float(model.intercept_[0]),
-        coefficients=tuple(float(c) for c in model.coef_[0]),
+        intercept=slope * float(model.intercept_[0]) + shift,
+        coefficients=tuple(slope * float(c) for c in model.coef_[0]),
         centers=tuple(float(c) for c in centers),
         scales=tuple(float(s) for s in scales),
         trained_on=len(examples),

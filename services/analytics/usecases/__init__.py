@@ -22,6 +22,7 @@ from services.analytics.usecases.recording import (
     record_attempt_reports,
     record_enrollment_reports,
     record_lesson_completions,
+    record_outlines,
 )
 from services.analytics.usecases.refresh import (
     evaluate_risk_model,
@@ -46,6 +47,7 @@ __all__ = [
     "record_attempt_reports",
     "record_enrollment_reports",
     "record_lesson_completions",
+    "record_outlines",
     "refresh_pending",
     "refresh_student",
     "refresh_students",

@@ -12,6 +12,7 @@ from services.analytics.domain.projections import (
     ActivityFact,
     AssignmentReport,
     AttemptReport,
+    CourseOutline,
     EnrollmentReport,
     LessonCompletion,
 )
@@ -55,3 +56,17 @@ def record_enrollment_reports(
 ) -> None:
     store.add_enrollment_reports(session, reports)
     _touched(session, [(r.student_id, r.course_id) for r in reports], now)
+
+
+def record_outlines(session: Session, outlines: Sequence[CourseOutline], now: datetime) -> None:
+    """Keep each course's outline of the highest version; a course whose outline changed
+    has its cached facts invalidated and every student of it re-assessed (due dates and
+    weights change their predictions)."""
+    changed = [
+        outline.course_id
+        for outline in sorted(outlines, key=lambda o: (o.course_id, o.outline_version))
+        if store.replace_outline(session, outline)
+    ]
+    for course_id in sorted(set(changed)):
+        store.mark_pending(session, store.course_pairs(session, course_id), now)
+    store.bump_course_versions(session, changed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from services.analytics import events, store
 from services.analytics.domain.achievements import Earned, earned
-from services.analytics.domain.evaluation import CheckpointScore, evaluate
+from services.analytics.domain.evaluation import CheckpointScore, default_split, evaluate
 from services.analytics.domain.predictions import Assessment, assess
-from services.analytics.domain.risk_model import RiskModel, train, training_examples
+from services.analytics.domain.risk_model import RiskModel, train, training_set
 from shared.db import Database
 from shared.events import Envelope, record_events
 from shared.events.contracts.analytics import AchievementEarned, RiskChanged
@@ -114,8 +115,8 @@ def refresh_pending(session: Session, now: datetime, limit: int = 500) -> int:
 def retrain_risk_model(session: Session, now: datetime) -> RiskModel:
     """Fit the success model on every enrollment finished before ``now`` and keep it
     (the prior while there is not enough history: then nothing is stored)."""
-    examples = training_examples(store.enrollment_facts(session), now)
-    model = train(examples, now)
+    examples, courses = training_set(store.enrollment_facts(session), now)
+    model = train(examples, now, courses)
     if model.source == "trained":
         store.save_risk_model(session, model, now)
     return model
@@ -167,9 +168,22 @@ def recompute_job(session: Session, job_id: str) -> dict[str, Any] | None:
     return store.job(session, job_id)
 
 
+@dataclass(frozen=True)
+class Evaluation:
+    split: datetime
+    model: RiskModel
+    scores: list[CheckpointScore]
+
+
 def evaluate_risk_model(
-    session: Session, split: datetime, now: datetime
-) -> tuple[RiskModel, list[CheckpointScore]]:
-    """AUC and calibration of the success model trained before ``split``, on the
-    enrollments started from ``split`` on and finished before ``now``, by checkpoint."""
-    return evaluate(store.enrollment_facts(session), split, now)
+    session: Session, split: datetime | None, now: datetime
+) -> Evaluation | None:
+    """AUC and calibration of the success model trained on the enrollments started before
+    ``split`` (default: ``default_split``), judged on those started from ``split`` on
+    and finished before ``now``, by checkpoint; None without a finished enrollment."""
+    enrollments = store.enrollment_facts(session)
+    split = split or default_split(enrollments, now)
+    if split is None:
+        return None
+    model, scores = evaluate(enrollments, split, now)
+    return Evaluation(split, model, scores)

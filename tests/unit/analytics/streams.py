@@ -239,7 +239,11 @@ def status_changed(
     *,
     student: str = STUDENT,
     course: str = COURSE,
+    changed_at: datetime | None = None,
+    reason: str = "student_work",
 ) -> Envelope:
+    """``when`` is the event's moment; ``changed_at`` when the change took effect."""
+    extra = {"changed_at": to_iso(changed_at)} if changed_at else {}
     return _progress(
         "progress.status.changed",
         student,
@@ -247,7 +251,8 @@ def status_changed(
         when,
         from_status=from_status,
         to_status=to_status,
-        reason="student_work",
+        reason=reason,
+        **extra,
     )
 
 
@@ -302,3 +307,36 @@ def analytics_document(
         analytics = usecases.student_analytics(session, student, course, period, moment)
     assert analytics is not None
     return analytics.document
+
+
+def outline_published(
+    version: int,
+    items: Iterable[dict[str, Any]],
+    *,
+    course: str = COURSE,
+    published: datetime | None = None,
+    event_id: str | None = None,
+) -> Envelope:
+    """``progress.outline.published``; each item: item_id, kind, and optionally module_id,
+    required, weight, due_at (a datetime)."""
+    body = {
+        "course_id": course,
+        "outline_version": version,
+        "published_at": to_iso(published or T0),
+        "items": [
+            {
+                "module_id": "M1",
+                **item,
+                "due_at": _iso(item.get("due_at")),
+            }
+            for item in items
+        ],
+    }
+    extra = {"id": event_id} if event_id else {}
+    return Envelope(
+        type="progress.outline.published",
+        producer="progress",
+        subject=course,
+        payload=body,
+        **extra,
+    )

@@ -61,5 +61,7 @@ def test_a_model_trained_before_the_split_is_judged_on_later_enrollments():
     assert (by_day[7].enrollments, by_day[7].successes) == (10, 6)
     assert by_day[7].auc == 1.0
     assert by_day[7].calibration_error is not None
-    # the completers completed on day 30: day 56 holds only the leavers (known on day 63)
-    assert (by_day[56].enrollments, by_day[56].successes, by_day[56].auc) == (4, 0, None)
+    # the completers completed on day 30: day 60 holds only the leavers, still judged
+    # though they left long before (their prediction is still shown)
+    assert (by_day[60].enrollments, by_day[60].successes, by_day[60].auc) == (4, 0, None)
+    assert (by_day[120].enrollments, by_day[150].enrollments) == (4, 0)  # day 250: not yet

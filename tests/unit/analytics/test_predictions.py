@@ -11,10 +11,13 @@ from tests.unit.analytics.streams import (
     OTHER_STUDENT,
     activity,
     analytics_document,
+    assignment,
     at,
     enrolled,
     lesson_completed,
+    outline_published,
     record,
+    status_changed,
     submitted,
 )
 
@@ -37,20 +40,20 @@ def struggling() -> list:
 
 def test_success_probability_follows_the_prior_term_by_term():
     # as of the week's end (Nov 9 00:00): 6.67 days since the start (Nov 2 08:00)
-    # active 2 of 6.67 days (0.3): 0; 5.67 days idle: -0.06 x 2.67 = -0.16;
+    # active 2 of 6.67 days (0.3): 0; 4.67 days since the last submission: -0.06 x 1.67;
     # 2 submissions in 0.952 weeks (2.1): +0.4 x 1.1 = +0.44; score 52.5: -0.7;
     # 60 minutes in 14 days: -0.18; no item done: -0.5; 1 retry per quiz: -0.35
-    logit = 0.4 - 0.06 * (17 / 3 - 3) + 0.4 * (2.1 - 1) + 0.04 * (52.5 - 70) - 0.18 - 0.5 - 0.35
+    logit = 0.4 - 0.06 * (14 / 3 - 3) + 0.4 * (2.1 - 1) + 0.04 * (52.5 - 70) - 0.18 - 0.5 - 0.35
     expected = round(100 / (1 + math.exp(-logit)), 2)
     predictions = analytics_document(struggling())["predictions"]
     assert predictions["success_probability"] == pytest.approx(expected, abs=0.01)
-    assert expected == pytest.approx(25.92, abs=0.01)
+    assert expected == pytest.approx(27.09, abs=0.01)
 
 
 def test_reasons_name_what_pulled_this_students_probability_down_most():
     document = analytics_document(struggling())
     assert document["predictions"]["at_risk_indicators"] == [
-        "average score 52 (typical 70)",
+        "average score 52 on 2 graded assessments (typical 70)",
         "completing 0.0 lessons, quizzes or assignments per week (typical 2.0)",
         "2.0 attempts per quiz on average",
         "60 minutes of study in the last 14 days (typical 120)",
@@ -101,3 +104,35 @@ def test_without_a_course_predictions_say_they_are_per_course():
     assert document["null_reasons"]["predictions.success_probability"] == (
         "predictions are per course: ask with course_id"
     )
+
+
+def test_a_past_custom_period_predicts_from_what_was_known_at_its_end():
+    outline = outline_published(
+        1,
+        [
+            {"item_id": "TMA-1", "kind": "assignment", "weight": 20.0, "due_at": at(10)},
+            {"item_id": "TMA-2", "kind": "assignment", "weight": 80.0, "due_at": at(18)},
+            {"item_id": "TMA-3", "kind": "assignment", "weight": 50.0, "due_at": at(40)},
+        ],
+    )
+    known_by_day_20 = [
+        enrolled(at(0)),
+        outline,
+        assignment("TMA-1", "submit", at(12), occurred=at(12)),
+        assignment("TMA-1", "grade", at(12), occurred=at(13), grade=45.0),
+    ]
+    later = [
+        assignment("TMA-2", "submit", at(22), occurred=at(22)),
+        assignment("TMA-2", "grade", at(22), occurred=at(23), grade=95.0),
+        status_changed(at(30), "in_progress", "paused", changed_at=at(25)),
+    ]
+    window = {"period_type": "custom", "start": at(0), "end": at(20)}
+    then = analytics_document(known_by_day_20, now=at(20), **window)["predictions"]
+    asked_later = analytics_document(known_by_day_20 + later, now=at(60), **window)["predictions"]
+    assert asked_later == then
+    assert "submitted 1 of the 2 assessments due so far" in then["at_risk_indicators"]
+    assert then["next_milestone"]["description"] == "assignment TMA-3, due 2026-12-12 08:00 UTC"
+    today = analytics_document(
+        known_by_day_20 + later, now=at(60), period_type="weekly", start=at(59)
+    )
+    assert "stopped the course (paused) on 2026-11-27" in today["predictions"]["at_risk_indicators"]

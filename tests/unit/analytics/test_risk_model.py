@@ -62,7 +62,9 @@ def examples(completers: int, leavers: int) -> list:
 
 
 def test_the_prior_is_kept_until_there_is_enough_history():
-    assert train(examples(5, 5), at(200)) is PRIOR
+    # 4 completers give 8 examples of success (days 7 and 14): fewer than 10
+    assert train(examples(4, 4), at(200)) is PRIOR
+    assert train(examples(5, 5), at(200)).source == "trained"
 
 
 def test_a_model_trained_on_finished_enrollments_learns_from_behaviour():
@@ -86,3 +88,39 @@ def test_only_finished_enrollments_are_examples():
     assert {ok for _, ok in training_examples(students.values(), at(80))} == {True, False}
     assert {ok for _, ok in training_examples(students.values(), at(20))} == set()
     assert at(20) - at(9) < timedelta(days=60)
+
+
+def test_calibration_on_left_out_courses_scales_every_term_alike():
+    found = examples(25, 25)
+    raw = train(found, at(200))
+    courses = [("CRS-A", "CRS-B", "CRS-C")[n % 3] for n in range(len(found))]
+    calibrated = train(found, at(200), courses)
+    ratios = {
+        round(c / r, 9)
+        for c, r in zip(calibrated.coefficients, raw.coefficients, strict=True)
+        if abs(r) > 1e-9
+    }
+    assert len(ratios) == 1 and ratios.pop() > 0
+    assert calibrated.coefficients != raw.coefficients
+    assert calibrated.centers == raw.centers
+
+
+def test_fewer_than_three_courses_are_not_enough_to_calibrate_on():
+    found = examples(25, 25)
+    courses = [("CRS-A", "CRS-B")[n % 2] for n in range(len(found))]
+    assert train(found, at(200), courses) == train(found, at(200))
+
+
+def test_a_stored_model_of_other_features_gives_way_to_the_prior():
+    from services.analytics import store
+    from services.analytics.models import risk_models
+
+    with analytics_session() as session:
+        trained = train(examples(25, 25), at(200))
+        store.save_risk_model(session, trained, at(200))
+        assert store.latest_risk_model(session).coefficients == trained.coefficients
+        # a model fitted before the outline features existed (no "features" list)
+        older = {k: v for k, v in trained.to_dict().items() if k != "features"}
+        older["coefficients"] = older["coefficients"][:8]
+        session.execute(risk_models.insert().values(trained_at=at(201), document=older))
+        assert store.latest_risk_model(session) is PRIOR

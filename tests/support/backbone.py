@@ -17,7 +17,7 @@ from shared.events import Envelope, HandlerRegistry, record_events
 from shared.events.broker import kombu_connection
 from shared.events.consumer import EventConsumer
 from shared.events.errors import PermanentEventError
-from shared.events.publishers import open_publisher
+from shared.events.publishers import OutgoingMessage, open_publisher
 from shared.events.relay import OutboxRelay
 
 metadata = sa.MetaData()
@@ -131,6 +131,37 @@ def new_consumer(
     consumer: str, database: Database, settings: Settings, *, poison_fixed: bool = False
 ) -> EventConsumer:
     return EventConsumer(make_registry(consumer, poison_fixed=poison_fixed), database, settings)
+
+
+def service_consumer_on_own_queue(
+    service_registry: HandlerRegistry, database: Database, settings: Settings
+) -> EventConsumer:
+    """A consumer with a service's handlers (batch and single) on a queue of its own,
+    declared, so that parallel runs never share one; ``delete_queues`` removes it."""
+    registry = HandlerRegistry(f"{service_registry.consumer}test{uuid.uuid4().hex[:8]}")
+    for event_type in service_registry.event_types:
+        batch = service_registry.batch_handler_for(event_type)
+        if batch is not None:
+            registry.handles_batch(event_type)(batch)
+        else:
+            handler = service_registry.handler_for(event_type)
+            assert handler is not None, event_type
+            registry.handles(event_type)(handler)
+    consumer = EventConsumer(registry, database, settings)
+    with kombu_connection(settings) as connection:
+        consumer.declare(connection)
+    return consumer
+
+
+def publish_confirmed(settings: Settings, *events: Envelope) -> None:
+    """Publish ``events`` to the exchange and check the broker confirmed every one (the
+    order of confirms is the broker's)."""
+    publisher = open_publisher(settings)
+    try:
+        messages = [OutgoingMessage(e.id, e.type, e.to_json().encode()) for e in events]
+        assert sorted(publisher.publish_batch(messages).confirmed) == sorted(e.id for e in events)
+    finally:
+        publisher.close()
 
 
 def delete_queues(settings: Settings, consumer: EventConsumer) -> None:

@@ -15,10 +15,10 @@ from kombu import Exchange, Queue
 from services.analytics import store, usecases
 from services.analytics.handlers import registry as analytics_registry
 from shared.config import Settings
-from shared.events import Envelope, HandlerRegistry
+from shared.events import Envelope
 from shared.events.broker import kombu_connection
 from shared.events.consumer import ERROR_HEADER, EventConsumer
-from shared.events.publishers import OutgoingMessage, open_publisher
+from shared.events.publishers import open_publisher
 from shared.events.relay import OutboxRelay
 from shared.events.topology import EXCHANGE
 from tests.integration.analytics.analytics_api_support import Caller, make_app
@@ -54,26 +54,11 @@ def pg_app(
 
 @pytest.fixture
 def consumer(pg_app: Flask, broker_settings: Settings) -> Iterator[EventConsumer]:
-    """The analytics handlers on a queue of their own, so parallel runs never share one."""
-    registry = HandlerRegistry(f"analyticstest{uuid.uuid4().hex[:8]}")
-    for event_type in analytics_registry.event_types:
-        batch = analytics_registry.batch_handler_for(event_type)
-        assert batch is not None
-        registry.handles_batch(event_type)(batch)
-    consumer = EventConsumer(registry, pg_app.extensions["stride"].database, broker_settings)
-    with kombu_connection(broker_settings) as connection:
-        consumer.declare(connection)
+    consumer = backbone.service_consumer_on_own_queue(
+        analytics_registry, pg_app.extensions["stride"].database, broker_settings
+    )
     yield consumer
     backbone.delete_queues(broker_settings, consumer)
-
-
-def publish(settings: Settings, *events: Envelope) -> None:
-    publisher = open_publisher(settings)
-    try:
-        messages = [OutgoingMessage(e.id, e.type, e.to_json().encode()) for e in events]
-        assert sorted(publisher.publish_batch(messages).confirmed) == sorted(e.id for e in events)
-    finally:
-        publisher.close()
 
 
 def test_events_in_any_order_and_twice_show_in_the_document(
@@ -88,7 +73,7 @@ def test_events_in_any_order_and_twice_show_in_the_document(
         logs,
         enrolled(at(0)),
     ]
-    publish(broker_settings, *events, *events[:2], logs)
+    backbone.publish_confirmed(broker_settings, *events, *events[:2], logs)
 
     def applied() -> bool:
         return consumer.stats.applied + consumer.stats.duplicates >= 7
@@ -108,7 +93,7 @@ def test_a_malformed_event_is_parked_with_its_reason_and_writes_nothing(
     pg_app, consumer, broker_settings
 ):
     poison = submitted("AT-9", "QZ-1", at(1), 140.0)
-    publish(broker_settings, poison)
+    backbone.publish_confirmed(broker_settings, poison)
     assert backbone.run_loops_until([consumer], lambda: consumer.stats.parked >= 1, timeout=60)
     [parked] = backbone.drain_dead_letters(broker_settings, consumer)
     assert parked.properties["message_id"] == poison.id

@@ -14,10 +14,10 @@ from kombu import Exchange, Queue
 
 from services.progress.handlers import registry as progress_registry
 from shared.config import Settings
-from shared.events import Envelope, HandlerRegistry
+from shared.events import Envelope
 from shared.events.broker import kombu_connection
 from shared.events.consumer import ERROR_HEADER, EventConsumer
-from shared.events.publishers import OutgoingMessage, open_publisher
+from shared.events.publishers import open_publisher
 from shared.events.relay import OutboxRelay
 from shared.events.topology import EXCHANGE
 from tests.integration.progress.progress_api_support import (
@@ -50,26 +50,11 @@ def pg_app(
 
 @pytest.fixture
 def consumer(pg_app: Flask, broker_settings: Settings) -> Iterator[EventConsumer]:
-    """The progress handlers on a queue of their own, so parallel runs never share one."""
-    registry = HandlerRegistry(f"progresstest{uuid.uuid4().hex[:8]}")
-    for event_type in progress_registry.event_types:
-        handler = progress_registry.handler_for(event_type)
-        assert handler is not None
-        registry.handles(event_type)(handler)
-    consumer = EventConsumer(registry, pg_app.extensions["stride"].database, broker_settings)
-    with kombu_connection(broker_settings) as connection:
-        consumer.declare(connection)
+    consumer = backbone.service_consumer_on_own_queue(
+        progress_registry, pg_app.extensions["stride"].database, broker_settings
+    )
     yield consumer
     backbone.delete_queues(broker_settings, consumer)
-
-
-def publish(settings: Settings, *events: Envelope) -> None:
-    publisher = open_publisher(settings)
-    try:
-        messages = [OutgoingMessage(e.id, e.type, e.to_json().encode()) for e in events]
-        assert sorted(publisher.publish_batch(messages).confirmed) == sorted(e.id for e in events)
-    finally:
-        publisher.close()
 
 
 def attempt(event_type: str, attempt_id: str, **payload: Any) -> Envelope:
@@ -124,7 +109,7 @@ def test_events_published_on_rabbitmq_update_the_enrollment(
         },
     )
     # The grading before its submission, and everything twice: same result.
-    publish(broker_settings, graded, submitted, logs, rendered, graded, logs)
+    backbone.publish_confirmed(broker_settings, graded, submitted, logs, rendered, graded, logs)
 
     def applied() -> bool:
         return consumer.stats.applied + consumer.stats.duplicates >= 6
@@ -154,7 +139,7 @@ def test_a_malformed_event_is_parked_with_its_error_and_writes_nothing(
         score=50,
         passed=False,
     )
-    publish(broker_settings, poison)
+    backbone.publish_confirmed(broker_settings, poison)
 
     assert backbone.run_loops_until([consumer], lambda: consumer.stats.parked >= 1, timeout=60)
     [parked] = backbone.drain_dead_letters(broker_settings, consumer)

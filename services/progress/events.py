@@ -130,6 +130,7 @@ def status_changed(
         from_status=from_status,  # type: ignore[arg-type]
         to_status=to_status,  # type: ignore[arg-type]
         reason=reason,  # type: ignore[arg-type]
+        changed_at=in_utc(occasion.now),
     )
     return _envelope(payload, occasion)
 

@@ -253,3 +253,16 @@ def test_result_reports_type_answer_and_correct_answer(make_question: QuestionBu
 def test_scoring_rejects_an_answer_of_the_wrong_shape(make_question: QuestionBuilder) -> None:
     with pytest.raises(InvalidAnswer):
         score_answer(make_question("ordering"), ["1/8"])
+
+
+def test_teacher_points_outside_the_range_are_refused_word_for_word(
+    make_question: QuestionBuilder,
+) -> None:
+    question = make_question("essay", question_id="q-essay", points=2.5)
+
+    with pytest.raises(InvalidInput) as caught:
+        score_answer(question, "An answer.", teacher_points=3)
+
+    assert caught.value.fields == {
+        "overrides.q-essay": ["must be a number from 0 to 2.5 (the question's points)"]
+    }

@@ -540,3 +540,72 @@ def test_parents_are_asked_to_review_and_to_watch_due_dates_when_work_was_late()
     assert report(late, course=due)["next_steps"]["parent_actions"] == []
     spanish = report(late, course=due, for_parents=True, language="es")["next_steps"]
     assert spanish["parent_actions"][0] == "Revisar este informe con su hijo o hija"
+
+
+def test_shares_rates_and_hours_are_rounded_as_documented():
+    outline = (
+        OutlineItem("LSN-1", "lesson", "Intro", "MOD-1", "Limits"),
+        OutlineItem("QZ-1", "quiz", "Limits quiz", "MOD-1", "Limits", weight=1),
+        OutlineItem("QZ-2", "quiz", "Slopes quiz", "MOD-1", "Limits", weight=2),
+    )
+    student = record(
+        lessons=(LessonDone("LSN-1", day(15), time_spent=10.26),),
+        attempts=(QuizAttempt("A1", "QZ-1", day(1), 81),),
+        course_completed_at=day(20),
+    )
+    course = CourseSettings(credit_hours=1.25)
+    result = report(student, outline=outline, course=course)
+    assert result["charts"]["time_by_day"] == [["2026-09-02", 0.0], ["2026-09-16", 10.3]]
+    [quiz] = result["assessments"]["quizzes"]
+    assert quiz["weight"] == 33.3
+    summary = result["summary"]
+    assert summary["completion_rate"] == 66.7
+    # the lesson alone is week 2's work, the quiz week 0's
+    assert summary["attendance_rate"] == 50.0
+    assert summary["total_time_spent"] == 0.17
+    # B- is worth 2.7 points: 2.7 * 1.25 = 3.375
+    assert summary["gpa_contribution"] == 3.38
+
+
+def test_an_item_weighing_the_whole_outline_has_all_of_its_weight():
+    outline = (OutlineItem("QZ-1", "quiz", "Only quiz", "MOD-1", "Limits", weight=1),)
+    student = record(
+        attempts=(QuizAttempt("A1", "QZ-1", day(1), 80), QuizAttempt("A2", "QZ-9", day(2), 80))
+    )
+    quizzes = report(student, outline=outline)["assessments"]["quizzes"]
+    assert [(q["id"], q["weight"]) for q in quizzes] == [("QZ-1", 100.0), ("QZ-9", 50.0)]
+
+
+def test_a_completed_course_with_the_lowest_passing_letter_earns_its_credit():
+    student = record(attempts=(QuizAttempt("A1", "QZ-1", day(2), 65),), course_completed_at=day(3))
+    summary = report(student, course=CourseSettings(credit_hours=4))["summary"]
+    assert summary["overall_grade"] == "D"
+    assert summary["credit_hours"] == 4 and summary["gpa_contribution"] == 4.0
+
+
+def test_the_teacher_s_scores_are_kept():
+    teacher = {"behavior_score": 80, "effort_score": 90}
+    summary = report(record(), teacher=teacher)["summary"]
+    assert (summary["behavior_score"], summary["effort_score"]) == (80, 90)
+
+
+def test_feedback_is_written_in_the_report_s_language():
+    student = record(
+        attempts=(
+            QuizAttempt("A1", "QZ-1", day(1), 100),
+            QuizAttempt("A2", "QZ-1", day(2), 40),
+            QuizAttempt("A3", "QZ-1", day(3), 30),
+        ),
+        course_completed_at=day(25),
+        certificate_issued_at=day(26),
+    )
+    feedback = report(student, outline=OUTLINE, language="es")["feedback"]
+    assert feedback["improvements"] == [
+        "Consolidar Limits",
+        "Las puntuaciones de Limits quiz bajan",
+    ]
+    assert feedback["achievements"] == [
+        "Completó el curso",
+        "Obtuvo el certificado del curso",
+        "Puntuación perfecta en Limits quiz",
+    ]

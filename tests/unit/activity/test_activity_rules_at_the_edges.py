@@ -3,6 +3,7 @@ period, the size of custom data, months across years, sessions and the address h
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import msgspec
@@ -115,6 +116,18 @@ def test_the_address_hash_is_the_attempts_service_s_hmac():
     assert hash_ip("198.51.100.1", "k") == attempts_hash_ip("198.51.100.1", "k")
 
 
+def test_the_month_of_a_moment_is_its_utc_month_whatever_the_machine_s_zone(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.setenv("TZ", "Pacific/Auckland")
+    time.tzset()
+    try:
+        assert month_of(datetime(2026, 3, 31, 13, tzinfo=UTC)) == date(2026, 3, 1)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
 def test_the_month_of_a_moment_is_its_utc_month():
     east = timezone(timedelta(hours=2))
     assert month_of(datetime(2026, 4, 1, 0, 30, tzinfo=east)) == date(2026, 3, 1)
@@ -177,15 +190,19 @@ def test_partition_names_are_zero_padded(month: date, name: str):
     assert partition_name(month) == name
 
 
-@pytest.mark.parametrize("text", ["2025-00", "2025-1", "25-01", "2025/01", "", "x2025-01"])
+@pytest.mark.parametrize(
+    "text", ["2025-00", "2025-13", "2025-1", "25-01", "2025/01", "", "x2025-01"]
+)
 def test_a_month_that_is_not_yyyy_mm_is_refused_naming_it(text: str):
     with pytest.raises(ValueError) as error:
         parse_month(text)
     assert str(error.value) == f"month {text!r} is not YYYY-MM"
 
 
-@pytest.mark.parametrize(("text", "month"), [("2025-12", date(2025, 12, 1))])
-def test_december_is_a_month(text: str, month: date):
+@pytest.mark.parametrize(
+    ("text", "month"), [("2025-12", date(2025, 12, 1)), ("2026-01", date(2026, 1, 1))]
+)
+def test_january_and_december_are_months(text: str, month: date):
     assert parse_month(text) == month
 
 

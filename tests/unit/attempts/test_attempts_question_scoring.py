@@ -266,3 +266,13 @@ def test_teacher_points_outside_the_range_are_refused_word_for_word(
     assert caught.value.fields == {
         "overrides.q-essay": ["must be a number from 0 to 2.5 (the question's points)"]
     }
+
+
+def test_a_numeric_question_without_tolerance_takes_the_exact_answer_only(
+    make_question: QuestionBuilder,
+) -> None:
+    question = make_question("numeric", answer_key=3, tolerance=None)
+
+    assert score_answer(question, 3).is_correct
+    assert not score_answer(question, 3.5).is_correct
+    assert not score_answer(question, 3.001).is_correct

@@ -609,3 +609,42 @@ def test_feedback_is_written_in_the_report_s_language():
         "Obtuvo el certificado del curso",
         "Puntuación perfecta en Limits quiz",
     ]
+
+
+def test_a_week_is_seven_days_to_the_second():
+    eight_days = Period(START, START + timedelta(days=8))
+    assert attendance_rate([START, START + timedelta(days=7)], eight_days) == 100.0
+    assert attendance_rate([START + timedelta(days=7)], eight_days) == 50.0
+    a_week_and_a_second = Period(START, START + timedelta(days=7, seconds=1))
+    assert attendance_rate([START], a_week_and_a_second) == 50.0
+
+
+def test_every_phrase_of_the_report_is_in_its_language():
+    student = record(
+        attempts=(QuizAttempt("A1", "QZ-1", day(1), 100),),
+        assignments=(AssignmentWork("ASG-1", "late", day(2), grade=70),),
+    )
+    due = CourseSettings(due_dates={"ASG-1": day(1)})
+    result = report(student, outline=OUTLINE, course=due, language="es", for_parents=True)
+    feedback, steps = result["feedback"], result["next_steps"]
+    assert feedback["strengths"] == ["Buen dominio de Limits"]
+    assert feedback["recommendations"] == {
+        "academic": ["Repasar las lecciones de Derivatives"],
+        "behavioral": [
+            "Trabajar en el curso al menos una vez por semana",
+            "Entregar las tareas a tiempo",
+        ],
+        # (3 * 100 + 70) / 4 = 92.5
+        "enrichment": ["Abordar trabajo de ampliación más allá del curso"],
+    }
+    assert steps["immediate_focus"] == "Repasar las lecciones de Derivatives"
+    assert steps["parent_actions"] == [
+        "Revisar este informe con su hijo o hija",
+        "Revisar juntos cada semana las próximas entregas",
+    ]
+    started = record(lessons=(LessonDone("LSN-1", day(1)),))
+    focus = report(started, outline=OUTLINE, language="es")["next_steps"]["immediate_focus"]
+    assert focus == "Terminar Limits quiz"
+    assert report(record(), language="es")["next_steps"]["immediate_focus"] == (
+        "Mantener el ritmo actual"
+    )

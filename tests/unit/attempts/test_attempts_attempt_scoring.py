@@ -300,3 +300,25 @@ def test_refused_overrides_and_answers_are_named_word_for_word(
     assert naive.value.fields == {
         "answers[1].answered_at": ["must be a timezone-aware date and time"]
     }
+
+
+def test_refused_submission_moments_are_named_word_for_word(
+    make_quiz: QuizBuilder, new_raw_question: Callable[..., dict], start: datetime
+) -> None:
+    quiz = three_point_quiz(make_quiz, new_raw_question)
+
+    with pytest.raises(InvalidInput) as naive:
+        score_attempt(quiz, [], started_at=start, submitted_at=start.replace(tzinfo=None))
+    with pytest.raises(InvalidInput) as early:
+        score_attempt(quiz, [], started_at=start, submitted_at=start - timedelta(seconds=1))
+
+    assert naive.value.fields == {"submitted_at": ["must be a timezone-aware date and time"]}
+    assert early.value.fields == {"submitted_at": ["must not be before started_at"]}
+
+
+def test_a_percentage_of_nothing_is_refused_and_a_percentage_is_capped_at_100() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        score_percentage(1, 0)
+
+    assert caught.value.fields == {"points_possible": ["must be greater than 0"]}
+    assert score_percentage(3, 2) == 100.0

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.attempts.domain import QuestionNotFound, parse_quiz_definition
-from services.attempts.domain.answer_key_parsing import MAX_ID_LENGTH
+from services.attempts.domain import QuestionNotFound, parse_quiz_definition, score_answer
+from services.attempts.domain.answer_key_parsing import MAX_ID_LENGTH, MAX_MODEL_ANSWER_LENGTH
 from services.attempts.domain.definitions import MAX_QUESTIONS
 from services.attempts.domain.errors import InvalidQuizDefinition
 from tests.unit.attempts.conftest import raw_question, raw_quiz
@@ -81,3 +81,36 @@ def test_asking_a_quiz_for_a_question_it_lacks_names_both() -> None:
         quiz.question("q-missing")
 
     assert str(caught.value) == f"question 'q-missing' is not part of quiz {quiz.quiz_id!r}"
+
+
+def test_option_ids_and_model_answers_may_reach_their_limits() -> None:
+    longest_option = "o" * MAX_ID_LENGTH
+    quiz = parse_quiz_definition(
+        raw_quiz(
+            raw_question(
+                "multiple_choice", "q1", options=[longest_option, "b"], answer_key=longest_option
+            ),
+            raw_question("essay", "q2", answer_key="m" * MAX_MODEL_ANSWER_LENGTH),
+        )
+    )
+
+    assert quiz.questions[0].option_ids == (longest_option, "b")
+
+
+def test_a_blank_or_too_long_option_id_is_named() -> None:
+    raw = raw_quiz(
+        raw_question("multiple_choice", "q1", options=["a", " ", "o" * (MAX_ID_LENGTH + 1)])
+    )
+
+    problems = refusal(raw)
+
+    message = f"must be a non-empty string of at most {MAX_ID_LENGTH} characters"
+    assert problems["questions[0].options[1]"] == [message]
+    assert problems["questions[0].options[2]"] == [message]
+
+
+def test_a_numeric_answer_key_of_zero_is_zero() -> None:
+    quiz = parse_quiz_definition(raw_quiz(raw_question("numeric", "q1", answer_key=0, tolerance=0)))
+
+    assert score_answer(quiz.questions[0], 0).is_correct
+    assert not score_answer(quiz.questions[0], 1).is_correct

@@ -276,3 +276,18 @@ def test_a_numeric_question_without_tolerance_takes_the_exact_answer_only(
     assert score_answer(question, 3).is_correct
     assert not score_answer(question, 3.5).is_correct
     assert not score_answer(question, 3.001).is_correct
+
+
+def test_a_pending_or_teacher_graded_answer_keeps_the_answer_given(
+    make_question: QuestionBuilder,
+) -> None:
+    essay = make_question("essay")
+
+    assert score_answer(essay, "An answer.").answer == "An answer."
+    assert score_answer(essay, "An answer.", teacher_points=1).answer == "An answer."
+
+
+def test_full_credit_earns_the_question_s_points_exactly(make_question: QuestionBuilder) -> None:
+    question = make_question("true_false", points=1.23456)
+
+    assert score_answer(question, True).points_earned == 1.23456

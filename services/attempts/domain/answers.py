@@ -81,15 +81,20 @@ def _numeric(question: Question, answer: object) -> AnswerValue:
     return number
 
 
-def _text(limit: int) -> Callable[[Question, object], AnswerValue]:
-    def validate(question: Question, answer: object) -> AnswerValue:
-        if not isinstance(answer, str) or not answer.strip():
-            raise _invalid("must be a non-blank string")
-        if len(answer) > limit:
-            raise _invalid(f"must be at most {limit} characters")
-        return answer
+def _short_text(question: Question, answer: object) -> AnswerValue:
+    return _text(answer, MAX_SHORT_TEXT_LENGTH)
 
-    return validate
+
+def _essay(question: Question, answer: object) -> AnswerValue:
+    return _text(answer, MAX_ESSAY_LENGTH)
+
+
+def _text(answer: object, limit: int) -> AnswerValue:
+    if not isinstance(answer, str) or not answer.strip():
+        raise _invalid("must be a non-blank string")
+    if len(answer) > limit:
+        raise _invalid(f"must be at most {limit} characters")
+    return answer
 
 
 def _matching(question: Question, answer: object) -> AnswerValue:
@@ -117,8 +122,8 @@ _VALIDATORS: dict[QuestionType, Callable[[Question, object], AnswerValue]] = {
     QuestionType.MULTIPLE_RESPONSE: _multiple_response,
     QuestionType.TRUE_FALSE: _true_false,
     QuestionType.NUMERIC: _numeric,
-    QuestionType.SHORT_TEXT: _text(MAX_SHORT_TEXT_LENGTH),
+    QuestionType.SHORT_TEXT: _short_text,
     QuestionType.MATCHING: _matching,
     QuestionType.ORDERING: _ordering,
-    QuestionType.ESSAY: _text(MAX_ESSAY_LENGTH),
+    QuestionType.ESSAY: _essay,
 }

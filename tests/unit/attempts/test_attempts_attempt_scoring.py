@@ -271,3 +271,54 @@ def test_score_always_lies_between_0_and_100_for_random_answers(
         assert 0 <= score.score <= 100
         assert 0 <= score.points_earned <= score.points_possible == 16
         assert score.passed is (None if score.pending_grading else score.score >= 60)
+
+
+def test_refused_overrides_and_answers_are_named_word_for_word(
+    make_quiz: QuizBuilder, new_raw_question: Callable[..., dict], start: datetime
+) -> None:
+    quiz = three_point_quiz(make_quiz, new_raw_question)
+
+    with pytest.raises(InvalidInput) as overrides:
+        score_attempt(quiz, [], started_at=start, submitted_at=start, overrides={"q9": 1, "q1": 2})
+    with pytest.raises(InvalidInput) as answers:
+        score_attempt(quiz, [answered("q9", True, start)], started_at=start, submitted_at=start)
+    with pytest.raises(InvalidInput) as naive:
+        score_attempt(
+            quiz,
+            [answered("q1", True, start), answered("q2", True, start.replace(tzinfo=None))],
+            started_at=start,
+            submitted_at=start,
+        )
+
+    assert str(overrides.value) == (
+        "invalid grading overrides: overrides.q9: is not a question of this quiz; "
+        "overrides.q1: must be a number from 0 to 1 (the question's points)"
+    )
+    assert str(answers.value) == (
+        "invalid answers: answers[0].question_id: 'q9' is not a question of this quiz"
+    )
+    assert naive.value.fields == {
+        "answers[1].answered_at": ["must be a timezone-aware date and time"]
+    }
+
+
+def test_refused_submission_moments_are_named_word_for_word(
+    make_quiz: QuizBuilder, new_raw_question: Callable[..., dict], start: datetime
+) -> None:
+    quiz = three_point_quiz(make_quiz, new_raw_question)
+
+    with pytest.raises(InvalidInput) as naive:
+        score_attempt(quiz, [], started_at=start, submitted_at=start.replace(tzinfo=None))
+    with pytest.raises(InvalidInput) as early:
+        score_attempt(quiz, [], started_at=start, submitted_at=start - timedelta(seconds=1))
+
+    assert naive.value.fields == {"submitted_at": ["must be a timezone-aware date and time"]}
+    assert early.value.fields == {"submitted_at": ["must not be before started_at"]}
+
+
+def test_a_percentage_of_nothing_is_refused_and_a_percentage_is_capped_at_100() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        score_percentage(1, 0)
+
+    assert caught.value.fields == {"points_possible": ["must be greater than 0"]}
+    assert score_percentage(3, 2) == 100.0

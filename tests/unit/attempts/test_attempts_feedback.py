@@ -177,3 +177,102 @@ def test_long_prompts_are_shortened_in_review(
     assert line.startswith("  - Consider the following long statement x")
     assert line.endswith("…")
     assert len(line) == 4 + 80
+
+
+def test_feedback_of_a_pending_essay_before_a_graded_answer_word_for_word(
+    make_quiz: QuizBuilder, new_raw_question: Callable[..., dict[str, Any]], start: datetime
+) -> None:
+    quiz = make_quiz(
+        new_raw_question("essay", "e", tags=["writing"]),
+        new_raw_question("true_false", "t", tags=["logic"]),
+    )
+
+    text = auto_feedback(quiz, scored(quiz, start, {"e": "Essay.", "t": True}))
+
+    assert text == (
+        "**Score: 50%** (2 of 4 points). Not final yet: the passing score is 60%.\n"
+        "\n"
+        "1 answer(s) await teacher grading; they count as 0 until graded "
+        "and are left out of the skills below.\n"
+        "\n"
+        "### By skill\n"
+        "- logic: 2 of 2 points (100%)\n"
+        "\n"
+        "### What to review\n"
+        "Nothing to review: every skill reached the passing score.\n"
+    )
+
+
+def test_feedback_of_an_exceeded_time_limit_word_for_word(
+    make_quiz: QuizBuilder, new_raw_question: Callable[..., dict[str, Any]], start: datetime
+) -> None:
+    quiz = make_quiz(new_raw_question("true_false", "t"), time_limit_minutes=5)
+    late = [AnswerRecord("t", True, start + timedelta(minutes=6))]
+
+    score = score_attempt(quiz, late, started_at=start, submitted_at=start + timedelta(minutes=6))
+
+    assert auto_feedback(quiz, score).splitlines()[1:3] == [
+        "",
+        "The time limit ran out; answers given after it did not count.",
+    ]
+
+
+def test_two_skills_with_the_same_share_have_no_strongest_or_weakest(
+    make_quiz: QuizBuilder, new_raw_question: Callable[..., dict[str, Any]], start: datetime
+) -> None:
+    quiz = make_quiz(
+        new_raw_question("true_false", "a", tags=["alpha"]),
+        new_raw_question("true_false", "b", tags=["beta"]),
+    )
+
+    text = auto_feedback(quiz, scored(quiz, start, {"a": True, "b": True}))
+
+    assert "Strongest" not in text
+
+
+def test_two_skills_that_differ_name_the_strongest_and_the_weakest(
+    make_quiz: QuizBuilder, new_raw_question: Callable[..., dict[str, Any]], start: datetime
+) -> None:
+    quiz = make_quiz(
+        new_raw_question("true_false", "a", tags=["alpha"]),
+        new_raw_question("true_false", "b", tags=["beta"]),
+    )
+
+    text = auto_feedback(quiz, scored(quiz, start, {"a": False, "b": True}))
+
+    assert "**Strongest skill:** beta (100%). **Weakest skill:** alpha (0%).\n" in text
+
+
+@pytest.mark.parametrize(("passing_score", "to_review"), [(50, False), (50.25, True)])
+def test_a_skill_is_reviewed_only_below_the_passing_score(
+    make_quiz: QuizBuilder,
+    new_raw_question: Callable[..., dict[str, Any]],
+    start: datetime,
+    passing_score: float,
+    to_review: bool,
+) -> None:
+    quiz = make_quiz(
+        new_raw_question("true_false", "a", tags=["alpha"]),
+        new_raw_question("true_false", "b", tags=["alpha"]),
+        passing_score=passing_score,
+    )
+
+    text = auto_feedback(quiz, scored(quiz, start, {"a": True, "b": False}))
+
+    review = text.split("### What to review\n")[1]
+    assert review == (
+        "- alpha (50%)\n"
+        if to_review
+        else "Nothing to review: every skill reached the passing score.\n"
+    )
+
+
+def test_a_shortened_prompt_does_not_end_in_a_space(
+    make_quiz: QuizBuilder, new_raw_question: Callable[..., dict[str, Any]], start: datetime
+) -> None:
+    prompt = "x" * 78 + " " + "y" * 30
+    quiz = make_quiz(new_raw_question("true_false", "t", prompt=prompt), allow_review=True)
+
+    text = auto_feedback(quiz, scored(quiz, start, {"t": False}))
+
+    assert "  - " + "x" * 78 + "…\n" in text

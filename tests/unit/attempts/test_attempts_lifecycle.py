@@ -344,3 +344,34 @@ def test_an_attempt_in_progress_cannot_be_graded(quiz: Quiz, start: datetime) ->
             time_limit_exceeded=False,
             overrides={},
         )
+
+
+def test_sweep_leaves_an_expired_attempt_with_an_essay_pending_grading(
+    quiz: Quiz, start: datetime
+) -> None:
+    answers = [AnswerRecord("q2", "Essay.", start + timedelta(minutes=2))]
+
+    closed = close_expired_attempt(
+        quiz, status=IN_PROGRESS, answers=answers, started_at=start, now=start + timedelta(hours=2)
+    )
+
+    assert closed.status is AttemptStatus.PENDING_GRADING
+    assert closed.score.pending_grading is True
+
+
+def test_an_open_attempt_is_named_in_the_refusal(quiz: Quiz, start: datetime) -> None:
+    open_attempt = previous(1, status=IN_PROGRESS, started_at=start)
+
+    with pytest.raises(AttemptAlreadyInProgress) as caught:
+        start_attempt(
+            quiz,
+            attempt_id="ATT-2",
+            previous_attempts=[open_attempt],
+            is_practice=False,
+            now=start + timedelta(minutes=5),
+        )
+
+    assert (
+        str(caught.value)
+        == f"attempt {open_attempt.attempt_id!r} on this quiz is still in progress"
+    )

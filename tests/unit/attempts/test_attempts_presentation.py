@@ -154,3 +154,37 @@ def test_questions_without_options_have_no_option_order(every_type_quiz: Quiz) -
         "q-matching",
         "q-ordering",
     }
+
+
+def test_seeded_shuffle_past_the_first_digest_is_pinned() -> None:
+    # 16 items draw 15 numbers: four SHA-256 digests of the seed and a counter
+    assert seeded_shuffle(list("abcdefghijklmnop"), "pinned-seed") == tuple("gdinalfjkohecbmp")
+
+
+def test_ordering_items_are_shuffled_per_attempt(
+    make_quiz: QuizBuilder, new_raw_question: Callable[..., dict[str, Any]]
+) -> None:
+    quiz = make_quiz(new_raw_question("ordering", answer_key=["a", "b", "c", "d", "e"]))
+    question = quiz.questions[0]
+
+    orders = {option_order_for(quiz, question, f"ATT-{n}") for n in range(20)}
+
+    assert len(orders) > 1
+
+
+@pytest.mark.parametrize("randomize", [False, True])
+def test_matching_choices_from_the_key_follow_the_randomize_setting(
+    make_quiz: QuizBuilder, new_raw_question: Callable[..., dict[str, Any]], randomize: bool
+) -> None:
+    key = {"a": "1", "b": "2", "c": "3", "d": "4", "e": "5"}
+    quiz = make_quiz(
+        new_raw_question("matching", answer_key=key, options=None), randomize_options=randomize
+    )
+    question = quiz.questions[0]
+
+    orders = {option_order_for(quiz, question, f"ATT-{n}") for n in range(20)}
+
+    assert all(sorted(order) == ["1", "2", "3", "4", "5"] for order in orders)
+    assert (len(orders) > 1) is randomize
+    if not randomize:
+        assert orders == {("1", "2", "3", "4", "5")}

@@ -253,3 +253,41 @@ def test_result_reports_type_answer_and_correct_answer(make_question: QuestionBu
 def test_scoring_rejects_an_answer_of_the_wrong_shape(make_question: QuestionBuilder) -> None:
     with pytest.raises(InvalidAnswer):
         score_answer(make_question("ordering"), ["1/8"])
+
+
+def test_teacher_points_outside_the_range_are_refused_word_for_word(
+    make_question: QuestionBuilder,
+) -> None:
+    question = make_question("essay", question_id="q-essay", points=2.5)
+
+    with pytest.raises(InvalidInput) as caught:
+        score_answer(question, "An answer.", teacher_points=3)
+
+    assert caught.value.fields == {
+        "overrides.q-essay": ["must be a number from 0 to 2.5 (the question's points)"]
+    }
+
+
+def test_a_numeric_question_without_tolerance_takes_the_exact_answer_only(
+    make_question: QuestionBuilder,
+) -> None:
+    question = make_question("numeric", answer_key=3, tolerance=None)
+
+    assert score_answer(question, 3).is_correct
+    assert not score_answer(question, 3.5).is_correct
+    assert not score_answer(question, 3.001).is_correct
+
+
+def test_a_pending_or_teacher_graded_answer_keeps_the_answer_given(
+    make_question: QuestionBuilder,
+) -> None:
+    essay = make_question("essay")
+
+    assert score_answer(essay, "An answer.").answer == "An answer."
+    assert score_answer(essay, "An answer.", teacher_points=1).answer == "An answer."
+
+
+def test_full_credit_earns_the_question_s_points_exactly(make_question: QuestionBuilder) -> None:
+    question = make_question("true_false", points=1.23456)
+
+    assert score_answer(question, True).points_earned == 1.23456

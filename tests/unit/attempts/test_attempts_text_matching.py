@@ -44,3 +44,8 @@ def test_text_answers_match_after_normalization(
     answer: str, accepted: str, case_sensitive: bool, matches: bool
 ) -> None:
     assert text_answers_match(answer, accepted, case_sensitive=case_sensitive) is matches
+
+
+def test_matching_ignores_case_unless_asked_not_to() -> None:
+    assert text_answers_match("PARIS", "paris")
+    assert not text_answers_match("PARIS", "paris", case_sensitive=True)

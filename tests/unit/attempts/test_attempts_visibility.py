@@ -131,3 +131,32 @@ def test_redacting_does_not_change_the_original_document() -> None:
     redact_attempt(ATTEMPT, "student", status=IN_PROGRESS, allow_review=False)
 
     assert repr(ATTEMPT) == before
+
+
+def _adaptive_attempt() -> dict[str, object]:
+    return {
+        "id": "AT-1",
+        "answers": [{"question_id": "Q1", "answer": "a", "is_correct": True}],
+        "metadata": {"difficulty_adjustments": [1, -1], "ui_version": "3"},
+    }
+
+
+@pytest.mark.parametrize("role", ["student", "parent"])
+def test_the_difficulty_path_is_hidden_from_those_who_may_not_see_correctness(
+    role: str,
+) -> None:
+    shown = redact_attempt(_adaptive_attempt(), role, status=IN_PROGRESS, allow_review=True)
+
+    assert shown["metadata"] == {"ui_version": "3"}
+    assert shown["answers"] == [{"question_id": "Q1", "answer": "a"}]
+
+
+@pytest.mark.parametrize(
+    ("role", "status"), [("student", GRADED), ("teacher", IN_PROGRESS), ("service", IN_PROGRESS)]
+)
+def test_the_difficulty_path_is_shown_with_the_correctness(
+    role: str, status: AttemptStatus
+) -> None:
+    shown = redact_attempt(_adaptive_attempt(), role, status=status, allow_review=True)
+
+    assert shown["metadata"] == {"difficulty_adjustments": [1, -1], "ui_version": "3"}

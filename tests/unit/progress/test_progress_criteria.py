@@ -191,6 +191,20 @@ def test_average_score_rounds_half_up_to_hundredths(quiz_score: float, average: 
     assert average_score(single_quiz, done) == average
 
 
+def test_average_score_of_long_weights_and_scores_is_exact_at_the_half() -> None:
+    # (0.502433885 * 97.6 + 1 * 20.126996719975) / 1.502433885 is exactly 46.035
+    # (9207/200): it rounds up to 46.04, where float arithmetic lands just below the half.
+    uneven = outline([item("Q1", "quiz", weight=0.502433885), item("Q2", "quiz")])
+    done = work(
+        quizzes=(
+            quiz_taken("Q1", 97.6, passed=True),
+            quiz_taken("Q2", 20.126996719975, passed=False),
+        )
+    )
+
+    assert average_score(uneven, done) == 46.04
+
+
 def test_course_of_lessons_only_has_no_average_to_judge() -> None:
     lessons_only = outline([item("L1")], certificate_criteria={"min_average_score": 90})
 

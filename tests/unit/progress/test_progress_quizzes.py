@@ -219,3 +219,28 @@ def test_invalid_attempt_fact_names_the_field(build: object, field: str) -> None
         build()
 
     assert list(raised.value.fields) == [field]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # different moments: the earlier is kept
+        (
+            AttemptSubmitted("AT-1", at(5), 10, 80, True),
+            AttemptSubmitted("AT-1", at(3), 10, 90, True),
+        ),
+        # same moment and time: an unscored submission sorts below a score of 0.5
+        (
+            AttemptSubmitted("AT-1", at(3), 10, 0.5, False),
+            AttemptSubmitted("AT-1", at(3), 10, None, False),
+        ),
+    ],
+)
+def test_two_different_submissions_of_one_attempt_keep_the_same_one_in_any_order(
+    first: AttemptSubmitted, second: AttemptSubmitted
+) -> None:
+    one_way = record_attempt_fact(record_attempt_fact(None, first), second)
+    other_way = record_attempt_fact(record_attempt_fact(None, second), first)
+
+    assert one_way == other_way
+    assert one_way.submission == second

@@ -6,7 +6,7 @@ are part of the contract, not decoration."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import pytest
@@ -45,6 +45,11 @@ from shared.errors import InvalidInput
 pytestmark = pytest.mark.unit
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+class _NoOffset(tzinfo):
+    def utcoffset(self, dt: datetime | None) -> None:
+        return None
 
 
 def refusal(call: Callable[[], Any]) -> tuple[str, dict[str, list[str]]]:
@@ -108,6 +113,8 @@ def test_a_zero_duration_is_accepted():
     [
         ("2026-03-02T09:00:00Z", "must be a date and time"),
         (datetime(2026, 3, 2, 9, 0), "must include a time zone offset (UTC)"),
+        # a zone object that knows no offset is no zone (``datetime``'s own definition)
+        (datetime(2026, 3, 2, 9, 0, tzinfo=_NoOffset()), "must include a time zone offset (UTC)"),
     ],
 )
 def test_moments_are_refused_by_name(value: object, message: str):

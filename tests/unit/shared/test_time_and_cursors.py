@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from shared.db import Database
 from shared.errors import InvalidInput
 from shared.pagination import decode_cursor, encode_cursor, paginate
-from shared.time import parse_iso, to_iso, utcnow
+from shared.time import in_utc, parse_iso, to_iso, utcnow
 
 pytestmark = pytest.mark.unit
 
@@ -219,3 +219,11 @@ def test_a_cursor_whose_moment_is_not_a_moment_is_refused(database: Database, fi
             datetime_positions=[0],
         )
     assert error.value.fields == {"cursor": ["is not a cursor this API issued"]}
+
+
+def test_in_utc_refuses_a_naive_moment_word_for_word():
+    with pytest.raises(ValueError) as error:
+        in_utc(datetime(2026, 1, 31, 12, 0))
+    assert str(error.value) == "timestamps must be timezone-aware"
+    moment = datetime(2026, 1, 31, 1, 30, tzinfo=timezone(timedelta(hours=5)))
+    assert in_utc(moment) == moment and in_utc(moment).tzinfo is UTC

@@ -67,10 +67,12 @@ _kept = threading.local()
 
 @functools.cache
 def _environment() -> Environment:
+    # templates ship with the code: compiled once, never checked on disk again
     return Environment(
         loader=PackageLoader("services.reports", "templates"),
         autoescape=select_autoescape(["j2", "html"]),
         undefined=StrictUndefined,
+        auto_reload=False,
     )
 
 

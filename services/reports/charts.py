@@ -22,6 +22,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
 #: CSS pixels per inch: the chart has as many pixels as its place in the document
@@ -35,12 +36,15 @@ MAX_LABELS = 8
 #: share of a category's width its bar fills
 BAR_WIDTH = 0.8
 KINDS = ("score_trend", "time_by_day", "grade_distribution")
+#: kinds whose x axis is a time line of dated labels (small, slanted, thinned out)
+TIME_LINES = ("score_trend", "time_by_day")
 
 
 @dataclass
 class _Chart:
     """A figure kept by one thread for one kind of chart, with the artists it redraws."""
 
+    kind: str
     figure: Figure
     canvas: FigureCanvasAgg
     axes: Axes
@@ -51,7 +55,7 @@ class _Chart:
 _kept = threading.local()
 
 
-def _new_chart() -> _Chart:
+def _new_chart(kind: str) -> _Chart:
     figure = Figure(figsize=SIZE, dpi=DPI, facecolor="white")
     canvas = FigureCanvasAgg(figure)
     # fixed margins: tight_layout measures every label and costs more than the drawing
@@ -60,11 +64,14 @@ def _new_chart() -> _Chart:
     (line,) = axes.plot([], [], marker="o", color=COLOR)
     bars = PolyCollection([], facecolors=COLOR, edgecolors="none")
     axes.add_collection(bars, autolim=False)
-    axes.tick_params(axis="x", labelsize=7, labelrotation=30)
+    if kind in TIME_LINES:
+        axes.tick_params(axis="x", labelsize=7, labelrotation=30)
+    else:
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of grades
     # fixed places for the (empty) axis labels: placing them measures every tick label
     axes.xaxis.set_label_coords(0.5, 0.0)
     axes.yaxis.set_label_coords(0.0, 0.5)
-    return _Chart(figure, canvas, axes, line, bars)
+    return _Chart(kind, figure, canvas, axes, line, bars)
 
 
 def _chart(kind: str) -> _Chart:
@@ -72,7 +79,7 @@ def _chart(kind: str) -> _Chart:
     if charts is None:
         charts = _kept.charts = {}
     if kind not in charts:
-        charts[kind] = _new_chart()
+        charts[kind] = _new_chart(kind)
     return charts[kind]
 
 
@@ -88,19 +95,19 @@ def score_trend_chart(title: str, points: Sequence[tuple[str, float]]) -> bytes:
     chart.line.set_data(range(len(points)), [score for _, score in points])
     chart.line.set_visible(True)
     chart.bars.set_visible(False)
-    return _drawn(chart, title, [label for label, _ in points], top=100.0, thin=True)
+    return _drawn(chart, title, [label for label, _ in points], top=100.0)
 
 
 def time_by_day_chart(title: str, days: Sequence[tuple[str, float]]) -> bytes:
     chart = _chart("time_by_day")
     _set_bars(chart, [minutes for _, minutes in days])
-    return _drawn(chart, title, [day for day, _ in days], top=None, thin=True)
+    return _drawn(chart, title, [day for day, _ in days], top=None)
 
 
 def grade_distribution_chart(title: str, counts: Sequence[tuple[str, int]]) -> bytes:
     chart = _chart("grade_distribution")
     _set_bars(chart, [float(count) for _, count in counts])
-    return _drawn(chart, title, [letter for letter, _ in counts], top=None, thin=False)
+    return _drawn(chart, title, [letter for letter, _ in counts], top=None)
 
 
 def _set_bars(chart: _Chart, heights: Sequence[float]) -> None:
@@ -117,16 +124,14 @@ def _set_bars(chart: _Chart, heights: Sequence[float]) -> None:
     chart.axes.set_ylim(0.0, max(heights, default=0.0) * 1.05 or 1.0)
 
 
-def _drawn(
-    chart: _Chart, title: str, labels: Sequence[str], *, top: float | None, thin: bool
-) -> bytes:
+def _drawn(chart: _Chart, title: str, labels: Sequence[str], *, top: float | None) -> bytes:
     axes = chart.axes
     # a fixed height: placing the title automatically measures the tick labels again
     axes.set_title(title, y=1.02)
     axes.set_xlim(-0.6, max(len(labels) - 1, 0) + 0.6)
     if top is not None:
         axes.set_ylim(0.0, top)
-    step = max(1, -(-len(labels) // MAX_LABELS)) if thin else 1
+    step = max(1, -(-len(labels) // MAX_LABELS)) if chart.kind in TIME_LINES else 1
     positions = list(range(0, len(labels), step))
     axes.set_xticks(positions, [labels[i] for i in positions])
     chart.canvas.draw()

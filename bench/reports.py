@@ -3,20 +3,33 @@ Celery workers while one of them is killed.
 
 * render: a comprehensive report with three charts as PDF, and as HTML and JSON
   (median of ``--runs``); targets 1 s for the PDF, 150 ms for HTML and JSON, per worker.
-* drain: ``--reports`` reports queued at once, two workers (``--pool solo``), one
-  killed with SIGKILL ``--kills`` times while they drain; every report must end
-  ``ready`` with ``document_version`` 1 and exactly one ``reports.report.ready`` each.
+  ``--profile`` then renders each format ``--runs`` times more under cProfile and prints
+  the functions that took the time (cProfile slows Python calls down: the timed
+  figures come from the runs without it).
+* drain (skipped with ``--render-only``): ``--reports`` reports queued at once, two
+  workers (``--pool solo``), one killed with SIGKILL ``--kills`` times while they
+  drain; every report must end ``ready`` with ``document_version`` 1 and exactly one
+  ``reports.report.ready``. Reports not ready are counted as lost, those built twice
+  (``document_version`` above 1 or more than one ready event) as duplicated; either
+  makes the script exit with status 1.
 
-Runs on the real PostgreSQL and RabbitMQ (a database and a Celery queue named for the
-run, removed afterwards). It prints what it measured; it records nothing.
+A calibration (the one bench/activity.py prints) first times fixed work, so that runs on
+a loaded machine can be told apart. Runs on the real PostgreSQL and RabbitMQ (a
+database and a Celery queue named for the run, removed afterwards). It prints what it
+measured; it records nothing.
 
     .venv/bin/python bench/reports.py --runs 3 --reports 200 --kills 2
+    .venv/bin/python bench/reports.py --runs 3 --render-only --profile
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
+import json
 import os
+import pstats
 import signal
 import statistics
 import subprocess
@@ -35,6 +48,8 @@ import psycopg
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from activity import calibration
 
 from services.reports import store, usecases
 from services.reports.app import create_app
@@ -164,7 +179,11 @@ def request(app: Any, fmt: str, graphs: bool) -> str:
         return report.id
 
 
-def bench_render(app: Any, runs: int) -> dict[str, float]:
+FORMATS = {"pdf, 3 charts": "pdf", "html, 3 charts": "html", "json": "json"}
+
+
+def built_document(app: Any) -> dict[str, Any]:
+    """The API's document of a comprehensive report with graphs, built by its job."""
     database, settings = app.extensions["stride"].database, app.extensions["stride"].settings
     with app.app_context():
         report_id = request(app, "json", True)
@@ -174,13 +193,35 @@ def bench_render(app: Any, runs: int) -> dict[str, float]:
             ).scalar()
         usecases.build_report(database, settings, report_id, job_id, NoOutlines())
         with database.unit_of_work() as session:
-            document = usecases.report_document(session, store.require_report(session, report_id))
-        render_report(document, "pdf")  # warm up fonts and matplotlib once
-        return {
-            "pdf, 3 charts": median_ms(lambda: render_report(document, "pdf"), runs),
-            "html, 3 charts": median_ms(lambda: render_report(document, "html"), runs),
-            "json": median_ms(lambda: render_report(document, "json"), runs),
-        }
+            document: dict[str, Any] = usecases.report_document(
+                session, store.require_report(session, report_id)
+            )
+    return document
+
+
+def bench_render(document: dict[str, Any], runs: int) -> dict[str, float]:
+    render_report(document, "pdf")  # warm up fonts and matplotlib once
+    return {
+        label: median_ms(lambda fmt=fmt: render_report(document, fmt), runs)
+        for label, fmt in FORMATS.items()
+    }
+
+
+def profile_render(document: dict[str, Any], runs: int, top: int = 25) -> None:
+    """Print where each format's rendering spends its time (cProfile, ``runs`` renders)."""
+    for label, fmt in FORMATS.items():
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(runs):
+            render_report(document, fmt)
+        profiler.disable()
+        for order in ("cumulative", "tottime"):
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(top)
+            lines = out.getvalue().strip().splitlines()
+            table = lines[next(i for i, line in enumerate(lines) if "ncalls" in line) :]
+            print(f"\nprofile of {runs} renders, {label}, top {top} by {order}:")
+            print("\n".join(table))
 
 
 def bench_drain(
@@ -239,22 +280,37 @@ def bench_drain(
     for worker in workers:
         worker.terminate()
         worker.wait(timeout=60)
+    return {"seconds": round(elapsed, 1), "kills": killed, **drain_outcome(database, count)}
+
+
+def drain_outcome(database: Any, count: int) -> dict[str, Any]:
+    """Lost reports (not ready) and duplicated ones (built twice, or announced twice)."""
     with database.engine.connect() as connection:
-        versions = connection.execute(
-            sa.select(Report.document_version, sa.func.count())
-            .where(Report.generated_by == "bench")
-            .group_by(Report.document_version)
+        reports = connection.execute(
+            sa.select(Report.id, Report.status, Report.document_version).where(
+                Report.generated_by == "bench"
+            )
         ).all()
-        events = connection.execute(
-            sa.select(sa.func.count())
-            .select_from(outbox_table)
-            .where(outbox_table.c.event_type == "reports.report.ready")
-        ).scalar()
+        bodies = connection.execute(
+            sa.select(outbox_table.c.body).where(
+                outbox_table.c.event_type == "reports.report.ready"
+            )
+        ).scalars()
+        announced: dict[str, int] = {}
+        for body in bodies:
+            report_id = json.loads(body)["payload"]["report_id"]
+            announced[report_id] = announced.get(report_id, 0) + 1
+    versions: dict[int, int] = {}
+    for report in reports:
+        versions[report.document_version] = versions.get(report.document_version, 0) + 1
     return {
-        "seconds": round(elapsed, 1),
-        "kills": killed,
-        "versions": dict(versions),
-        "ready events": events,
+        "queued": len(reports),
+        "lost": count - len(reports) + sum(1 for r in reports if r.status != "ready"),
+        "duplicated": sum(
+            1 for r in reports if r.document_version > 1 or announced.get(r.id, 0) > 1
+        ),
+        "versions": versions,
+        "ready events": sum(announced.get(r.id, 0) for r in reports),
     }
 
 
@@ -263,7 +319,14 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--reports", type=int, default=200)
     parser.add_argument("--kills", type=int, default=2)
+    parser.add_argument("--render-only", action="store_true", help="skip the drain")
+    parser.add_argument(
+        "--profile", action="store_true", help="print where each format's render spends its time"
+    )
     args = parser.parse_args()
+    cores = len(os.sched_getaffinity(0))
+    print(f"# Reports benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {cores} cores)")
+    print(calibration(), flush=True)
     name = f"stride_bench_reports_{uuid.uuid4().hex[:8]}"
     admin_url = POSTGRES.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
     with psycopg.connect(admin_url, autocommit=True) as connection:
@@ -285,18 +348,28 @@ def main() -> int:
     settings = load_settings(environment)
     app = create_app({"STRIDE_SETTINGS": settings})
     queue = f"celery.reports.bench{uuid.uuid4().hex[:8]}"
+    failed = False
     try:
         seed(app.extensions["stride"].database)
-        render = bench_render(app, args.runs)
+        document = built_document(app)
+        render = bench_render(document, args.runs)
         print(f"render, median of {args.runs} (ms):")
         for label, value in render.items():
             print(f"  {label:16} {value:8.1f}")
-        drain = bench_drain(app, environment, queue, args.reports, args.kills)
-        print(f"drain of {args.reports} PDF reports, 2 workers, one killed {drain['kills']} times:")
-        print(
-            f"  {drain['seconds']} s; reports by document_version: {drain['versions']}; "
-            f"reports.report.ready events: {drain['ready events']}"
-        )
+        if args.profile:
+            profile_render(document, args.runs)
+        if not args.render_only:
+            drain = bench_drain(app, environment, queue, args.reports, args.kills)
+            print(
+                f"drain of {args.reports} PDF reports, 2 workers, one killed "
+                f"{drain['kills']} times:"
+            )
+            print(
+                f"  {drain['seconds']} s; lost {drain['lost']}, duplicated "
+                f"{drain['duplicated']}; reports by document_version: {drain['versions']}; "
+                f"reports.report.ready events: {drain['ready events']}"
+            )
+            failed = bool(drain["lost"] or drain["duplicated"])
     finally:
         outlines.shutdown()
         app.extensions["stride"].database.dispose()
@@ -304,7 +377,7 @@ def main() -> int:
             connection.default_channel.queue_delete(queue)
         with psycopg.connect(admin_url, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -6,6 +6,12 @@ report the HTML and PDF print and the JSON carries. PDF is the HTML laid out by
 WeasyPrint, which needs Pango (Debian: ``libpango-1.0-0 libpangoft2-1.0-0``); where it
 cannot load, ``pdf_support()`` says why, ``/readyz`` reports it and a PDF job fails
 with that reason.
+
+WeasyPrint's font setup (a Fontconfig configuration and a Pango font map) and the
+report's parsed stylesheet are built once per thread and kept: building them costs
+about as much as laying out a page, and neither may be shared between threads. The
+stylesheet (``templates/report.css``) is inlined in the HTML document and given to
+WeasyPrint already parsed for the PDF.
 """
 
 from __future__ import annotations
@@ -13,15 +19,22 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import threading
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from importlib.resources import files
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from services.reports import charts
 from services.reports.domain.texts import say, texts
 from shared.time import to_iso
+
+if TYPE_CHECKING:
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
 
 MEDIA_TYPES = {
     "json": "application/json",
@@ -49,13 +62,24 @@ class RenderingUnavailable(Exception):
     """The document cannot be rendered on this machine (a library is missing)."""
 
 
+_kept = threading.local()
+
+
 @functools.cache
 def _environment() -> Environment:
+    # templates ship with the code: compiled once, never checked on disk again
     return Environment(
         loader=PackageLoader("services.reports", "templates"),
         autoescape=select_autoescape(["j2", "html"]),
         undefined=StrictUndefined,
+        auto_reload=False,
     )
+
+
+@functools.cache
+def stylesheet() -> str:
+    """The report's stylesheet (``templates/report.css``)."""
+    return files("services.reports").joinpath("templates", "report.css").read_text("utf-8")
 
 
 def template_name(report_type: str, detail_level: str) -> str:
@@ -117,6 +141,8 @@ def render_report(report: Mapping[str, Any], fmt: str) -> bytes:
         "t": texts(language),
         "language": language,
         "charts": _chart_images(report, language) if with_graphs else [],
+        # the PDF gets the stylesheet parsed once per thread, not inlined
+        "stylesheet": Markup(stylesheet()) if fmt == "html" else "",
     }
     if fmt == "json":
         sections: list[str] = getattr(template.make_module(variables), "sections")  # noqa: B009
@@ -127,16 +153,38 @@ def render_report(report: Mapping[str, Any], fmt: str) -> bytes:
     html = template.render(variables)
     if fmt == "html":
         return html.encode()
-    return html_to_pdf(html)
+    return html_to_pdf(html, with_report_stylesheet=True)
 
 
-def html_to_pdf(html: str) -> bytes:
+def _fonts() -> FontConfiguration:
+    """This thread's WeasyPrint font setup, built on its first PDF."""
+    fonts: FontConfiguration | None = getattr(_kept, "fonts", None)
+    if fonts is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        fonts = _kept.fonts = FontConfiguration()
+    return fonts
+
+
+def _report_css() -> CSS:
+    """The report's stylesheet, parsed once by this thread with its font setup."""
+    css: CSS | None = getattr(_kept, "report_css", None)
+    if css is None:
+        from weasyprint import CSS
+
+        css = _kept.report_css = CSS(string=stylesheet(), font_config=_fonts())
+    return css
+
+
+def html_to_pdf(html: str, *, with_report_stylesheet: bool = False) -> bytes:
+    """The HTML laid out as PDF (with the report's stylesheet, parsed once per thread)."""
     support = pdf_support()
     if support != "ok":
         raise RenderingUnavailable(support)
     from weasyprint import HTML
 
-    pdf: bytes = HTML(string=html).write_pdf()
+    stylesheets = [_report_css()] if with_report_stylesheet else []
+    pdf: bytes = HTML(string=html).write_pdf(stylesheets=stylesheets, font_config=_fonts())
     return pdf
 
 

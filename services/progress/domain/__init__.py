@@ -10,6 +10,7 @@ explains how each figure is computed.
   idempotent and (for events) independent of arrival order;
 * ``work``, ``percentage``, ``navigation``, ``criteria``, ``status``, ``summary``:
   what the entries mean for progress, position, completion and certificate;
+* ``final_results``: the institution's final result, which decides an enrollment;
 * ``streaks``, ``engagement``: days active in the student's time zone, time spent;
 * ``notes``, ``bookmarks``, ``preferences``, ``custom_fields``: the student's own data.
 """
@@ -43,6 +44,12 @@ from .engagement import (
     Engagement,
     activities_not_yet_counted,
     record_activities,
+)
+from .final_results import (
+    FinalResult,
+    FinalResultRecord,
+    is_new_final_result,
+    status_on_final_result,
 )
 from .lessons import (
     LessonCompletion,
@@ -128,6 +135,8 @@ __all__ = [
     "DerivedProgress",
     "Engagement",
     "EnrollmentStatus",
+    "FinalResult",
+    "FinalResultRecord",
     "ItemKind",
     "LessonCompletion",
     "LessonCompletionReport",
@@ -152,6 +161,7 @@ __all__ = [
     "escape_note_for_html",
     "evaluate_certificate",
     "evaluate_completion",
+    "is_new_final_result",
     "lesson_completion_from_reports",
     "local_date_of",
     "next_unfinished_item",
@@ -171,6 +181,7 @@ __all__ = [
     "require_item_in_outline",
     "require_note_content",
     "status_after_student_work",
+    "status_on_final_result",
     "status_on_request",
     "status_on_resume",
     "streak_is_running",

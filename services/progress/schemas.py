@@ -9,15 +9,24 @@ Unknown fields are refused (marshmallow's default), naming the field.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, pre_dump, validate, validates_schema
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_dump,
+    validate,
+    validates_schema,
+)
 
 from services.progress.domain import EnrollmentStatus
 from services.progress.models import Bookmark, Enrollment, Note
 from shared.pagination import PageQuerySchema
 from shared.serialization import CompiledDumper
-from shared.time import parse_iso
+from shared.time import parse_iso, to_iso
 
 STUDENT_ID = validate.Length(min=1, max=120)
 ITEM_ID = validate.Length(min=1, max=128)
@@ -36,13 +45,39 @@ def _number(**kwargs: Any) -> fields.Float:
     return fields.Float(allow_nan=False, **kwargs)
 
 
+class _TimestampsFromJson(Schema):
+    """Entries stored as JSON carry ISO strings; dump them as date-times."""
+
+    TIMESTAMPS: tuple[str, ...] = ()
+
+    @pre_dump
+    def parse_timestamps(self, entry: Mapping[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        parsed = dict(entry)
+        for name in self.TIMESTAMPS:
+            if isinstance(parsed.get(name), str):
+                parsed[name] = parse_iso(parsed[name])
+        return parsed
+
+
 # -- outline ----------------------------------------------------------------------------
-class OutlineItemSchema(Schema):
+class OutlineItemSchema(_TimestampsFromJson):
+    """An item; its ``due_at`` is kept in the stored outline as UTC text (``...Z``)."""
+
+    TIMESTAMPS = ("due_at",)
     item_id = _id(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(["lesson", "quiz", "assignment"]))
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     required = fields.Boolean(metadata={"description": "counts toward progress (default true)"})
     weight = _number(validate=validate.Range(min=0, max=1000, min_inclusive=False))
+    due_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "when the work is due (optional), with offset"}
+    )
+
+    @post_load
+    def due_at_as_text(self, item: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        if isinstance(item.get("due_at"), datetime):
+            item["due_at"] = to_iso(item["due_at"])
+        return item
 
 
 class OutlineModuleSchema(Schema):
@@ -59,6 +94,12 @@ class CompletionCriteriaSchema(Schema):
     all_required_assignments_submitted = fields.Boolean()
     assignments_min_grade = _number(allow_none=True, validate=SCORE)
     min_progress_percentage = fields.Integer(allow_none=True, validate=SCORE, strict=True)
+    requires_final_result = fields.Boolean(
+        metadata={
+            "description": "decided by the final result an institution records, never by "
+            "the items alone (default false)"
+        }
+    )
 
 
 class CertificateCriteriaSchema(Schema):
@@ -90,6 +131,12 @@ class EnrollmentInSchema(Schema):
         load_default="UTC",
         validate=validate.Length(min=1, max=64),
         metadata={"description": "the student's IANA time zone, for streaks"},
+    )
+    enrolled_at = fields.AwareDateTime(
+        metadata={
+            "description": "admins and services only: a past enrollment moment (an "
+            "institution's records); default now. Others get 403"
+        }
     )
 
 
@@ -214,20 +261,6 @@ class BookmarkQuerySchema(PageQuerySchema):
 
 
 # -- the StudentCourseProgress document -------------------------------------------------
-class _TimestampsFromJson(Schema):
-    """Entries stored as JSON carry ISO strings; dump them as date-times."""
-
-    TIMESTAMPS: tuple[str, ...] = ()
-
-    @pre_dump
-    def parse_timestamps(self, entry: Mapping[str, Any], **_kwargs: Any) -> dict[str, Any]:
-        parsed = dict(entry)
-        for name in self.TIMESTAMPS:
-            if isinstance(parsed.get(name), str):
-                parsed[name] = parse_iso(parsed[name])
-        return parsed
-
-
 class CompletedLessonSchema(_TimestampsFromJson):
     TIMESTAMPS = ("completed_at",)
     lesson_id = fields.String()
@@ -312,6 +345,16 @@ class EnrollmentSchema(Schema):
     notification_preferences = fields.Nested(NotificationPreferencesSchema)
     custom_fields = fields.Dict()
     time_zone = fields.String(metadata={"description": "IANA time zone (extension)"})
+    final_result = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "the institution's final result (extension): pass, distinction, "
+            "fail or withdrawn; null until recorded"
+        },
+    )
+    final_result_at = fields.DateTime(
+        allow_none=True, metadata={"description": "when the final result was decided"}
+    )
 
 
 class EnrollmentSummarySchema(EnrollmentSchema):
@@ -367,6 +410,8 @@ def enrollment_document(
         "notification_preferences": enrollment.notification_preferences,
         "custom_fields": enrollment.custom_fields,
         "time_zone": enrollment.time_zone,
+        "final_result": enrollment.final_result,
+        "final_result_at": enrollment.final_result_at,
     }
 
 

@@ -12,6 +12,7 @@ may see it but not do this gets 403.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TypeVar
 
 from sqlalchemy.orm import Session
@@ -169,5 +170,25 @@ def authorize_backdating(principal: Principal, student_id: str, course_id: str) 
     if not allowed:
         raise Forbidden(
             f"enrolled_at: only an administrator or a service may backdate an enrollment "
+            f"(role {principal.role})"
+        )
+
+
+def authorize_record_keeping(principal: Principal, keys: Iterable[tuple[str, str]]) -> None:
+    """An institution's past records are written by admins and services only; each
+    (student, course) is audited, allowed or denied."""
+    allowed = principal.role in RECORD_KEEPERS
+    for student_id, course_id in sorted(set(keys)):
+        audit_access(
+            principal,
+            action="record_history",
+            resource="enrollment-records",
+            student_id=student_id,
+            course_id=course_id,
+            outcome=ALLOWED if allowed else DENIED,
+        )
+    if not allowed:
+        raise Forbidden(
+            f"only an administrator or a service may record past enrollments "
             f"(role {principal.role})"
         )

@@ -202,6 +202,87 @@ class AssignmentInSchema(Schema):
             raise ValidationError(errors)
 
 
+# -- an institution's historical records ------------------------------------------------
+FINAL_RESULTS = ["pass", "distinction", "fail", "withdrawn"]
+#: records per request, and submissions per record
+MAX_RECORDS = 500
+MAX_SUBMISSIONS = 1000
+
+
+class SubmissionRecordSchema(Schema):
+    item_id = _id(required=True, metadata={"description": "a quiz or assignment of the outline"})
+    submitted_at = fields.AwareDateTime(required=True)
+    score = _number(
+        allow_none=True,
+        load_default=None,
+        validate=SCORE,
+        metadata={"description": "percentage 0-100; null: submitted, not scored"},
+    )
+    graded_at = fields.AwareDateTime(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "with a score; default submitted_at"},
+    )
+    passed = fields.Boolean(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "quizzes: passed or not; default score >= 40"},
+    )
+
+    @validates_schema
+    def require_a_score_to_grade(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        graded_at = data.get("graded_at")
+        if graded_at is None:
+            return
+        if data.get("score") is None:
+            raise ValidationError("needs a score", "graded_at")
+        submitted_at = data.get("submitted_at")
+        if submitted_at is not None and graded_at < submitted_at:
+            raise ValidationError("must not be before submitted_at", "graded_at")
+
+
+class FinalResultInSchema(Schema):
+    result = fields.String(required=True, validate=validate.OneOf(FINAL_RESULTS))
+    at = fields.AwareDateTime(required=True, metadata={"description": "when it was decided"})
+
+
+class EnrollmentRecordSchema(Schema):
+    student_id = fields.String(required=True, validate=STUDENT_ID)
+    course_id = fields.String(required=True, validate=COURSE_ID)
+    enrolled_at = fields.AwareDateTime(required=True)
+    time_zone = fields.String(
+        load_default="UTC",
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "IANA zone of a new enrollment (default UTC)"},
+    )
+    submissions = fields.List(
+        fields.Nested(SubmissionRecordSchema),
+        load_default=list,
+        validate=validate.Length(max=MAX_SUBMISSIONS),
+    )
+    final_result = fields.Nested(FinalResultInSchema, allow_none=True, load_default=None)
+
+
+class EnrollmentRecordsInSchema(Schema):
+    records = fields.List(
+        fields.Nested(EnrollmentRecordSchema),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_RECORDS),
+    )
+
+
+class RecordResultSchema(Schema):
+    index = fields.Integer(metadata={"description": "the record's position in the request"})
+    enrollment_id = fields.String()
+    created = fields.Boolean(metadata={"description": "the enrollment was created now"})
+    submissions_recorded = fields.Integer(metadata={"description": "new submissions recorded"})
+    final_result_recorded = fields.Boolean()
+
+
+class EnrollmentRecordsOutSchema(Schema):
+    results = fields.List(fields.Nested(RecordResultSchema))
+
+
 # -- notes and bookmarks -----------------------------------------------------------------
 class NoteInSchema(Schema):
     lesson_id = _id(required=True)

@@ -11,6 +11,7 @@ explains how each figure is computed.
 * ``work``, ``percentage``, ``navigation``, ``criteria``, ``status``, ``summary``:
   what the entries mean for progress, position, completion and certificate;
 * ``final_results``: the institution's final result, which decides an enrollment;
+* ``records``: an institution's past submissions, as the facts the live paths record;
 * ``streaks``, ``engagement``: days active in the student's time zone, time spent;
 * ``notes``, ``bookmarks``, ``preferences``, ``custom_fields``: the student's own data.
 """
@@ -93,6 +94,13 @@ from .quizzes import (
     quiz_result_of,
     record_attempt_fact,
 )
+from .records import (
+    DEFAULT_PASS_MARK,
+    SubmissionRecord,
+    assignment_changes_of,
+    quiz_facts_of,
+    recorded_submission_id,
+)
 from .status import (
     EnrollmentStatus,
     status_after_student_work,
@@ -112,6 +120,7 @@ from .summary import DerivedProgress, derive_progress
 from .work import CourseWork
 
 __all__ = [
+    "DEFAULT_PASS_MARK",
     "DEFAULT_WINDOW_DAYS",
     "MAX_NOTE_LENGTH",
     "ActivityRecord",
@@ -149,9 +158,11 @@ __all__ = [
     "QuizAttemptFact",
     "QuizResult",
     "Streak",
+    "SubmissionRecord",
     "UnmetCriterion",
     "active_dates_to_keep",
     "activities_not_yet_counted",
+    "assignment_changes_of",
     "attempt_states_from_facts",
     "average_score",
     "create_bookmark",
@@ -172,12 +183,14 @@ __all__ = [
     "parse_outline",
     "parse_position",
     "progress_percentage",
+    "quiz_facts_of",
     "quiz_result_from_facts",
     "quiz_result_of",
     "record_activities",
     "record_assignment_change",
     "record_attempt_fact",
     "record_lesson_completion",
+    "recorded_submission_id",
     "require_item_in_outline",
     "require_note_content",
     "status_after_student_work",

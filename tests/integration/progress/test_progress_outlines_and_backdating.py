@@ -18,7 +18,6 @@ from tests.integration.progress.progress_api_support import (
     outline_document,
     publish_outline,
     row_counts,
-    service,  # noqa: F401
 )
 
 pytestmark = pytest.mark.integration

@@ -12,6 +12,7 @@ may see it but not do this gets 403.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TypeVar
 
 from sqlalchemy.orm import Session
@@ -20,10 +21,20 @@ from services.progress.models import Bookmark, Enrollment, Note
 from services.progress.store.documents import EnrollmentDocument, read_document
 from services.progress.store.enrollments import enrollment_by_id, enrollment_by_key
 from services.progress.store.notes import child_of
-from shared.audit import audit_missing, authorize_action, authorize_record
+from shared.audit import (
+    ALLOWED,
+    DENIED,
+    audit_access,
+    audit_missing,
+    authorize_action,
+    authorize_record,
+)
 from shared.auth import Principal
+from shared.errors import Forbidden
 
 STAFF_ROLES = frozenset({"teacher", "admin", "service"})
+#: who may write an institution's past records: backdated enrollments, final results
+RECORD_KEEPERS = frozenset({"admin", "service"})
 Child = TypeVar("Child", Note, Bookmark)
 
 
@@ -143,3 +154,41 @@ def authorize_course_author(principal: Principal, course_id: str, *, action: str
         resource=f"course/{course_id}/outline",
         course_id=course_id,
     )
+
+
+def authorize_backdating(principal: Principal, student_id: str, course_id: str) -> None:
+    """Only admins and services give an enrollment a past ``enrolled_at``."""
+    allowed = principal.role in RECORD_KEEPERS
+    audit_access(
+        principal,
+        action="backdate",
+        resource="enrollment",
+        student_id=student_id,
+        course_id=course_id,
+        outcome=ALLOWED if allowed else DENIED,
+    )
+    if not allowed:
+        raise Forbidden(
+            f"enrolled_at: only an administrator or a service may backdate an enrollment "
+            f"(role {principal.role})"
+        )
+
+
+def authorize_record_keeping(principal: Principal, keys: Iterable[tuple[str, str]]) -> None:
+    """An institution's past records are written by admins and services only; each
+    (student, course) is audited, allowed or denied."""
+    allowed = principal.role in RECORD_KEEPERS
+    for student_id, course_id in sorted(set(keys)):
+        audit_access(
+            principal,
+            action="record_history",
+            resource="enrollment-records",
+            student_id=student_id,
+            course_id=course_id,
+            outcome=ALLOWED if allowed else DENIED,
+        )
+    if not allowed:
+        raise Forbidden(
+            f"only an administrator or a service may record past enrollments "
+            f"(role {principal.role})"
+        )

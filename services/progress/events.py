@@ -24,6 +24,7 @@ from services.progress.domain import (
     AttemptSubmitted,
     LessonCompletion,
     LessonCompletionReport,
+    Outline,
     QuizAttemptFact,
     student_time_zone,
 )
@@ -76,10 +77,13 @@ def _about(enrollment: AboutEnrollment) -> dict[str, str]:
     }
 
 
-def enrolled(enrollment: AboutEnrollment, status: str, occasion: Occasion) -> Envelope:
+def enrolled(
+    enrollment: AboutEnrollment, status: str, enrolled_at: datetime, occasion: Occasion
+) -> Envelope:
+    """``enrolled_at`` is the enrollment's: now, or the past moment a record gave."""
     payload = progress.Enrolled(
         **_about(enrollment),
-        enrolled_at=in_utc(occasion.now),
+        enrolled_at=in_utc(enrolled_at),
         status=status,  # type: ignore[arg-type]
     )
     return _envelope(payload, occasion)
@@ -158,6 +162,35 @@ def certificate_requested(
         requested_at=in_utc(occasion.now),
     )
     return _envelope(payload, occasion)
+
+
+def outline_published(
+    course_id: str, version: int, outline: Outline, occasion: Occasion
+) -> Envelope:
+    """The whole outline as published: every item in course order, with its module."""
+    payload = progress.OutlinePublished(
+        course_id=course_id,
+        outline_version=version,
+        published_at=in_utc(occasion.now),
+        items=tuple(
+            progress.OutlineItem(
+                item_id=position.item.item_id,
+                kind=position.item.kind.value,
+                module_id=position.module_id,
+                required=position.item.required,
+                weight=position.item.weight,
+                due_at=None if position.item.due_at is None else in_utc(position.item.due_at),
+            )
+            for position in outline.positions()
+        ),
+    )
+    # The course's event: its subject is the course, not a student.
+    return payload.to_envelope(
+        producer=PRODUCER,
+        subject=course_id,
+        course_id=course_id,
+        correlation_id=occasion.correlation_id,
+    )
 
 
 # -- in -------------------------------------------------------------------------------------

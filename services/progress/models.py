@@ -29,6 +29,9 @@ from shared.db import NAMING_CONVENTION, UTCDateTime
 #: the statuses in which a student is still expected to work on the course
 ACTIVE_STATUSES = ("not_started", "in_progress")
 ACTIVE_STATUS_CONDITION = sa.text("status IN ('not_started', 'in_progress')")
+FINAL_RESULT_CONDITION = (
+    "final_result IS NULL OR final_result IN ('pass', 'distinction', 'fail', 'withdrawn')"
+)
 
 
 class Base(DeclarativeBase):
@@ -74,6 +77,7 @@ class Enrollment(Base):
         sa.CheckConstraint(
             "progress_percentage >= 0 AND progress_percentage <= 100", name="percentage"
         ),
+        sa.CheckConstraint(FINAL_RESULT_CONDITION, name="final_result"),
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
@@ -110,6 +114,10 @@ class Enrollment(Base):
 
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+    #: the institution's final result (extension): pass, distinction, fail, withdrawn
+    final_result: Mapped[str | None] = mapped_column(sa.String(20))
+    final_result_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class QuizAttemptFact(Base):

@@ -9,15 +9,24 @@ Unknown fields are refused (marshmallow's default), naming the field.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, pre_dump, validate, validates_schema
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_dump,
+    validate,
+    validates_schema,
+)
 
 from services.progress.domain import EnrollmentStatus
 from services.progress.models import Bookmark, Enrollment, Note
 from shared.pagination import PageQuerySchema
 from shared.serialization import CompiledDumper
-from shared.time import parse_iso
+from shared.time import parse_iso, to_iso
 
 STUDENT_ID = validate.Length(min=1, max=120)
 ITEM_ID = validate.Length(min=1, max=128)
@@ -36,13 +45,39 @@ def _number(**kwargs: Any) -> fields.Float:
     return fields.Float(allow_nan=False, **kwargs)
 
 
+class _TimestampsFromJson(Schema):
+    """Entries stored as JSON carry ISO strings; dump them as date-times."""
+
+    TIMESTAMPS: tuple[str, ...] = ()
+
+    @pre_dump
+    def parse_timestamps(self, entry: Mapping[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        parsed = dict(entry)
+        for name in self.TIMESTAMPS:
+            if isinstance(parsed.get(name), str):
+                parsed[name] = parse_iso(parsed[name])
+        return parsed
+
+
 # -- outline ----------------------------------------------------------------------------
-class OutlineItemSchema(Schema):
+class OutlineItemSchema(_TimestampsFromJson):
+    """An item; its ``due_at`` is kept in the stored outline as UTC text (``...Z``)."""
+
+    TIMESTAMPS = ("due_at",)
     item_id = _id(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(["lesson", "quiz", "assignment"]))
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     required = fields.Boolean(metadata={"description": "counts toward progress (default true)"})
     weight = _number(validate=validate.Range(min=0, max=1000, min_inclusive=False))
+    due_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "when the work is due (optional), with offset"}
+    )
+
+    @post_load
+    def due_at_as_text(self, item: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        if isinstance(item.get("due_at"), datetime):
+            item["due_at"] = to_iso(item["due_at"])
+        return item
 
 
 class OutlineModuleSchema(Schema):
@@ -59,6 +94,12 @@ class CompletionCriteriaSchema(Schema):
     all_required_assignments_submitted = fields.Boolean()
     assignments_min_grade = _number(allow_none=True, validate=SCORE)
     min_progress_percentage = fields.Integer(allow_none=True, validate=SCORE, strict=True)
+    requires_final_result = fields.Boolean(
+        metadata={
+            "description": "decided by the final result an institution records, never by "
+            "the items alone (default false)"
+        }
+    )
 
 
 class CertificateCriteriaSchema(Schema):
@@ -90,6 +131,12 @@ class EnrollmentInSchema(Schema):
         load_default="UTC",
         validate=validate.Length(min=1, max=64),
         metadata={"description": "the student's IANA time zone, for streaks"},
+    )
+    enrolled_at = fields.AwareDateTime(
+        metadata={
+            "description": "admins and services only: a past enrollment moment (an "
+            "institution's records); default now. Others get 403"
+        }
     )
 
 
@@ -155,6 +202,87 @@ class AssignmentInSchema(Schema):
             raise ValidationError(errors)
 
 
+# -- an institution's historical records ------------------------------------------------
+FINAL_RESULTS = ["pass", "distinction", "fail", "withdrawn"]
+#: records per request, and submissions per record
+MAX_RECORDS = 500
+MAX_SUBMISSIONS = 1000
+
+
+class SubmissionRecordSchema(Schema):
+    item_id = _id(required=True, metadata={"description": "a quiz or assignment of the outline"})
+    submitted_at = fields.AwareDateTime(required=True)
+    score = _number(
+        allow_none=True,
+        load_default=None,
+        validate=SCORE,
+        metadata={"description": "percentage 0-100; null: submitted, not scored"},
+    )
+    graded_at = fields.AwareDateTime(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "with a score; default submitted_at"},
+    )
+    passed = fields.Boolean(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "quizzes: passed or not; default score >= 40"},
+    )
+
+    @validates_schema
+    def require_a_score_to_grade(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        graded_at = data.get("graded_at")
+        if graded_at is None:
+            return
+        if data.get("score") is None:
+            raise ValidationError("needs a score", "graded_at")
+        submitted_at = data.get("submitted_at")
+        if submitted_at is not None and graded_at < submitted_at:
+            raise ValidationError("must not be before submitted_at", "graded_at")
+
+
+class FinalResultInSchema(Schema):
+    result = fields.String(required=True, validate=validate.OneOf(FINAL_RESULTS))
+    at = fields.AwareDateTime(required=True, metadata={"description": "when it was decided"})
+
+
+class EnrollmentRecordSchema(Schema):
+    student_id = fields.String(required=True, validate=STUDENT_ID)
+    course_id = fields.String(required=True, validate=COURSE_ID)
+    enrolled_at = fields.AwareDateTime(required=True)
+    time_zone = fields.String(
+        load_default="UTC",
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "IANA zone of a new enrollment (default UTC)"},
+    )
+    submissions = fields.List(
+        fields.Nested(SubmissionRecordSchema),
+        load_default=list,
+        validate=validate.Length(max=MAX_SUBMISSIONS),
+    )
+    final_result = fields.Nested(FinalResultInSchema, allow_none=True, load_default=None)
+
+
+class EnrollmentRecordsInSchema(Schema):
+    records = fields.List(
+        fields.Nested(EnrollmentRecordSchema),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_RECORDS),
+    )
+
+
+class RecordResultSchema(Schema):
+    index = fields.Integer(metadata={"description": "the record's position in the request"})
+    enrollment_id = fields.String()
+    created = fields.Boolean(metadata={"description": "the enrollment was created now"})
+    submissions_recorded = fields.Integer(metadata={"description": "new submissions recorded"})
+    final_result_recorded = fields.Boolean()
+
+
+class EnrollmentRecordsOutSchema(Schema):
+    results = fields.List(fields.Nested(RecordResultSchema))
+
+
 # -- notes and bookmarks -----------------------------------------------------------------
 class NoteInSchema(Schema):
     lesson_id = _id(required=True)
@@ -214,20 +342,6 @@ class BookmarkQuerySchema(PageQuerySchema):
 
 
 # -- the StudentCourseProgress document -------------------------------------------------
-class _TimestampsFromJson(Schema):
-    """Entries stored as JSON carry ISO strings; dump them as date-times."""
-
-    TIMESTAMPS: tuple[str, ...] = ()
-
-    @pre_dump
-    def parse_timestamps(self, entry: Mapping[str, Any], **_kwargs: Any) -> dict[str, Any]:
-        parsed = dict(entry)
-        for name in self.TIMESTAMPS:
-            if isinstance(parsed.get(name), str):
-                parsed[name] = parse_iso(parsed[name])
-        return parsed
-
-
 class CompletedLessonSchema(_TimestampsFromJson):
     TIMESTAMPS = ("completed_at",)
     lesson_id = fields.String()
@@ -312,6 +426,16 @@ class EnrollmentSchema(Schema):
     notification_preferences = fields.Nested(NotificationPreferencesSchema)
     custom_fields = fields.Dict()
     time_zone = fields.String(metadata={"description": "IANA time zone (extension)"})
+    final_result = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "the institution's final result (extension): pass, distinction, "
+            "fail or withdrawn; null until recorded"
+        },
+    )
+    final_result_at = fields.DateTime(
+        allow_none=True, metadata={"description": "when the final result was decided"}
+    )
 
 
 class EnrollmentSummarySchema(EnrollmentSchema):
@@ -367,6 +491,8 @@ def enrollment_document(
         "notification_preferences": enrollment.notification_preferences,
         "custom_fields": enrollment.custom_fields,
         "time_zone": enrollment.time_zone,
+        "final_result": enrollment.final_result,
+        "final_result_at": enrollment.final_result_at,
     }
 
 

@@ -97,21 +97,29 @@ class EnrollmentsView(MethodView):
     @blp.arguments(EnrollmentInSchema)
     @blp.response(201, EnrollmentSchema)
     def post(self, body: dict[str, Any]) -> Response:
-        """Enroll a student in a course whose outline is published (409 if enrolled)."""
+        """Enroll a student in a course whose outline is published (409 if enrolled).
+
+        ``enrolled_at`` (a past moment) is for admins and services; anyone else giving it
+        gets 403.
+        """
+        principal = current_principal()
         authorize(
-            current_principal(),
+            principal,
             action="enroll",
             resource="enrollment",
             student_id=body["student_id"],
             course_id=body["course_id"],
             change=True,
         )
+        if body.get("enrolled_at") is not None:
+            access.authorize_backdating(principal, body["student_id"], body["course_id"])
         enrollment = enrollments.enroll(
             request_session(),
             student_id=body["student_id"],
             course_id=body["course_id"],
             time_zone=body["time_zone"],
             occasion=occasion(),
+            enrolled_at=body.get("enrolled_at"),
         )
         return dumped_response(ENROLLMENT_DUMPER, enrollment_document(enrollment), 201)
 

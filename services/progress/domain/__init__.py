@@ -10,6 +10,8 @@ explains how each figure is computed.
   idempotent and (for events) independent of arrival order;
 * ``work``, ``percentage``, ``navigation``, ``criteria``, ``status``, ``summary``:
   what the entries mean for progress, position, completion and certificate;
+* ``final_results``: the institution's final result, which decides an enrollment;
+* ``records``: an institution's past submissions, as the facts the live paths record;
 * ``streaks``, ``engagement``: days active in the student's time zone, time spent;
 * ``notes``, ``bookmarks``, ``preferences``, ``custom_fields``: the student's own data.
 """
@@ -43,6 +45,12 @@ from .engagement import (
     Engagement,
     activities_not_yet_counted,
     record_activities,
+)
+from .final_results import (
+    FinalResult,
+    FinalResultRecord,
+    is_new_final_result,
+    status_on_final_result,
 )
 from .lessons import (
     LessonCompletion,
@@ -86,6 +94,13 @@ from .quizzes import (
     quiz_result_of,
     record_attempt_fact,
 )
+from .records import (
+    DEFAULT_PASS_MARK,
+    SubmissionRecord,
+    assignment_changes_of,
+    quiz_facts_of,
+    recorded_submission_id,
+)
 from .status import (
     EnrollmentStatus,
     status_after_student_work,
@@ -105,6 +120,7 @@ from .summary import DerivedProgress, derive_progress
 from .work import CourseWork
 
 __all__ = [
+    "DEFAULT_PASS_MARK",
     "DEFAULT_WINDOW_DAYS",
     "MAX_NOTE_LENGTH",
     "ActivityRecord",
@@ -128,6 +144,8 @@ __all__ = [
     "DerivedProgress",
     "Engagement",
     "EnrollmentStatus",
+    "FinalResult",
+    "FinalResultRecord",
     "ItemKind",
     "LessonCompletion",
     "LessonCompletionReport",
@@ -140,9 +158,11 @@ __all__ = [
     "QuizAttemptFact",
     "QuizResult",
     "Streak",
+    "SubmissionRecord",
     "UnmetCriterion",
     "active_dates_to_keep",
     "activities_not_yet_counted",
+    "assignment_changes_of",
     "attempt_states_from_facts",
     "average_score",
     "create_bookmark",
@@ -152,6 +172,7 @@ __all__ = [
     "escape_note_for_html",
     "evaluate_certificate",
     "evaluate_completion",
+    "is_new_final_result",
     "lesson_completion_from_reports",
     "local_date_of",
     "next_unfinished_item",
@@ -162,15 +183,18 @@ __all__ = [
     "parse_outline",
     "parse_position",
     "progress_percentage",
+    "quiz_facts_of",
     "quiz_result_from_facts",
     "quiz_result_of",
     "record_activities",
     "record_assignment_change",
     "record_attempt_fact",
     "record_lesson_completion",
+    "recorded_submission_id",
     "require_item_in_outline",
     "require_note_content",
     "status_after_student_work",
+    "status_on_final_result",
     "status_on_request",
     "status_on_resume",
     "streak_is_running",

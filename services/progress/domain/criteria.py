@@ -40,8 +40,18 @@ class CriteriaEvaluation:
 
 
 def evaluate_completion(outline: Outline, work: CourseWork) -> CriteriaEvaluation:
-    """Whether the student has completed the course under the outline's completion criteria."""
+    """Whether the student has completed the course under the outline's completion criteria.
+
+    A recorded final result decides alone: met when it passes, unmet otherwise, whatever
+    the items. Without one, the item criteria apply, and ``requires_final_result`` is
+    unmet until a final result is recorded.
+    """
     criteria = outline.completion
+    if work.final_result is not None:
+        if work.final_result.passed:
+            return CriteriaEvaluation(())
+        message = f"the final result is {work.final_result.value}"
+        return CriteriaEvaluation((UnmetCriterion("final_result", message),))
     unmet: list[UnmetCriterion] = []
     for item in outline.counted_items():
         if item.kind is ItemKind.LESSON and criteria.all_required_lessons:
@@ -58,6 +68,9 @@ def evaluate_completion(outline: Outline, work: CourseWork) -> CriteriaEvaluatio
     if minimum is not None and (percentage := progress_percentage(outline, work)) < minimum:
         message = f"progress is {percentage}%, below the required {minimum}%"
         unmet.append(UnmetCriterion("min_progress_percentage", message))
+    if criteria.requires_final_result:
+        message = "the course is decided by its final result, and none is recorded yet"
+        unmet.append(UnmetCriterion("requires_final_result", message))
     return CriteriaEvaluation(tuple(unmet))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from fractions import Fraction
 from functools import cached_property
@@ -25,13 +26,18 @@ class ItemKind(StrEnum):
 
 @dataclass(frozen=True)
 class OutlineItem:
-    """One lesson, quiz or assignment. Only required items count toward progress."""
+    """One lesson, quiz or assignment. Only required items count toward progress.
+
+    ``due_at`` is when the work is due (None: no due moment); progress only carries it
+    to the outline's event, for analytics' missed and late work.
+    """
 
     item_id: str
     kind: ItemKind
     title: str
     required: bool = True
     weight: float = 1.0
+    due_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,9 @@ class CompletionCriteria:
     ``assignments_min_grade`` None means a required assignment only has to be
     submitted (when ``all_required_assignments_submitted``); a number means each
     required assignment must also be graded at least that much.
+
+    ``requires_final_result``: the course is decided by the final result an institution
+    records (``final_results``), never by the items alone.
     """
 
     all_required_lessons: bool = True
@@ -55,6 +64,7 @@ class CompletionCriteria:
     all_required_assignments_submitted: bool = True
     assignments_min_grade: float | None = None
     min_progress_percentage: int | None = None
+    requires_final_result: bool = False
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,9 @@ completes the course.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
+
+from shared.time import parse_iso
 
 from .outline import CertificateCriteria, CompletionCriteria, ItemKind, Module, Outline, OutlineItem
 from .values import FieldProblems, is_number
@@ -19,13 +22,14 @@ MAX_WEIGHT = 1000
 _KINDS = {kind.value for kind in ItemKind}
 _ROOT_KEYS = {"modules", "completion_criteria", "certificate_criteria"}
 _MODULE_KEYS = {"module_id", "title", "items"}
-_ITEM_KEYS = {"item_id", "kind", "title", "required", "weight"}
+_ITEM_KEYS = {"item_id", "kind", "title", "required", "weight", "due_at"}
 _COMPLETION_KEYS = {
     "all_required_lessons",
     "all_required_quizzes_passed",
     "all_required_assignments_submitted",
     "assignments_min_grade",
     "min_progress_percentage",
+    "requires_final_result",
 }
 _CERTIFICATE_KEYS = {"requires_completion", "min_average_score"}
 
@@ -93,7 +97,8 @@ def _parse_items(
                 f"{item_path}.weight", f"must be a number above 0 and at most {MAX_WEIGHT}"
             )
             weight = 1
-        items.append(OutlineItem(item_id, ItemKind(kind), title, required, float(weight)))
+        due_at = _moment(raw_item.get("due_at"), f"{item_path}.due_at", problems)
+        items.append(OutlineItem(item_id, ItemKind(kind), title, required, float(weight), due_at))
     return tuple(items)
 
 
@@ -114,6 +119,7 @@ def _parse_completion(raw: object, problems: FieldProblems) -> CompletionCriteri
         ),
         assignments_min_grade=_percent(raw, "assignments_min_grade", path, problems),
         min_progress_percentage=_whole_percent(raw, "min_progress_percentage", path, problems),
+        requires_final_result=_flag(raw, "requires_final_result", path, problems, default=False),
     )
 
 
@@ -131,13 +137,33 @@ def _parse_certificate(raw: object, problems: FieldProblems) -> CertificateCrite
     )
 
 
-def _flag(raw: Mapping[str, object], name: str, path: str, problems: FieldProblems) -> bool:
-    """The boolean at ``name``; every criterion flag defaults to true when absent."""
-    value = raw.get(name, True)
+def _flag(
+    raw: Mapping[str, object],
+    name: str,
+    path: str,
+    problems: FieldProblems,
+    *,
+    default: bool = True,
+) -> bool:
+    """The boolean at ``name``; the item criteria's flags default to true when absent."""
+    value = raw.get(name, default)
     if not isinstance(value, bool):
         problems.add(f"{path}.{name}", "must be true or false")
-        return True
+        return default
     return value
+
+
+def _moment(value: object, path: str, problems: FieldProblems) -> datetime | None:
+    """An ISO 8601 moment with its offset (stored as written), in UTC; or None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            return parse_iso(value)
+        except ValueError:
+            pass
+    problems.add(path, "must be an ISO 8601 date and time with its offset, or null")
+    return None
 
 
 def _percent(

@@ -9,7 +9,7 @@ several problems of one document and raises them together.
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeGuard
 
 from shared.errors import InvalidInput
@@ -73,6 +73,21 @@ def require_aware(value: object, field: str) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInput.for_field(field, "must include a time zone offset (UTC)")
     return value
+
+
+#: how far ahead of the service's clock a caller's clock may be
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def require_past(value: object, field: str, *, now: datetime) -> datetime:
+    """A moment with its offset that is not in the future (beyond ``CLOCK_SKEW``)."""
+    moment = require_aware(value, field)
+    if moment > now + CLOCK_SKEW:
+        seconds = int(CLOCK_SKEW.total_seconds())
+        raise InvalidInput.for_field(
+            field, f"must not be in the future (more than {seconds} seconds ahead of now)"
+        )
+    return moment
 
 
 def require_identifier(value: object, field: str, *, max_length: int = 128) -> str:

@@ -10,6 +10,9 @@ An item is done when:
 * a quiz is passed (attempted-but-failed is not done: the student still has to pass it);
 * an assignment has been submitted, whatever its status (the student's part is done;
   whether its grade meets the course's bar is a completion criterion, not progress).
+
+``final_result`` is the institution's verdict on the enrollment, when one is recorded:
+it decides completion (``criteria.evaluate_completion``), not which items are done.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .assignments import AssignmentEntry
+from .final_results import FinalResult
 from .lessons import LessonCompletion
 from .outline import ItemKind, OutlineItem
 from .quizzes import QuizResult
@@ -28,6 +32,7 @@ class CourseWork:
     lessons: Mapping[str, LessonCompletion] = field(default_factory=dict)
     quizzes: Mapping[str, QuizResult] = field(default_factory=dict)
     assignments: Mapping[str, AssignmentEntry] = field(default_factory=dict)
+    final_result: FinalResult | None = None
 
     @classmethod
     def of(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date
 from typing import Any, cast
 
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from services.progress.domain import Engagement, active_dates_to_keep
 from services.progress.domain.values import add_seconds
 from services.progress.models import CountedActivity
-from services.progress.store.recordsets import chunks
+from services.progress.store.recordsets import chunks, keys_in
 
 StudentCourse = tuple[str, str]
 LOOKUP_CHUNK = 1000
@@ -50,6 +50,30 @@ def engagement_from_counted(session: Session, student_id: str, course_id: str) -
         .where(CountedActivity.student_id == student_id, CountedActivity.course_id == course_id)
         .order_by(CountedActivity.activity_id)
     ).scalars()
+    return _engagement_of(rows)
+
+
+def engagements_from_counted(
+    session: Session, keys: Collection[StudentCourse]
+) -> dict[StudentCourse, Engagement]:
+    """``engagement_from_counted`` of many (student, course) keys in one query; the keys
+    without any counted activity are absent."""
+    if not keys:
+        return {}
+    activity = CountedActivity
+    rows = session.execute(
+        sa.select(activity)
+        .where(keys_in(session, [activity.student_id, activity.course_id], keys))
+        .order_by(activity.student_id, activity.course_id, activity.activity_id)
+    ).scalars()
+    grouped: defaultdict[StudentCourse, list[CountedActivity]] = defaultdict(list)
+    for row in rows:
+        grouped[(row.student_id, row.course_id)].append(row)
+    return {key: _engagement_of(counted) for key, counted in grouped.items()}
+
+
+def _engagement_of(rows: Iterable[CountedActivity]) -> Engagement:
+    """The figures of counted activities, summed in activity id order."""
     total, latest, dates = 0.0, None, set[date]()
     for row in rows:
         total = add_seconds(total, row.duration_seconds)

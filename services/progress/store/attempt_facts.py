@@ -82,6 +82,22 @@ class StoredAttemptFacts:
         )
         return cls(session.execute(query))
 
+    @classmethod
+    def of_students_courses(
+        cls, session: Session, keys: Collection[tuple[str, str]]
+    ) -> StoredAttemptFacts:
+        """Every fact of these (student, course) keys, in one query."""
+        if not keys:
+            return cls(())
+        query = sa.select(*_SELECTED, _FACT.submission, _FACT.grading).where(
+            keys_in(session, [_FACT.student_id, _FACT.course_id], keys)
+        )
+        return cls(session.execute(query))
+
+    def knows(self, student_id: str, course_id: str, attempt_id: str) -> bool:
+        """Whether a fact of this attempt is stored or was merged."""
+        return (student_id, course_id, attempt_id) in self.quiz_of
+
     def quizzes(self) -> list[QuizKey]:
         return sorted(self.by_quiz)
 

@@ -24,7 +24,14 @@ from typing import Any, TypeVar, cast
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.progress.domain import AssignmentEntry, CourseWork, LessonCompletion, QuizResult
+from services.progress.domain import (
+    AssignmentEntry,
+    CourseWork,
+    FinalResult,
+    FinalResultRecord,
+    LessonCompletion,
+    QuizResult,
+)
 from services.progress.models import Enrollment
 from services.progress.store import entries
 from services.progress.store.recordsets import is_postgresql, json_rows, keys_in
@@ -50,9 +57,11 @@ class EnrollmentProgress:
     certificate_issued: bool
     certificate_requested_at: datetime | None
     updated_at: datetime
+    final_result: str | None = None
+    final_result_at: datetime | None = None
 
     def work(self) -> CourseWork:
-        """The student's work, from the stored entries."""
+        """The student's work, from the stored entries, and the final result if recorded."""
         return CourseWork(
             lessons=ParsedOnRead(self.completed_lessons, "lesson_id", entries.lesson_from_json),
             quizzes={raw["quiz_id"]: entries.quiz_from_json(raw) for raw in self.completed_quizzes},
@@ -60,7 +69,13 @@ class EnrollmentProgress:
                 raw["assignment_id"]: entries.assignment_from_json(raw)
                 for raw in self.completed_assignments
             },
+            final_result=None if self.final_result is None else FinalResult(self.final_result),
         )
+
+    def final_result_record(self) -> FinalResultRecord | None:
+        if self.final_result is None or self.final_result_at is None:
+            return None
+        return FinalResultRecord(FinalResult(self.final_result), self.final_result_at)
 
     def replace_lesson(self, entry: LessonCompletion) -> None:
         self.completed_lessons = _replaced(
@@ -122,10 +137,14 @@ class ParsedOnRead(Mapping[str, Entry]):
 
 PROGRESS_COLUMNS = tuple(field.name for field in fields(EnrollmentProgress))
 #: what recorded work may change of an enrollment loaded by ``progress_by_keys``
-#: (quiz entries; status, position and certificate follow them)
+#: (quiz and assignment entries, the final result; status, position and certificate
+#: follow them)
 WRITTEN_PROGRESS_COLUMNS: tuple[tuple[str, sa.types.TypeEngine[Any]], ...] = (
     ("status", sa.Text()),
     ("completed_quizzes", sa.JSON()),
+    ("completed_assignments", sa.JSON()),
+    ("final_result", sa.Text()),
+    ("final_result_at", sa.DateTime(timezone=True)),
     ("progress_percentage", sa.Integer()),
     ("current_module_id", sa.Text()),
     ("current_lesson_id", sa.Text()),

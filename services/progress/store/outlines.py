@@ -55,8 +55,9 @@ def outlines_of(session: Session, course_ids: Collection[str]) -> dict[str, Outl
 
 def store_outline(
     session: Session, course_id: str, document: dict[str, Any], *, by: str, now: datetime
-) -> CourseOutline:
-    """Make ``document`` the course's outline: its first version, or the next one.
+) -> tuple[CourseOutline, bool]:
+    """Make ``document`` the course's outline: its first version, or the next one; and
+    whether it changed (the same document again leaves the row as it is).
 
     Publications of one course are serialized: the first one inserts the row.
     """
@@ -65,12 +66,14 @@ def store_outline(
     if row is None:
         row = CourseOutline(course_id=course_id, version=1, document=document)
         session.add(row)
+    elif row.document == document:
+        return row, False
     else:
         row.version += 1
         row.document = document
     row.updated_at = now
     row.updated_by = by
-    return row
+    return row, True
 
 
 class ParsedOutlines:

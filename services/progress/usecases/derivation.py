@@ -25,8 +25,13 @@ def refresh(
     outbox: list[Envelope],
     *,
     after_student_work: bool,
+    request_certificate: bool = True,
 ) -> None:
-    """Recompute the derived fields; add status, completion and certificate events."""
+    """Recompute the derived fields; add status, completion and certificate events.
+
+    ``request_certificate`` False leaves the certificate alone (an institution's past
+    records: the institution issued its certificates when the course ended).
+    """
     work = progress.work()
     previous = EnrollmentStatus(progress.status)
     derived = derive_progress(outline, work, previous, after_student_work=after_student_work)
@@ -36,7 +41,8 @@ def refresh(
     progress.updated_at = occasion.now
     change_status(progress, derived.status, occasion, outbox, reason="student_work")
     if (
-        derived.certificate_earned
+        request_certificate
+        and derived.certificate_earned
         and not progress.certificate_issued
         and progress.certificate_requested_at is None
     ):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -32,7 +33,7 @@ from services.progress.domain import (
     student_time_zone,
     validate_custom_fields,
 )
-from services.progress.domain.values import require_identifier
+from services.progress.domain.values import require_identifier, require_past
 from services.progress.events import Occasion
 from services.progress.models import CourseOutline, Enrollment
 from services.progress.store.activities import engagement_from_counted
@@ -52,6 +53,7 @@ from shared.errors import Conflict, NotFound
 from shared.events import Envelope
 from shared.events.outbox import record_events
 from shared.pagination import Page, filter_and_paginate
+from shared.time import in_utc
 
 #: course ids are kept to what the audit log stores (shared.db.audit_table.course_id)
 MAX_COURSE_ID_LENGTH = 120
@@ -68,15 +70,20 @@ def outline_of(session: Session, course_id: str) -> CourseOutline:
 def publish_outline(
     session: Session, course_id: str, document: dict[str, Any], *, by: str, occasion: Occasion
 ) -> CourseOutline:
-    """Store the course's new outline and recompute every enrolled student's progress.
+    """Store the course's new outline, recompute every enrolled student's progress and
+    emit ``progress.outline.published``.
 
     The students' entries are untouched (``domain.outline``): only percentage and
     position follow the new outline; statuses move only with the students' own work.
+    The same outline again changes nothing: no new version, no event.
     """
     require_identifier(course_id, "course_id", max_length=MAX_COURSE_ID_LENGTH)
     outline = parse_outline(document)
-    row = store_outline(session, course_id, document, by=by, now=occasion.now)
-    outbox: list[Envelope] = []
+    row, changed = store_outline(session, course_id, document, by=by, now=occasion.now)
+    if not changed:
+        session.commit()
+        return row
+    outbox = [events.outline_published(course_id, row.version, outline, occasion)]
     for enrollment in enrollments_in_course(session, course_id):
         progress = progress_of(enrollment)
         refresh(progress, outline, occasion, outbox, after_student_work=False)
@@ -106,10 +113,23 @@ def list_enrollments(session: Session, principal: Principal, query: Mapping[str,
 
 
 def enroll(
-    session: Session, *, student_id: str, course_id: str, time_zone: str, occasion: Occasion
+    session: Session,
+    *,
+    student_id: str,
+    course_id: str,
+    time_zone: str,
+    occasion: Occasion,
+    enrolled_at: datetime | None = None,
 ) -> Enrollment:
-    """A new enrollment, counting the attempts and activity already received for it."""
+    """A new enrollment, counting the attempts and activity already received for it.
+
+    ``enrolled_at`` backdates it (an institution's earlier enrollment); default now.
+    """
     student_time_zone(time_zone)
+    if enrolled_at is None:
+        enrolled_at = occasion.now
+    else:
+        enrolled_at = in_utc(require_past(enrolled_at, "enrolled_at", now=occasion.now))
     outline = require_outline(session, course_id)
     lock_student_course(session, student_id, course_id)
     existing = enrollment_by_key(session, student_id, course_id)
@@ -118,7 +138,7 @@ def enroll(
             f"student {student_id!r} is already enrolled in {course_id!r} "
             f"(enrollment {existing.id})"
         )
-    enrollment = _new_enrollment(student_id, course_id, time_zone, occasion)
+    enrollment = new_enrollment(student_id, course_id, time_zone, enrolled_at, occasion.now)
     session.add(enrollment)
     progress = progress_of(enrollment)
     facts = StoredAttemptFacts.of_student_course(session, student_id, course_id)
@@ -126,7 +146,7 @@ def enroll(
         progress.replace_quiz(quiz[2], facts.result_of(quiz))
     engagement = engagement_from_counted(session, student_id, course_id)
     store_engagement(enrollment, engagement)
-    outbox = [events.enrolled(progress, progress.status, occasion)]
+    outbox = [events.enrolled(progress, progress.status, enrolled_at, occasion)]
     had_work = bool(progress.completed_quizzes) or engagement.last_accessed is not None
     refresh(progress, outline, occasion, outbox, after_student_work=had_work)
     keep_progress(enrollment, progress)
@@ -135,14 +155,15 @@ def enroll(
     return enrollment
 
 
-def _new_enrollment(
-    student_id: str, course_id: str, time_zone: str, occasion: Occasion
+def new_enrollment(
+    student_id: str, course_id: str, time_zone: str, enrolled_at: datetime, now: datetime
 ) -> Enrollment:
+    """A new enrollment with nothing done yet (``enrolled_at`` may be in the past)."""
     return Enrollment(
         id=str(uuid.uuid4()),
         student_id=student_id,
         course_id=course_id,
-        enrolled_at=occasion.now,
+        enrolled_at=enrolled_at,
         status=EnrollmentStatus.NOT_STARTED.value,
         completed_lessons=[],
         completed_quizzes=[],
@@ -159,7 +180,9 @@ def _new_enrollment(
         time_zone=time_zone,
         notification_preferences=NotificationPreferences().as_dict(),
         custom_fields={},
-        updated_at=occasion.now,
+        updated_at=now,
+        final_result=None,
+        final_result_at=None,
     )
 
 

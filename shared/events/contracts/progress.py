@@ -55,11 +55,12 @@ class AssignmentRecorded(EnrollmentEvent, frozen=True, kw_only=True):
 
 @contract("progress.status.changed", version=1)
 class StatusChanged(EnrollmentEvent, frozen=True, kw_only=True):
-    """``changed_at`` is when the change took effect (null: when the event occurred)."""
+    """``changed_at`` is when the change took effect (null: when the event occurred);
+    ``reason`` ``final_result`` is a final result an institution recorded."""
 
     from_status: Status
     to_status: Status
-    reason: Literal["request", "student_work"]
+    reason: Literal["request", "student_work", "final_result"]
     changed_at: UtcDatetime | None = None
 
 

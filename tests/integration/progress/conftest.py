@@ -2,6 +2,7 @@ from tests.integration.progress.progress_api_support import (  # noqa: F401
     admin,
     app,
     caller,
+    service,
     student,
     teacher,
 )

@@ -165,9 +165,14 @@ def test_progress_events_leave_through_the_outbox_to_rabbitmq(pg_app, broker_set
         relay = OutboxRelay(
             "progress", pg_app.extensions["stride"].database, open_publisher(broker_settings)
         )
-        assert relay.relay_once() == 1
-        message = bound.get(no_ack=True)
-        assert message is not None
-        assert message.delivery_info["routing_key"] == "progress.enrolled"
-        assert Envelope.from_json(message.body).subject == STUDENT
+        assert relay.relay_once() == 2
+        received = [bound.get(no_ack=True) for _ in range(2)]
+        assert all(message is not None for message in received)
+        envelopes = {
+            message.delivery_info["routing_key"]: Envelope.from_json(message.body)
+            for message in received
+        }
+        assert set(envelopes) == {"progress.outline.published", "progress.enrolled"}
+        assert envelopes["progress.enrolled"].subject == STUDENT
+        assert envelopes["progress.outline.published"].subject == COURSE
         bound.delete()

@@ -195,3 +195,39 @@ def test_a_refused_change_emits_no_event(app, caller, world):
     before = len(outbox_events(app))
     parent.patch(f"/enrollments/{world['mine']}", json={"status": "paused"})
     assert len(outbox_events(app)) == before
+
+
+@pytest.mark.parametrize("role", ["student", "parent", "teacher"])
+def test_only_admins_and_services_record_past_enrollments(app, caller, admin, world, role):
+    claims = {"student": {}, "parent": {"students": [STUDENT]}, "teacher": {"courses": [COURSE]}}
+    who = caller(role, {"student": STUDENT, "parent": "USR-PAR-1", "teacher": "USR-TEA-1"}[role],
+                 **claims[role])  # fmt: skip
+    before = row_counts(app)
+    records = [
+        {"student_id": STUDENT, "course_id": COURSE, "enrolled_at": "2013-09-20T00:00:00Z",
+         "final_result": {"result": "pass", "at": "2014-05-20T00:00:00Z"}},
+        {"student_id": OTHER_STUDENT, "course_id": COURSE, "enrolled_at": "2013-09-20T00:00:00Z"},
+    ]  # fmt: skip
+
+    response = who.post("/enrollment-records", json={"records": records})
+
+    assert response.status_code == 403
+    assert "only an administrator or a service" in response.json["detail"]
+    assert row_counts(app) == before
+    denied = [row for row in audit_rows(app) if row.action == "record_history"]
+    assert [(row.student_id, row.outcome, row.status_code) for row in denied] == [
+        (STUDENT, "denied", 403),
+        (OTHER_STUDENT, "denied", 403),
+    ]
+
+
+def test_a_student_cannot_backdate_their_own_enrollment(app, admin, student):
+    publish_outline(admin, course=OTHER_COURSE)
+    before = row_counts(app)
+    body = {"student_id": STUDENT, "course_id": OTHER_COURSE, "enrolled_at": "2013-09-20T00:00:00Z"}
+
+    response = student.post("/enrollments", json=body)
+
+    assert response.status_code == 403
+    assert response.json["detail"].startswith("enrolled_at: ")
+    assert row_counts(app) == before

@@ -89,6 +89,19 @@ def graded(world: World) -> str:
     return enrollment_id
 
 
+def past_records(world: World) -> dict[str, Any]:
+    """An institution's record of STUDENT in the row's course, with a graded submission."""
+    submission = {"item_id": "ASG-1", "submitted_at": "2013-10-18T12:00:00Z", "score": 70}
+    record = {
+        "student_id": STUDENT,
+        "course_id": world.course,
+        "enrolled_at": "2013-09-20T00:00:00Z",
+        "submissions": [submission],
+        "final_result": {"result": "pass", "at": "2014-05-20T00:00:00Z"},
+    }
+    return {"records": [record]}
+
+
 # -- what each role gets ---------------------------------------------------------------
 
 #: reading a student's enrollment: the student, their parent, the course's teacher,
@@ -287,6 +300,13 @@ ROWS = [
         "",
         lambda w: Request("/enrollments/{}/bookmarks/{}".format(*bookmark(w))),
         with_status(OWN, 204),
+    ),
+    Row(
+        "POST",
+        "/enrollment-records",
+        "",
+        lambda w: (outline(w), Request("/enrollment-records", json=past_records(w)))[1],
+        all_roles(403, admin=200, service=200),
     ),
     *PLATFORM_ROWS,
 ]

@@ -13,7 +13,12 @@ from typing import Any
 import pytest
 
 from services.progress import events
-from services.progress.domain import AttemptGraded, AttemptSubmitted, LessonCompletionReport
+from services.progress.domain import (
+    AttemptGraded,
+    AttemptSubmitted,
+    LessonCompletionReport,
+    parse_outline,
+)
 from services.progress.events import Occasion
 from shared.errors import InvalidInput
 from shared.events import Envelope
@@ -39,7 +44,7 @@ def on_the_wire(envelope: Envelope) -> Envelope:
 @pytest.mark.parametrize(
     "built",
     [
-        events.enrolled(Enrolled(), "not_started", OCCASION),
+        events.enrolled(Enrolled(), "not_started", T0.astimezone(PARIS), OCCASION),
         events.lesson_completed(
             Enrolled(),
             lesson_done("L1", 80),
@@ -66,6 +71,65 @@ def test_every_event_sent_satisfies_its_contract_on_the_wire(built: Envelope) ->
     assert all(
         not isinstance(value, str) or "+01:00" not in value for value in built.payload.values()
     ), "moments travel in UTC"
+
+
+def test_the_enrolled_event_carries_the_enrollment_moment_not_now() -> None:
+    backdated = datetime(2013, 9, 20, tzinfo=UTC)
+
+    payload = parse(on_the_wire(events.enrolled(Enrolled(), "not_started", backdated, OCCASION)))
+
+    assert payload.to_dict()["enrolled_at"] == "2013-09-20T00:00:00Z"
+
+
+def test_the_outline_event_lists_every_item_in_course_order_with_its_due_moment() -> None:
+    outline = parse_outline(
+        {
+            "modules": [
+                {
+                    "module_id": "M1",
+                    "title": "One",
+                    "items": [
+                        {"item_id": "L1", "kind": "lesson", "title": "Intro"},
+                        {
+                            "item_id": "Q1",
+                            "kind": "quiz",
+                            "title": "Quiz",
+                            "weight": 2,
+                            "due_at": "2013-10-18T13:00:00+01:00",
+                        },
+                    ],
+                },
+                {
+                    "module_id": "M2",
+                    "title": "Two",
+                    "items": [
+                        {"item_id": "A1", "kind": "assignment", "title": "TMA", "required": False}
+                    ],
+                },
+            ]
+        }
+    )
+
+    received = on_the_wire(events.outline_published("CRS-1", 3, outline, OCCASION))
+
+    assert (received.type, received.subject, received.course_id) == (
+        "progress.outline.published", "CRS-1", "CRS-1",
+    )  # fmt: skip
+    assert received.correlation_id == "request-1"
+    parse(received)
+    assert received.payload == {
+        "course_id": "CRS-1",
+        "outline_version": 3,
+        "published_at": "2024-09-02T08:00:00Z",
+        "items": [
+            {"item_id": "L1", "kind": "lesson", "module_id": "M1", "required": True,
+             "weight": 1.0, "due_at": None},
+            {"item_id": "Q1", "kind": "quiz", "module_id": "M1", "required": True,
+             "weight": 2.0, "due_at": "2013-10-18T12:00:00Z"},
+            {"item_id": "A1", "kind": "assignment", "module_id": "M2", "required": False,
+             "weight": 1.0, "due_at": None},
+        ],
+    }  # fmt: skip
 
 
 def attempt_event(event_type: str, **payload: Any) -> Envelope:

@@ -381,8 +381,16 @@ def cmd_activity(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_analytics(args: argparse.Namespace, settings: Settings) -> int:
     from shared.time import utcnow
 
-    run_evaluation = importlib.import_module("services.analytics.tasks").run_evaluation
-    status: int = run_evaluation(settings, args.split, args.now or utcnow())
+    tasks = importlib.import_module("services.analytics.tasks")
+    if args.action == "retrain":
+        model = tasks.run_retrain(settings, args.now or utcnow(), args.courses)
+        print(
+            f"analytics: success model {model['source']}"
+            f" on {model['trained_on']:,} examples"
+            + ("" if model["source"] == "trained" else " (too little history: the prior serves)")
+        )
+        return 0
+    status: int = tasks.run_evaluation(settings, args.split, args.now or utcnow())
     return status
 
 
@@ -496,8 +504,10 @@ def build_parser() -> argparse.ArgumentParser:
     activity.add_argument("month", nargs="?", help="the month to restore, YYYY-MM")
     activity.set_defaults(run=cmd_activity)
 
-    analytics = commands.add_parser("analytics", help="the success model's quality")
-    analytics.add_argument("action", choices=["evaluate"])
+    analytics = commands.add_parser(
+        "analytics", help="the success model: its quality (evaluate), a fit by hand (retrain)"
+    )
+    analytics.add_argument("action", choices=["evaluate", "retrain"])
     analytics.add_argument(
         "--split",
         type=_moment,
@@ -505,7 +515,13 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: the latest-started third of the finished enrollments is judged)",
     )
     analytics.add_argument(
-        "--now", type=_moment, help="judge enrollments finished before it (default: now)"
+        "--now",
+        type=_moment,
+        help="evaluate: judge enrollments finished before it; retrain: fit on those "
+        "finished before it (default: now)",
+    )
+    analytics.add_argument(
+        "--courses", nargs="+", help="retrain: on the enrollments of these courses only"
     )
     analytics.set_defaults(run=cmd_analytics)
 

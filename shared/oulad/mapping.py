@@ -212,7 +212,7 @@ def outline_of(course: Course, calendar: Calendar) -> dict[str, Any]:
         "modules": [
             {"module_id": course.course_id, "title": f"{p.module} {p.presentation}", "items": items}
         ],
-        "completion": {"requires_final_result": True},
+        "completion_criteria": {"requires_final_result": True},
     }
 
 

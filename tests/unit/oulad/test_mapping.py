@@ -95,7 +95,7 @@ def test_the_outline_holds_each_assessment_with_kind_weight_and_due_moment(cours
             "due_at": "2013-08-19T12:00:00Z",
         },
     ]
-    assert outline["completion"] == {"requires_final_result": True}
+    assert outline["completion_criteria"] == {"requires_final_result": True}
 
 
 def test_a_registration_becomes_a_record_with_its_work_and_result(courses):

@@ -210,7 +210,8 @@ CHECKS: tuple[tuple[re.Pattern[str], Check], ...] = tuple(
         (
             r"latest score (\d+) points below the earlier average",
             lambda m, o: (
-                len(o.results) > 1 and _near(m[1], _mean(o.results[:-1]) - o.results[-1], 0)
+                len(o.results) > 1
+                and _near(m[1], abs(o.results[-1] - sum(o.results[:-1]) / len(o.results[:-1])), 0)
             ),
         ),
         (

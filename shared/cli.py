@@ -433,6 +433,7 @@ def _oulad_failed(exc: Exception) -> int:
 
 
 def cmd_import_oulad(args: argparse.Namespace, settings: Settings) -> int:
+    from shared.oulad.catchup import NotCaughtUp, ServedPlatform
     from shared.oulad.client import ApiError
     from shared.oulad.importer import import_courses
     from shared.oulad.mapping import MappingError, courses_of
@@ -444,9 +445,12 @@ def cmd_import_oulad(args: argparse.Namespace, settings: Settings) -> int:
         report = import_courses(
             client, courses, calendar, args.until_day, show_progress=sys.stderr.isatty()
         )
-    except (ApiError, DatasetError, MappingError) as exc:
+        print(report.summary(), flush=True)
+        if args.wait:
+            waited = ServedPlatform(settings).wait_until_caught_up()
+            print(f"the platform's consumers caught up {waited:.1f} s after the import")
+    except (ApiError, DatasetError, MappingError, NotCaughtUp) as exc:
         return _oulad_failed(exc)
-    print(report.summary())
     return 0
 
 
@@ -654,6 +658,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--until-day",
         type=int,
         help="only what is dated before day D of each presentation (start + D days)",
+    )
+    oulad_import.add_argument(
+        "--wait",
+        action="store_true",
+        help="then wait until progress' outbox and analytics' queue are empty, and say how "
+        "long that took (needs the platform's settings: its databases and broker)",
     )
     _oulad_options(oulad_import)
     oulad_import.set_defaults(run=cmd_import_oulad)

@@ -1,8 +1,9 @@
 """The success model: logistic regression on behavioural features, and its prior.
 
-``success_probability`` = sigmoid(intercept + sum_i coef_i * (x_i - center_i) / scale_i).
-Each term is the feature's contribution, so a prediction explains itself: the terms
-that pull it down are the student's own reasons.
+``success_probability`` = sigmoid(slope_d * (intercept + sum_i coef_i * (x_i - center_i)
+/ scale_i) + shift_d), where (slope_d, shift_d) is the calibration for the student's
+day d of the enrollment. Each term times the slope is the feature's contribution, so a
+prediction explains itself: the terms that pull it down are the student's own reasons.
 
 Before the platform has ``MIN_FINISHED`` finished enrollments (with at least
 ``MIN_PER_OUTCOME`` of each outcome) the **prior** is used: the hand-set coefficients of
@@ -15,6 +16,7 @@ A finished enrollment is one that completed (success) or saw no activity for
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -35,6 +37,35 @@ MIN_PER_OUTCOME = 10
 CHECKPOINT_DAYS = (7, 14, 30, 60, 90, 120, 150)
 ABANDONED_AFTER_DAYS = 60
 MIN_CALIBRATION_COURSES = 3
+#: a checkpoint day gets its own calibration with at least this many held-out
+#: predictions of each outcome; with fewer it takes the calibration of all days together
+MIN_CALIBRATION_PER_OUTCOME = 30
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Platt scaling of the log-odds at ``day`` days into the enrollment."""
+
+    day: float
+    slope: float
+    shift: float
+
+
+def calibration_at(calibrations: Sequence[Calibration], day: float) -> tuple[float, float]:
+    """(slope, shift) on ``day``: linear between the two calibrated days around it, the
+    nearest one's outside them, (1, 0) without any."""
+    if not calibrations:
+        return 1.0, 0.0
+    if day <= calibrations[0].day:
+        return calibrations[0].slope, calibrations[0].shift
+    for before, after in itertools.pairwise(calibrations):
+        if day <= after.day:
+            share = (day - before.day) / (after.day - before.day)
+            return (
+                before.slope + share * (after.slope - before.slope),
+                before.shift + share * (after.shift - before.shift),
+            )
+    return calibrations[-1].slope, calibrations[-1].shift
 
 
 @dataclass(frozen=True)
@@ -46,22 +77,27 @@ class RiskModel:
     scales: tuple[float, ...]
     trained_on: int = 0
     trained_at: datetime | None = None
+    #: by day, ascending; empty: the log-odds as fitted
+    calibrations: tuple[Calibration, ...] = ()
 
     def fills(self) -> dict[str, float]:
         """A missing feature takes the typical value: it neither helps nor harms."""
         return dict(zip(NAMES, self.centers, strict=True))
 
     def contributions(self, features: Features) -> dict[str, float]:
+        """Each feature's share of the calibrated log-odds."""
+        slope, _ = calibration_at(self.calibrations, features.days_enrolled)
         values = features.vector(self.fills())
         return {
-            name: coef * (value - center) / scale
+            name: slope * coef * (value - center) / scale
             for name, coef, value, center, scale in zip(
                 NAMES, self.coefficients, values, self.centers, self.scales, strict=True
             )
         }
 
     def probability(self, features: Features) -> float:
-        logit = self.intercept + sum(self.contributions(features).values())
+        slope, shift = calibration_at(self.calibrations, features.days_enrolled)
+        logit = slope * self.intercept + shift + sum(self.contributions(features).values())
         return 1 / (1 + math.exp(-max(-50.0, min(50.0, logit))))
 
     def center_of(self, name: str) -> float:
@@ -76,6 +112,7 @@ class RiskModel:
             "centers": list(self.centers),
             "scales": list(self.scales),
             "trained_on": self.trained_on,
+            "calibrations": [[c.day, c.slope, c.shift] for c in self.calibrations],
         }
 
     @classmethod
@@ -91,6 +128,11 @@ class RiskModel:
             scales=tuple(data["scales"]),
             trained_on=int(data["trained_on"]),
             trained_at=trained_at,
+            # a model stored before calibrations by day has its calibration in its terms
+            calibrations=tuple(
+                Calibration(float(day), float(slope), float(shift))
+                for day, slope, shift in data.get("calibrations", ())
+            ),
         )
 
 
@@ -222,28 +264,56 @@ def train(
     standardized = (matrix - centers) / scales
     model = LogisticRegression(C=1.0, max_iter=1000)
     model.fit(standardized, labels)
-    slope, shift = 1.0, 0.0
-    if courses is not None and len(set(courses)) >= MIN_CALIBRATION_COURSES:
-        groups = np.array(courses)
-        held_out = np.zeros(len(labels))
-        for course in sorted(set(courses)):
-            fitted = groups != course
-            if len(set(labels[fitted])) < 2:
-                break
-            part = LogisticRegression(C=1.0, max_iter=1000).fit(
-                standardized[fitted], labels[fitted]
-            )
-            held_out[~fitted] = part.decision_function(standardized[~fitted])
-        else:
-            platt = LogisticRegression(C=1e6, max_iter=1000).fit(held_out.reshape(-1, 1), labels)
-            if platt.coef_[0][0] > 0:
-                slope, shift = float(platt.coef_[0][0]), float(platt.intercept_[0])
+    days = np.array([f.days_enrolled for f, _ in examples])
     return RiskModel(
         source="trained",
-        intercept=slope * float(model.intercept_[0]) + shift,
-        coefficients=tuple(slope * float(c) for c in model.coef_[0]),
+        intercept=float(model.intercept_[0]),
+        coefficients=tuple(float(c) for c in model.coef_[0]),
         centers=tuple(float(c) for c in centers),
         scales=tuple(float(s) for s in scales),
         trained_on=len(examples),
         trained_at=now,
+        calibrations=fit_calibrations(standardized, labels, days, courses),
     )
+
+
+def fit_calibrations(
+    standardized: Any, labels: Any, days: Any, courses: Sequence[str] | None
+) -> tuple[Calibration, ...]:
+    """Platt scaling by checkpoint day, fitted on the log-odds each course gets from a
+    model fitted without it (the model will meet courses it has not seen); none with
+    fewer than ``MIN_CALIBRATION_COURSES`` courses. A day with too few held-out
+    predictions of an outcome takes the calibration of all days together; a fit that
+    would turn the log-odds around (slope <= 0) is not kept."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    if courses is None or len(set(courses)) < MIN_CALIBRATION_COURSES:
+        return ()
+    groups = np.array(courses)
+    held_out = np.zeros(len(labels))
+    for course in sorted(set(courses)):
+        fitted = groups != course
+        if len(set(labels[fitted])) < 2:
+            return ()
+        part = LogisticRegression(C=1.0, max_iter=1000).fit(standardized[fitted], labels[fitted])
+        held_out[~fitted] = part.decision_function(standardized[~fitted])
+
+    def platt(chosen: Any) -> tuple[float, float] | None:
+        fit = LogisticRegression(C=1e6, max_iter=1000).fit(
+            held_out[chosen].reshape(-1, 1), labels[chosen]
+        )
+        slope = float(fit.coef_[0][0])
+        return (slope, float(fit.intercept_[0])) if slope > 0 else None
+
+    overall = platt(np.ones(len(labels), dtype=bool))
+    if overall is None:
+        return ()
+    calibrations = []
+    for day in CHECKPOINT_DAYS:
+        chosen = np.round(days) == day
+        successes = int(labels[chosen].sum())
+        enough = min(successes, int(chosen.sum()) - successes) >= MIN_CALIBRATION_PER_OUTCOME
+        slope, shift = (enough and platt(chosen)) or overall
+        calibrations.append(Calibration(float(day), slope, shift))
+    return tuple(calibrations)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
-from kombu import Exchange, Queue
+from kombu import Queue
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.test import Client
 
@@ -19,7 +19,7 @@ from shared.config import Settings
 from shared.events import Envelope, HandlerRegistry
 from shared.events.broker import kombu_connection
 from shared.events.consumer import EventConsumer
-from shared.events.topology import EXCHANGE
+from shared.events.topology import events_exchange
 from tests.integration.activity import activity_api_support as activity_support
 from tests.integration.progress import progress_api_support as progress_support
 from tests.support import backbone
@@ -115,7 +115,7 @@ def test_one_message_per_student_per_batch_reaches_the_broker(apps, broker_setti
     activity, _progress = apps
     queue = Queue(
         f"activitytest.{uuid.uuid4().hex[:8]}",
-        Exchange(EXCHANGE, type="topic", passive=True),
+        events_exchange(),
         routing_key="activity.logs.recorded",
         auto_delete=True,
         durable=False,

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
-from kombu import Exchange, Queue
+from kombu import Queue
 
 from services.analytics import store, usecases
 from services.analytics.handlers import registry as analytics_registry
@@ -20,7 +20,7 @@ from shared.events.broker import kombu_connection
 from shared.events.consumer import ERROR_HEADER, EventConsumer
 from shared.events.publishers import open_publisher
 from shared.events.relay import OutboxRelay
-from shared.events.topology import EXCHANGE
+from shared.events.topology import events_exchange
 from tests.integration.analytics.analytics_api_support import Caller, make_app
 from tests.support import backbone
 from tests.unit.analytics.streams import (
@@ -106,7 +106,7 @@ def test_a_risk_change_leaves_through_the_outbox_to_rabbitmq(pg_app, broker_sett
     database = pg_app.extensions["stride"].database
     queue = Queue(
         f"analyticstest.{uuid.uuid4().hex[:8]}",
-        Exchange(EXCHANGE, type="topic", passive=True),
+        events_exchange(),
         routing_key="analytics.risk.#",
         auto_delete=True,
         durable=False,

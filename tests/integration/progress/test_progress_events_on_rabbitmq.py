@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from kombu import Exchange, Queue
+from kombu import Queue
 
 from services.progress.handlers import registry as progress_registry
 from shared.config import Settings
@@ -19,7 +19,7 @@ from shared.events.broker import kombu_connection
 from shared.events.consumer import ERROR_HEADER, EventConsumer
 from shared.events.publishers import open_publisher
 from shared.events.relay import OutboxRelay
-from shared.events.topology import EXCHANGE
+from shared.events.topology import events_exchange
 from tests.integration.progress.progress_api_support import (
     COURSE,
     STUDENT,
@@ -153,7 +153,7 @@ def test_progress_events_leave_through_the_outbox_to_rabbitmq(pg_app, broker_set
     assert (admin.put(f"/courses/{COURSE}/outline", json=outline_document())).status_code == 200
     queue = Queue(
         f"progresstest.{uuid.uuid4().hex[:8]}",
-        Exchange(EXCHANGE, type="topic", passive=True),
+        events_exchange(),
         routing_key="progress.#",
         auto_delete=True,
         durable=False,

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from services.analytics.domain.features import NAMES
-from services.analytics.domain.risk_model import PRIOR, train, training_examples
+from services.analytics.domain.risk_model import CHECKPOINT_DAYS, PRIOR, train, training_examples
 from services.analytics.store import facts_of
 from tests.unit.analytics.streams import (
     activity,
@@ -95,14 +95,14 @@ def test_calibration_on_left_out_courses_scales_every_term_alike():
     raw = train(found, at(200))
     courses = [("CRS-A", "CRS-B", "CRS-C")[n % 3] for n in range(len(found))]
     calibrated = train(found, at(200), courses)
-    ratios = {
-        round(c / r, 9)
-        for c, r in zip(calibrated.coefficients, raw.coefficients, strict=True)
-        if abs(r) > 1e-9
-    }
-    assert len(ratios) == 1 and ratios.pop() > 0
-    assert calibrated.coefficients != raw.coefficients
-    assert calibrated.centers == raw.centers
+    assert raw.calibrations == ()
+    assert [c.day for c in calibrated.calibrations] == list(CHECKPOINT_DAYS)
+    assert (calibrated.coefficients, calibrated.centers) == (raw.coefficients, raw.centers)
+    for features, _ in found[:5]:
+        plain, scaled = raw.contributions(features), calibrated.contributions(features)
+        ratios = {round(scaled[n] / plain[n], 9) for n in plain if abs(plain[n]) > 1e-9}
+        assert len(ratios) == 1 and ratios.pop() > 0
+    assert [calibrated.probability(f) for f, _ in found] != [raw.probability(f) for f, _ in found]
 
 
 def test_fewer_than_three_courses_are_not_enough_to_calibrate_on():

@@ -1,0 +1,100 @@
+"""The success model's calibration by day of the enrollment (Platt scaling per checkpoint)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from services.analytics.domain.features import NAMES, Features
+from services.analytics.domain.risk_model import (
+    CHECKPOINT_DAYS,
+    PRIOR,
+    Calibration,
+    RiskModel,
+    calibration_at,
+    fit_calibrations,
+)
+
+pytestmark = pytest.mark.unit
+
+TWO_DAYS = (Calibration(7.0, 1.0, 0.0), Calibration(30.0, 2.0, 1.0))
+
+
+def typical(days_enrolled: float, **values: float) -> Features:
+    """A student at the prior's centers on every feature but ``values``."""
+    centers = dict(zip(NAMES, PRIOR.centers, strict=True))
+    return Features(**{**centers, "days_enrolled": days_enrolled, **values})
+
+
+def logit(p: float) -> float:
+    return math.log(p / (1 - p))
+
+
+def test_without_calibrations_the_log_odds_are_as_fitted():
+    assert calibration_at((), 50.0) == (1.0, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (0.0, (1.0, 0.0)),
+        (7.0, (1.0, 0.0)),
+        (18.5, (1.5, 0.5)),
+        (30.0, (2.0, 1.0)),
+        (400, (2.0, 1.0)),
+    ],
+)
+def test_a_day_between_two_calibrated_days_takes_the_line_between_them(day, expected):
+    assert calibration_at(TWO_DAYS, day) == pytest.approx(expected)
+
+
+def test_the_probability_and_the_contributions_use_the_calibration_of_the_students_day():
+    # only the intercept (0.4) and the days_enrolled term (0 per day) at the centers:
+    # the log-odds are slope * 0.4 + shift on each day
+    model = replace(PRIOR, calibrations=TWO_DAYS)
+    assert logit(model.probability(typical(7.0))) == pytest.approx(0.4)
+    assert logit(model.probability(typical(30.0))) == pytest.approx(2 * 0.4 + 1)
+    assert logit(model.probability(typical(18.5))) == pytest.approx(1.5 * 0.4 + 0.5)
+    # a score 10 points under the center: -0.4 before scaling (0.04 per point)
+    low = typical(30.0, mean_score=PRIOR.center_of("mean_score") - 10)
+    assert model.contributions(low)["mean_score"] == pytest.approx(2 * -0.4)
+    assert logit(model.probability(low)) == pytest.approx(2 * (0.4 - 0.4) + 1)
+
+
+def test_calibrations_are_stored_with_the_model_and_older_models_load_without_them():
+    model = replace(PRIOR, source="trained", calibrations=TWO_DAYS)
+    assert RiskModel.from_dict(model.to_dict(), None) == model
+    older = {k: v for k, v in model.to_dict().items() if k != "calibrations"}
+    loaded = RiskModel.from_dict(older, None)
+    assert loaded is not None and loaded.calibrations == ()
+
+
+def overconfident_early(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One feature, six courses; on day 7 the outcome hardly follows it, on day 150 it does."""
+    size = 4000
+    days = rng.choice(np.array([7, 150]), size=size)
+    signal = rng.normal(size=size)
+    strength = np.where(days == 7, 0.3, 3.0)
+    labels = (rng.random(size) < 1 / (1 + np.exp(-strength * signal))).astype(int)
+    return signal.reshape(-1, 1), labels, days
+
+
+def test_each_checkpoint_day_gets_its_own_slope_from_held_out_courses():
+    standardized, labels, days = overconfident_early(np.random.default_rng(7))
+    courses = [f"CRS-{n % 6}" for n in range(len(labels))]
+    found = {c.day: c for c in fit_calibrations(standardized, labels, days, courses)}
+    assert sorted(found) == [float(d) for d in CHECKPOINT_DAYS]
+    # the fit on both days together is too sure on day 7 and too timid on day 150
+    assert found[7.0].slope < 0.5 < 1.5 < found[150.0].slope
+    # days without examples take the calibration of all days together
+    assert found[30.0] == replace(found[60.0], day=30.0)
+    assert found[7.0].slope < found[30.0].slope < found[150.0].slope
+
+
+def test_fewer_than_three_courses_give_no_calibration():
+    standardized, labels, days = overconfident_early(np.random.default_rng(7))
+    assert fit_calibrations(standardized, labels, days, ["CRS-A", "CRS-B"] * 2000) == ()
+    assert fit_calibrations(standardized, labels, days, None) == ()

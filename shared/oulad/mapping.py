@@ -7,10 +7,10 @@ Pure functions of the dataset and the calendar. The rules (README, "Real student
 * every day of a presentation is placed on the calendar at 12:00 UTC of the date
   ``start + day`` (registration, due day, submission, withdrawal); a final result
   of a student who did not stop early at the module's end, ``start + length`` 00:00 UTC;
-* TMAs and the exam are ``assignment`` items, CMAs ``quiz`` items, with the weight of
-  ``assessments.csv``; a weight of 0 (formative) is an item not required, weighing 1
-  (progress needs a positive weight); an exam without a date is due on the module's
-  last day;
+* every assessment (TMA, CMA, exam) is an ``assignment`` item (``ITEM_KINDS`` says
+  why not a quiz for a CMA), with the weight of ``assessments.csv``; a weight of 0
+  (formative) is an item not required, weighing 1 (progress needs a positive weight);
+  an exam without a date is due on the module's last day;
 * a registration is an enrollment from its registration day (or the day of its first
   submission or withdrawal, if the dataset has one before it; day 0 without a
   registration day); a withdrawal (``date_unregistration``) ends it with the final
@@ -41,7 +41,10 @@ MAX_RECORDS_PER_REQUEST = 500
 MAX_REQUEST_BYTES = 900_000
 TIME_ZONE = "Europe/London"
 NOON = timedelta(hours=12)
-ITEM_KINDS = {"TMA": "assignment", "Exam": "assignment", "CMA": "quiz"}
+#: every assessment is an assignment, CMAs included: progress records a recorded quiz
+#: result without an event analytics reads (it learns quiz results from the attempts
+#: service), so a CMA imported as a quiz would look never submitted to the success model
+ITEM_KINDS = {"TMA": "assignment", "Exam": "assignment", "CMA": "assignment"}
 FINAL_RESULTS = {
     "Pass": "pass",
     "Distinction": "distinction",

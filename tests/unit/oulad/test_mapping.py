@@ -78,9 +78,9 @@ def test_the_outline_holds_each_assessment_with_kind_weight_and_due_moment(cours
             "weight": 50.0,
             "due_at": "2013-02-21T12:00:00Z",
         },
-        {  # weighted 0: formative, not required, weighing 1
+        {  # a CMA; weighted 0: formative, not required, weighing 1
             "item_id": "OU-102",
-            "kind": "quiz",
+            "kind": "assignment",
             "title": "CMA 1 (due day 60)",
             "required": False,
             "weight": 1,

@@ -23,7 +23,7 @@ from shared.oulad.reading import Dataset, read_dataset
 from tests.support.local_platform import Platform, running_platform
 from tests.support.oulad_folder import MARKERS, write_oulad_folder
 from tests.support.rabbitmq import ensure_test_vhost, url_in_test_vhost
-from tests.support.service_app import scratch_postgres_database
+from tests.support.stride_http import scratch_postgres_database
 
 pytestmark = pytest.mark.integration
 

@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: up test lint unit integration e2e chaos servers bench clean mutation
+.PHONY: up demo test lint unit integration e2e chaos servers bench clean mutation
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +14,11 @@ $(STAMP): pyproject.toml
 
 up: $(STAMP)
 	$(BIN)/stride up
+
+# With `make up` running (in another terminal): real students of the Open University
+# dataset through the gateway's API; prints a teacher token and a class view's URL.
+demo: $(STAMP)
+	$(BIN)/stride oulad demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

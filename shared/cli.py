@@ -381,8 +381,16 @@ def cmd_activity(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_analytics(args: argparse.Namespace, settings: Settings) -> int:
     from shared.time import utcnow
 
-    run_evaluation = importlib.import_module("services.analytics.tasks").run_evaluation
-    status: int = run_evaluation(settings, args.split, args.now or utcnow())
+    tasks = importlib.import_module("services.analytics.tasks")
+    if args.action == "retrain":
+        model = tasks.run_retrain(settings, args.now or utcnow(), args.courses)
+        print(
+            f"analytics: success model {model['source']}"
+            f" on {model['trained_on']:,} examples"
+            + ("" if model["source"] == "trained" else " (too little history: the prior serves)")
+        )
+        return 0
+    status: int = tasks.run_evaluation(settings, args.split, args.now or utcnow())
     return status
 
 
@@ -397,6 +405,126 @@ def _moment(text: str) -> datetime:
             raise argparse.ArgumentTypeError(f"{text!r} needs a UTC offset")
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+# -- the Open University dataset (shared/oulad) -----------------------------------------
+DEMO_DATA = REPO_ROOT.parent / "shared" / "data" / "oulad-2013"
+
+
+def _oulad_session(args: argparse.Namespace, settings: Settings) -> tuple[Any, Any, Any]:
+    """(client, calendar, dataset) of an ``import oulad`` / ``oulad ...`` command."""
+    from shared.auth import mint_token
+    from shared.oulad.client import ApiClient
+    from shared.oulad.mapping import Calendar
+    from shared.oulad.reading import read_dataset
+
+    token = (
+        args.token
+        or os.environ.get("STRIDE_OULAD_TOKEN")
+        or mint_token(settings, sub="USR-SVC-OULAD", role="service")
+    )
+    url = args.url or f"http://localhost:{settings.gateway_port}"
+    return ApiClient(url, token), Calendar(dict(args.start or ())), read_dataset(args.folder)
+
+
+def _oulad_failed(exc: Exception) -> int:
+    print(f"stride: {exc}", file=sys.stderr)
+    return 1
+
+
+def cmd_import_oulad(args: argparse.Namespace, settings: Settings) -> int:
+    from shared.oulad.catchup import NotCaughtUp, ServedPlatform
+    from shared.oulad.client import ApiError
+    from shared.oulad.importer import import_courses
+    from shared.oulad.mapping import MappingError, courses_of
+    from shared.oulad.reading import DatasetError
+
+    try:
+        client, calendar, dataset = _oulad_session(args, settings)
+        courses = courses_of(dataset, args.presentations, args.modules)
+        report = import_courses(
+            client, courses, calendar, args.until_day, show_progress=sys.stderr.isatty()
+        )
+        print(report.summary(), flush=True)
+        if args.wait:
+            waited = ServedPlatform(settings).wait_until_caught_up()
+            print(f"the platform's consumers caught up {waited:.1f} s after the import")
+    except (ApiError, DatasetError, MappingError, NotCaughtUp) as exc:
+        return _oulad_failed(exc)
+    return 0
+
+
+def cmd_oulad(args: argparse.Namespace, settings: Settings) -> int:
+    from shared.oulad.catchup import NotCaughtUp, ServedPlatform
+    from shared.oulad.client import ApiError
+    from shared.oulad.demo import DemoFailed, run_demo
+    from shared.oulad.judge import report_text, run_judge
+    from shared.oulad.mapping import MappingError, courses_of
+    from shared.oulad.reading import DatasetError, read_demographics
+
+    shown = sys.stderr.isatty()
+    try:
+        client, calendar, dataset = _oulad_session(args, settings)
+        platform = ServedPlatform(settings)
+        history = courses_of(dataset, args.history, args.modules)
+        later = courses_of(dataset, args.later, args.modules)
+        if args.action == "demo":
+            run_demo(
+                client,
+                platform,
+                history,
+                later,
+                calendar,
+                settings,
+                day=args.day,
+                show_progress=shown,
+            )
+            return 0
+        report = run_judge(
+            client,
+            platform,
+            history,
+            later,
+            read_demographics(args.folder),
+            calendar,
+            args.days,
+            concurrency=args.concurrency,
+            show_progress=shown,
+        )
+    except (ApiError, DatasetError, MappingError, NotCaughtUp, DemoFailed, ValueError) as exc:
+        return _oulad_failed(exc)
+    text = report_text(report)
+    print(text)
+    if args.output:
+        Path(args.output).write_text(text + "\n")
+    return 0
+
+
+def _start(text: str) -> tuple[str, Any]:
+    from shared.oulad.mapping import parse_start
+
+    try:
+        return parse_start(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _oulad_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--url", help="the gateway (default: http://localhost:STRIDE_GATEWAY_PORT)")
+    parser.add_argument(
+        "--token",
+        help="a service token (default: STRIDE_OULAD_TOKEN, else one minted with the "
+        "configured development keys)",
+    )
+    parser.add_argument(
+        "--start",
+        type=_start,
+        action="append",
+        metavar="PRESENTATION=YYYY-MM-DD",
+        help="the start date of a presentation (default: the 1st of February for B, "
+        "of October for J); repeatable",
+    )
+    parser.add_argument("--modules", nargs="+", help="only these modules (e.g. AAA BBB)")
 
 
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
@@ -496,8 +624,10 @@ def build_parser() -> argparse.ArgumentParser:
     activity.add_argument("month", nargs="?", help="the month to restore, YYYY-MM")
     activity.set_defaults(run=cmd_activity)
 
-    analytics = commands.add_parser("analytics", help="the success model's quality")
-    analytics.add_argument("action", choices=["evaluate"])
+    analytics = commands.add_parser(
+        "analytics", help="the success model: its quality (evaluate), a fit by hand (retrain)"
+    )
+    analytics.add_argument("action", choices=["evaluate", "retrain"])
     analytics.add_argument(
         "--split",
         type=_moment,
@@ -505,9 +635,57 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: the latest-started third of the finished enrollments is judged)",
     )
     analytics.add_argument(
-        "--now", type=_moment, help="judge enrollments finished before it (default: now)"
+        "--now",
+        type=_moment,
+        help="evaluate: judge enrollments finished before it; retrain: fit on those "
+        "finished before it (default: now)",
+    )
+    analytics.add_argument(
+        "--courses", nargs="+", help="retrain: on the enrollments of these courses only"
     )
     analytics.set_defaults(run=cmd_analytics)
+
+    importing = commands.add_parser("import", help="import a dataset through the API")
+    datasets = importing.add_subparsers(dest="dataset", required=True)
+    oulad_import = datasets.add_parser(
+        "oulad", help="an OULAD folder: courses, enrollments, submissions, final results"
+    )
+    oulad_import.add_argument("folder", type=Path, help="the folder of the OULAD CSV files")
+    oulad_import.add_argument(
+        "--presentations", nargs="+", help="only these presentations (e.g. 2013B)"
+    )
+    oulad_import.add_argument(
+        "--until-day",
+        type=int,
+        help="only what is dated before day D of each presentation (start + D days)",
+    )
+    oulad_import.add_argument(
+        "--wait",
+        action="store_true",
+        help="then wait until progress' outbox and analytics' queue are empty, and say how "
+        "long that took (needs the platform's settings: its databases and broker)",
+    )
+    _oulad_options(oulad_import)
+    oulad_import.set_defaults(run=cmd_import_oulad)
+
+    oulad = commands.add_parser("oulad", help="the OULAD judge of predictions; the demo")
+    oulad_actions = oulad.add_subparsers(dest="action", required=True)
+    judge = oulad_actions.add_parser(
+        "judge", help="predictions on a later term as of day D, scored against its results"
+    )
+    judge.add_argument("folder", type=Path, help="the folder of the OULAD CSV files")
+    judge.add_argument("--history", nargs="+", default=["2013B"])
+    judge.add_argument("--later", nargs="+", default=["2013J"])
+    judge.add_argument("--days", nargs="+", type=int, default=[30, 60, 90, 120, 150])
+    judge.add_argument("--concurrency", type=int, default=4, help="analytics reads at once")
+    judge.add_argument("--output", help="also write the report to this file")
+    _oulad_options(judge)
+    judge.set_defaults(run=cmd_oulad)
+    demo = oulad_actions.add_parser("demo", help="fill the running platform with real students")
+    demo.add_argument("folder", type=Path, nargs="?", default=DEMO_DATA)
+    demo.add_argument("--day", type=int, default=90, help="the later term as far as this day")
+    _oulad_options(demo)
+    demo.set_defaults(run=cmd_oulad, history=["2013B"], later=["2013J"], modules=["BBB", "DDD"])
 
     up = commands.add_parser("up", help="run the whole platform locally")
     up.set_defaults(run=cmd_up)

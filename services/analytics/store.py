@@ -385,11 +385,16 @@ def pending_count(session: Session) -> int:
     )
 
 
-def enrollment_facts(session: Session) -> list[StudentFacts]:
-    """The facts of every (student, course) pair, one ``StudentFacts`` per pair."""
+def enrollment_facts(
+    session: Session, course_ids: Sequence[str] | None = None
+) -> list[StudentFacts]:
+    """The facts of every (student, course) pair (of ``course_ids`` only, if given), one
+    ``StudentFacts`` per pair."""
     courses = sorted(
         {c for (c,) in session.execute(sa.select(enrollment_reports.c.course_id).distinct())}
     )
+    if course_ids is not None:
+        courses = [c for c in courses if c in set(course_ids)]
     pairs: list[StudentFacts] = []
     for course_id in courses:
         pairs.extend(facts_of(session, None, course_id).values())

@@ -6,7 +6,8 @@
 * ``analytics.retrain_risk_model`` (nightly): fit the success model on the finished
   enrollments. Idempotent apart from keeping one more model row.
 
-``run_evaluation`` is ``stride analytics evaluate`` (read only).
+``run_evaluation`` is ``stride analytics evaluate`` (read only); ``run_retrain`` is
+``stride analytics retrain``: the nightly fit, by hand, as of a chosen moment.
 """
 
 from __future__ import annotations
@@ -103,6 +104,25 @@ def run_evaluation(settings: Settings, split: datetime | None, now: datetime) ->
     )
     print(evaluation_table(result.scores))
     return 0
+
+
+def run_retrain(
+    settings: Settings, now: datetime, course_ids: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """``stride analytics retrain``: fit the success model on the enrollments (of
+    ``course_ids`` only, if given) finished before ``now`` and keep it, on the analytics
+    database of ``settings``, as the nightly task does; what was fitted."""
+    url = settings.database_url("analytics")
+    if settings.auto_migrate:
+        upgrade("analytics", url, Path(__file__).parent / "migrations")
+    database = Database(url)
+    try:
+        with database.unit_of_work() as session:
+            model = usecases.retrain_risk_model(session, now, course_ids)
+            session.commit()
+    finally:
+        database.dispose()
+    return {"source": model.source, "trained_on": model.trained_on}
 
 
 def evaluation_table(scores: Sequence[CheckpointScore]) -> str:

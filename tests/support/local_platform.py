@@ -12,7 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,13 +77,16 @@ def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 
 
 
 @contextmanager
-def running_platform(var: Path) -> Iterator[Platform]:
-    """`stride up` until the block ends (then Ctrl-C, as a developer would stop it)."""
+def running_platform(var: Path, servers: Mapping[str, str] | None = None) -> Iterator[Platform]:
+    """`stride up` until the block ends (then Ctrl-C, as a developer would stop it): the
+    embedded defaults, or the servers ``servers`` names (``STRIDE_BROKER_URL`` and
+    ``STRIDE_<SERVICE>_DATABASE_URL``)."""
     port = free_port()
     environment = {**os.environ, "STRIDE_VAR_DIR": str(var), "STRIDE_GATEWAY_PORT": str(port)}
     for name in list(environment):
         if name.endswith("_DATABASE_URL") or name == "STRIDE_BROKER_URL":
             del environment[name]
+    environment.update(servers or {})
     with open(var / "up.log", "w") as log:
         process = subprocess.Popen(
             [str(BIN / "stride"), "up"],
@@ -93,7 +96,10 @@ def running_platform(var: Path) -> Iterator[Platform]:
             start_new_session=True,
         )
         platform = Platform(
-            f"http://127.0.0.1:{port}", var, load_settings({"STRIDE_VAR_DIR": str(var)}), process
+            f"http://127.0.0.1:{port}",
+            var,
+            load_settings({"STRIDE_VAR_DIR": str(var), **(servers or {})}),
+            process,
         )
 
         def healthy() -> bool:

@@ -112,10 +112,13 @@ def refresh_pending(session: Session, now: datetime, limit: int = 500) -> int:
     return len(claimed)
 
 
-def retrain_risk_model(session: Session, now: datetime) -> RiskModel:
-    """Fit the success model on every enrollment finished before ``now`` and keep it
-    (the prior while there is not enough history: then nothing is stored)."""
-    examples, courses = training_set(store.enrollment_facts(session), now)
+def retrain_risk_model(
+    session: Session, now: datetime, course_ids: Sequence[str] | None = None
+) -> RiskModel:
+    """Fit the success model on every enrollment finished before ``now`` (of
+    ``course_ids`` only, if given) and keep it (the prior while there is not enough
+    history: then nothing is stored)."""
+    examples, courses = training_set(store.enrollment_facts(session, course_ids), now)
     model = train(examples, now, courses)
     if model.source == "trained":
         store.save_risk_model(session, model, now)

@@ -8,11 +8,11 @@ import pytest
 
 import services.analytics
 from services.analytics.domain.evaluation import default_split
-from services.analytics.store import enrollment_facts
+from services.analytics.store import enrollment_facts, latest_risk_model
 from shared.cli import main
 from shared.db import Database
 from shared.migrations import upgrade
-from tests.unit.analytics.streams import analytics_session, apply, at
+from tests.unit.analytics.streams import COURSE, analytics_session, apply, at
 from tests.unit.analytics.test_model_evaluation import cohort
 
 pytestmark = pytest.mark.unit
@@ -81,3 +81,26 @@ def test_the_default_split_is_the_start_leaving_a_third_or_so_to_judge():
         enrollments = enrollment_facts(session)
     assert default_split(enrollments, at(250)) == at(100)
     assert default_split(enrollments[:3], at(250)) is None  # one start only
+
+
+def latest_model(url: str) -> tuple[str, int]:
+    database = Database(url)
+    with database.unit_of_work() as session:
+        model = latest_risk_model(session)
+    database.dispose()
+    return model.source, model.trained_on
+
+
+def test_retrain_fits_and_keeps_the_model_as_of_the_moment_given(crafted_database, capsys):
+    assert main(["analytics", "retrain", "--now", "2027-07-01"]) == 0
+    assert "analytics: success model trained on" in capsys.readouterr().out
+    source, trained_on = latest_model(crafted_database)
+    assert source == "trained" and trained_on > 0
+
+
+def test_retrain_on_the_courses_given_only(crafted_database, capsys):
+    assert main(["analytics", "retrain", "--now", "2027-07-01", "--courses", "CRS-NONE"]) == 0
+    assert "(too little history: the prior serves)" in capsys.readouterr().out
+    assert latest_model(crafted_database) == ("prior", 0)
+    assert main(["analytics", "retrain", "--now", "2027-07-01", "--courses", COURSE]) == 0
+    assert latest_model(crafted_database)[0] == "trained"

@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from services.analytics.domain.classmates import Classmates
 from services.analytics.domain.projections import (
     ActivityFact,
     AssignmentReport,
@@ -250,7 +251,6 @@ def student_facts(session: Session, student_id: str, course_id: str | None) -> S
 
 def student_courses(session: Session, student_id: str) -> list[str]:
     """The courses analytics knows the student in (any fact naming both)."""
-    courses: set[str] = set()
     tables = (
         activity_records,
         attempt_reports,
@@ -258,10 +258,10 @@ def student_courses(session: Session, student_id: str) -> list[str]:
         assignment_reports,
         enrollment_reports,
     )
-    for table in tables:
-        query = sa.select(table.c.course_id).where(table.c.student_id == student_id).distinct()
-        courses |= {course for (course,) in session.execute(query) if course}
-    return sorted(courses)
+    query = sa.union(
+        *(sa.select(table.c.course_id).where(table.c.student_id == student_id) for table in tables)
+    )
+    return sorted(course for (course,) in session.execute(query) if course)
 
 
 def student_known(session: Session, student_id: str) -> bool:
@@ -588,7 +588,7 @@ def course_version(session: Session, course_id: str) -> int:
 @dataclass(frozen=True)
 class CourseFacts:
     version: int
-    students: dict[str, StudentFacts]
+    students: Classmates
     catalog: set[tuple[str, str, str]]
 
 
@@ -614,7 +614,9 @@ class CourseFactsCache:
                 entries.move_to_end(course_id)
                 return cached
         loaded = CourseFacts(
-            version, facts_of(session, None, course_id), catalog_of(session, [course_id])
+            version,
+            Classmates(facts_of(session, None, course_id)),
+            catalog_of(session, [course_id]),
         )
         with self._lock:
             entries[course_id] = loaded

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from services.analytics.domain.classmates import remembered
 from services.analytics.domain.nulls import NullReasons, mean, rounded
 from services.analytics.domain.performance import best_scores, scored_attempts
 from services.analytics.domain.periods import Period
@@ -88,10 +89,16 @@ def comparison_metrics(
         "peer_comparison.behind_peers",
     ]
     mine = course_score(facts, period.end)
+    scores = remembered(
+        classmates,
+        "course_scores",
+        period.end,
+        lambda: {student: course_score(other, period.end) for student, other in classmates.items()},
+    )
     others = [
         score
-        for student, other in sorted(classmates.items())
-        if student != facts.student_id and (score := course_score(other, period.end)) is not None
+        for student, score in sorted(scores.items())
+        if student != facts.student_id and score is not None
     ]
     reason = None
     if course_id is None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from services.analytics.domain.classmates import remembered
 from services.analytics.domain.features import Features, features_of, start_of
 from services.analytics.domain.nulls import NullReasons
 from services.analytics.domain.performance import best_scores, items_done
@@ -260,7 +261,9 @@ def predictions(
         kind, item_id, estimated = item.kind, item.item_id, item.due_at
         description = f"{kind} {item_id}, due {item.due_at:%Y-%m-%d %H:%M} UTC"
     else:  # no due date ahead: what classmates did next
-        order = milestone_order(classmates, as_of)
+        order = remembered(
+            classmates, "milestone_order", as_of, lambda: milestone_order(classmates, as_of)
+        )
         _course, kind, item_id = min(remaining, key=lambda key: (order.get(key, float("inf")), key))
         description = f"{kind} {item_id}"
         estimated = as_of + timedelta(days=1 / pace) if pace > 0 else None

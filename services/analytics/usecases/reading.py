@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +30,7 @@ def student_analytics(
     (in that course)."""
     if course_id is None:
         facts = store.student_facts(session, student_id, None)
-        classmates: dict[str, StudentFacts] = {}
+        classmates: Mapping[str, StudentFacts] = {}
         catalog = store.catalog_of(session, store.student_courses(session, student_id))
     else:
         course = store.course_facts_cache.get(session, course_id)

@@ -1,0 +1,88 @@
+"""What a read computes from the whole class is remembered with the course's facts, and
+gives the same documents as computing it again."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from services.analytics.domain.classmates import Classmates
+from services.analytics.domain.document import learning_analytics
+from services.analytics.domain.periods import PeriodType, period_of
+from services.analytics.domain.risk_model import PRIOR
+from services.analytics.store import catalog_of, facts_of
+from tests.unit.analytics.streams import (
+    COURSE,
+    T0,
+    activity,
+    analytics_session,
+    apply,
+    at,
+    enrolled,
+    lesson_completed,
+    record,
+    submitted,
+)
+
+pytestmark = pytest.mark.unit
+
+
+def class_of_three() -> tuple[dict, set]:
+    events = []
+    for n, student in enumerate(["USR-STU-1", "USR-STU-2", "USR-STU-3"]):
+        events.append(enrolled(at(0), student=student))
+        events.append(
+            activity(
+                [
+                    record(f"R-{student}-{d}", "lesson_start", at(d), student=student)
+                    for d in (1, 8)
+                ],
+                student=student,
+            )
+        )
+        for q in range(3):  # quizzes passed at different days by each student
+            moment = at(2 + 6 * q + n)
+            events.append(
+                submitted(
+                    f"AT-{student}-{q}", f"QZ-{q}", moment, 50.0 + 15 * n + q, student=student
+                )
+            )
+            events.append(lesson_completed(f"LSN-{q}", at(1 + 6 * q + 2 * n), student=student))
+    with analytics_session() as session:
+        apply(session, events)
+        return facts_of(session, None, COURSE), catalog_of(session, [COURSE])
+
+
+def document(classmates, catalog, moment: datetime) -> dict:
+    period = period_of(PeriodType.WEEKLY, T0, None, moment)
+    facts = classmates["USR-STU-1"]
+    return learning_analytics(facts, classmates, catalog, COURSE, period, PRIOR, moment).document
+
+
+def test_documents_from_remembered_answers_equal_those_computed_afresh():
+    students, catalog = class_of_three()
+    remembered = Classmates(students)
+    # before, between and after the facts, then back: each moment its own answer
+    for moment in [at(3), at(9), at(15), at(40), at(41), at(9), at(3), at(40)]:
+        assert document(remembered, catalog, moment) == document(students, catalog, moment)
+
+
+def test_a_moment_after_every_fact_is_computed_once_and_earlier_ones_each_once():
+    students, _catalog = class_of_three()
+    classmates = Classmates(students)
+    calls: list[datetime] = []
+
+    def ask(moment: datetime) -> int:
+        return classmates.remembered("answer", moment, lambda: calls.append(moment) or len(calls))
+
+    assert [ask(at(30)), ask(at(31)), ask(at(400))] == [1, 1, 1]
+    assert [ask(at(5)), ask(at(6)), ask(at(5))] == [2, 3, 2]
+    assert calls == [at(30), at(5), at(6)]
+
+
+def test_a_class_without_facts_remembers_one_answer():
+    classmates = Classmates({})
+    assert len(classmates) == 0 and list(classmates) == []
+    assert classmates.remembered("answer", at(1), lambda: 1) == 1
+    assert classmates.remembered("answer", at(2), lambda: 2) == 1

@@ -116,15 +116,21 @@ _INTERVENTIONS = {
 }
 
 
-def reasons_of(features: Features, model: RiskModel) -> list[str]:
-    """The features that pull the probability down most, most harmful first, in words."""
+def reasons_of(features: Features, model: RiskModel, *, at_risk: bool = False) -> list[str]:
+    """The features that pull the probability down most, most harmful first, in words:
+    those that lower the log-odds by more than ``REASON_THRESHOLD``; for a student at
+    risk with none of those, the one feature that lowers them most, so that every
+    student flagged is told why in their own data."""
     contributions = model.contributions(features)
     harmful = sorted(
         (value, name)
         for name, value in contributions.items()
-        if value < REASON_THRESHOLD and features.value(name) is not None and name not in NOT_REASONS
+        if value < 0 and features.value(name) is not None and name not in NOT_REASONS
     )
-    return [name for _, name in harmful[:MAX_REASONS]]
+    strong = [name for value, name in harmful if value < REASON_THRESHOLD]
+    if strong or not at_risk:
+        return strong[:MAX_REASONS]
+    return [name for _, name in harmful[:1]]
 
 
 @dataclass(frozen=True)
@@ -140,10 +146,11 @@ def assess(facts: StudentFacts, model: RiskModel, as_of: datetime) -> Assessment
     if features is None:
         return None
     probability = round(100 * model.probability(features), 2)
-    keys = reasons_of(features, model)
+    level = risk_level(probability)
+    keys = reasons_of(features, model, at_risk=level != "low")
     return Assessment(
         probability=probability,
-        level=risk_level(probability),
+        level=level,
         reason_keys=tuple(keys),
         reasons=tuple(_reason(key, features, model) for key in keys),
     )

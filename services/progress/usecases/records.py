@@ -60,11 +60,11 @@ from services.progress.store.enrollment_progress import (
 )
 from services.progress.store.enrollments import lock_students_courses
 from services.progress.store.entries import store_engagement
-from services.progress.store.outlines import outlines_of
+from services.progress.store.outlines import no_outline, outlines_of
 from services.progress.usecases.derivation import change_status, refresh
 from services.progress.usecases.enrollments import MAX_COURSE_ID_LENGTH, new_enrollment
 from shared.audit import commit_with_audit
-from shared.errors import DomainError, InvalidInput
+from shared.errors import Conflict, DomainError, InvalidInput
 from shared.events import Envelope
 from shared.events.outbox import record_events
 from shared.time import in_utc
@@ -114,13 +114,12 @@ def record_enrollment_history(
 
 def _check(record: EnrollmentRecord, outline: Outline | None, path: str, now: datetime) -> None:
     """Every rule a record must meet before anything is written, named by its path."""
+    if outline is None:
+        # 409 as for POST /enrollments: the record is sound, the course is not ready
+        raise Conflict(f"{path}.course_id: {no_outline(record.course_id).message}")
     with _fields_under(path):
         require_identifier(record.student_id, "student_id", max_length=MAX_STUDENT_ID_LENGTH)
         require_identifier(record.course_id, "course_id", max_length=MAX_COURSE_ID_LENGTH)
-        if outline is None:
-            raise InvalidInput.for_field(
-                "course_id", f"course {record.course_id!r} has no outline yet: publish it first"
-            )
         require_past(record.enrolled_at, "enrolled_at", now=now)
         student_time_zone(record.time_zone)
         if record.final_result is not None:
@@ -158,6 +157,7 @@ def _fields_under(path: str) -> Iterator[None]:
         name, messages = next(iter(fields.items()))
         raise InvalidInput(f"{name}: {messages[0]}", fields) from error
     except DomainError as error:
+        # a conflict (409) or a refusal of another kind, said of this record
         raise type(error)(f"{path}: {error.message}") from error
 
 

@@ -42,6 +42,9 @@ INEXPRESSIBLE = {
         "completion_id is required unless an Idempotency-Key header is sent"
     ),
     "POST /enrollments/{enrollment_id}/assignments": "grade is required when action is grade",
+    "POST /enrollment-records": (
+        "known time zones, items of the course's outline, moments not in the future"
+    ),
     "PUT /quizzes/{quiz_id}": "each question's fields depend on its type",
     "POST /attempts/{attempt_id}/feedback": "the length of the points' keys (question ids)",
 }

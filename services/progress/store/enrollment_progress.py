@@ -72,6 +72,13 @@ class EnrollmentProgress:
             final_result=None if self.final_result is None else FinalResult(self.final_result),
         )
 
+    def assignment(self, assignment_id: str) -> AssignmentEntry | None:
+        """One assignment's entry (only that one parsed), or None."""
+        for raw in self.completed_assignments:
+            if raw["assignment_id"] == assignment_id:
+                return entries.assignment_from_json(raw)
+        return None
+
     def final_result_record(self) -> FinalResultRecord | None:
         if self.final_result is None or self.final_result_at is None:
             return None

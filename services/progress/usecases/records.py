@@ -26,6 +26,7 @@ activities; then the new enrollments in one insert, the changed ones in one
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ from sqlalchemy.orm import Session
 
 from services.progress import events
 from services.progress.domain import (
+    EnrollmentStatus,
+    FinalResult,
     FinalResultRecord,
     ItemKind,
     Outline,
@@ -50,7 +53,7 @@ from services.progress.domain.values import require_identifier, require_past
 from services.progress.events import MAX_STUDENT_ID_LENGTH, Occasion
 from services.progress.models import Enrollment
 from services.progress.store.activities import engagements_from_counted
-from services.progress.store.attempt_facts import StoredAttemptFacts
+from services.progress.store.attempt_facts import QuizKey, StoredAttemptFacts
 from services.progress.store.enrollment_progress import (
     EnrollmentProgress,
     keep_progress,
@@ -60,11 +63,11 @@ from services.progress.store.enrollment_progress import (
 )
 from services.progress.store.enrollments import lock_students_courses
 from services.progress.store.entries import store_engagement
-from services.progress.store.outlines import outlines_of
+from services.progress.store.outlines import no_outline, outlines_of
 from services.progress.usecases.derivation import change_status, refresh
 from services.progress.usecases.enrollments import MAX_COURSE_ID_LENGTH, new_enrollment
 from shared.audit import commit_with_audit
-from shared.errors import DomainError, InvalidInput
+from shared.errors import Conflict, DomainError, InvalidInput
 from shared.events import Envelope
 from shared.events.outbox import record_events
 from shared.time import in_utc
@@ -114,13 +117,12 @@ def record_enrollment_history(
 
 def _check(record: EnrollmentRecord, outline: Outline | None, path: str, now: datetime) -> None:
     """Every rule a record must meet before anything is written, named by its path."""
+    if outline is None:
+        # 409 as for POST /enrollments: the record is sound, the course is not ready
+        raise Conflict(f"{path}.course_id: {no_outline(record.course_id).message}")
     with _fields_under(path):
         require_identifier(record.student_id, "student_id", max_length=MAX_STUDENT_ID_LENGTH)
         require_identifier(record.course_id, "course_id", max_length=MAX_COURSE_ID_LENGTH)
-        if outline is None:
-            raise InvalidInput.for_field(
-                "course_id", f"course {record.course_id!r} has no outline yet: publish it first"
-            )
         require_past(record.enrolled_at, "enrolled_at", now=now)
         student_time_zone(record.time_zone)
         if record.final_result is not None:
@@ -158,6 +160,7 @@ def _fields_under(path: str) -> Iterator[None]:
         name, messages = next(iter(fields.items()))
         raise InvalidInput(f"{name}: {messages[0]}", fields) from error
     except DomainError as error:
+        # a conflict (409) or a refusal of another kind, said of this record
         raise type(error)(f"{path}: {error.message}") from error
 
 
@@ -179,8 +182,13 @@ class _Batch:
         self.engagements = engagements_from_counted(
             session, [key for key in keys if key not in self.enrolled]
         )
+        self.stored_quizzes: defaultdict[StudentCourse, list[QuizKey]] = defaultdict(list)
+        for quiz in self.facts.quizzes():
+            self.stored_quizzes[(quiz[0], quiz[1])].append(quiz)
         self.created: dict[StudentCourse, Enrollment] = {}
         self.changed: dict[str, EnrollmentProgress] = {}
+        #: enrollments whose derived fields wait for the rest of their record's work
+        self.unsettled: dict[str, Occasion] = {}
         self.outbox: list[Envelope] = []
 
     def apply(self, index: int, record: EnrollmentRecord) -> RecordOutcome:
@@ -195,6 +203,7 @@ class _Batch:
         for number, submission in ordered:
             with _fields_under(f"{path}.submissions.{number}"):
                 recorded += self._submit(progress, outline, submission)
+        self._settle(progress, outline)
         final = False
         if record.final_result is not None:
             with _fields_under(f"{path}.final_result"):
@@ -223,9 +232,8 @@ class _Batch:
             record.student_id, record.course_id, record.time_zone, enrolled_at, self.occasion.now
         )
         progress = progress_of(enrollment)
-        for quiz in self.facts.quizzes():
-            if quiz[:2] == record.key:
-                progress.replace_quiz(quiz[2], self.facts.result_of(quiz))
+        for quiz in self.stored_quizzes.get(record.key, ()):
+            progress.replace_quiz(quiz[2], self.facts.result_of(quiz))
         engagement = self.engagements.get(record.key)
         if engagement is not None:
             store_engagement(enrollment, engagement)
@@ -251,7 +259,7 @@ class _Batch:
         self, progress: EnrollmentProgress, outline: Outline, submission: SubmissionRecord
     ) -> int:
         item_id = submission.item_id
-        existing = progress.work().assignments.get(item_id)
+        existing = progress.assignment(item_id)
         if existing is not None and submission.id in existing.submission_ids:
             return 0
         submit, grade = assignment_changes_of(submission)
@@ -259,7 +267,7 @@ class _Batch:
         at_submission = self._at(submission.submitted_at)
         progress.replace_assignment(entry)
         self.outbox.append(events.assignment_recorded(progress, entry, "submit", at_submission))
-        self._refresh(progress, outline, at_submission, after_student_work=True)
+        self._after_work(progress, outline, at_submission)
         if grade is not None:
             graded = record_assignment_change(entry, item_id, grade)
             if graded != entry:
@@ -268,7 +276,7 @@ class _Batch:
                 self.outbox.append(
                     events.assignment_recorded(progress, graded, "grade", at_grading)
                 )
-                self._refresh(progress, outline, at_grading, after_student_work=True)
+                self._after_work(progress, outline, at_grading)
         return 1
 
     def _quiz(
@@ -283,7 +291,7 @@ class _Batch:
             self.facts.merge(quiz, graded)
         if progress.replace_quiz(submission.item_id, self.facts.result_of(quiz)):
             moment = submission.submitted_at if graded is None else graded.graded_at
-            self._refresh(progress, outline, self._at(moment), after_student_work=True)
+            self._after_work(progress, outline, self._at(moment))
         return 1
 
     def _decide(
@@ -300,6 +308,23 @@ class _Batch:
         change_status(progress, status, occasion, self.outbox, reason="final_result")
         self._refresh(progress, outline, occasion, after_student_work=False)
         return True
+
+    def _after_work(
+        self, progress: EnrollmentProgress, outline: Outline, occasion: Occasion
+    ) -> None:
+        """Derive after recorded work, now if the work may move the status, else once the
+        record's work is all recorded (``_settle``): the fields come out the same, and
+        each status change keeps the moment of the work that made it."""
+        if _work_may_move_status(progress, outline):
+            self.unsettled.pop(progress.id, None)
+            self._refresh(progress, outline, occasion, after_student_work=True)
+        else:
+            self.unsettled[progress.id] = occasion
+
+    def _settle(self, progress: EnrollmentProgress, outline: Outline) -> None:
+        occasion = self.unsettled.pop(progress.id, None)
+        if occasion is not None:
+            self._refresh(progress, outline, occasion, after_student_work=True)
 
     def _refresh(
         self,
@@ -321,3 +346,17 @@ class _Batch:
     def _at(self, moment: datetime) -> Occasion:
         """The record's moment, caused by this request."""
         return Occasion(in_utc(moment), self.occasion.correlation_id)
+
+
+def _work_may_move_status(progress: EnrollmentProgress, outline: Outline) -> bool:
+    """Whether recorded work may change the status (``domain.status``): it starts a
+    ``not_started`` enrollment, and completes one whose completion the items (or a
+    passing final result) decide; a completed one stays completed."""
+    status = EnrollmentStatus(progress.status)
+    if status is EnrollmentStatus.NOT_STARTED:
+        return True
+    if status is EnrollmentStatus.COMPLETED:
+        return False
+    if progress.final_result is not None:
+        return FinalResult(progress.final_result).passed
+    return not outline.completion.requires_final_result

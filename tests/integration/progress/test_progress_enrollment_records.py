@@ -256,6 +256,19 @@ def test_a_different_final_result_refuses_the_whole_batch_naming_its_index(admin
     assert outbox_events(app) == emitted
 
 
+def test_a_record_of_a_course_without_outline_is_a_conflict_naming_it(admin, service):
+    publish(admin)
+    before = row_counts(admin.client.application)
+
+    response = send(service, record(), record(OTHER_STUDENT, course_id="OU-NONE"))
+
+    assert response.status_code == 409
+    assert response.json["detail"] == (
+        "records.1.course_id: course 'OU-NONE' has no outline yet: publish it first"
+    )
+    assert row_counts(admin.client.application) == before
+
+
 def test_a_record_reuses_an_enrollment_made_through_the_api(admin, service):
     publish(admin)
     made = enroll(admin, course=OU_COURSE)
@@ -352,8 +365,6 @@ FUTURE = to_iso(utcnow() + timedelta(days=1))
         ({"submissions": [{**TMA_1, "item_id": "LSN-1"}], "course_id": OTHER_COURSE},
          "records.1.submissions.0.item_id",
          "'LSN-1' is a lesson; records submit quizzes and assignments"),
-        ({"course_id": "OU-NONE"}, "records.1.course_id",
-         "course 'OU-NONE' has no outline yet: publish it first"),
         ({"enrolled_at": FUTURE}, "records.1.enrolled_at",
          "must not be in the future (more than 300 seconds ahead of now)"),
         ({"submissions": [{**TMA_1, "submitted_at": FUTURE, "graded_at": None}]},

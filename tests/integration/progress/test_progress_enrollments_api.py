@@ -90,8 +90,36 @@ def test_openapi_schema_names_every_spec_field(admin):
         "/courses/{course_id}/outline", "/enrollments", "/enrollments/{enrollment_id}",
         "/enrollments/by-key", "/enrollments/{enrollment_id}/lessons/{lesson_id}/completion",
         "/enrollments/{enrollment_id}/assignments", "/enrollments/{enrollment_id}/notes",
-        "/enrollments/{enrollment_id}/bookmarks",
+        "/enrollments/{enrollment_id}/bookmarks", "/enrollment-records",
     } <= paths  # fmt: skip
+
+
+def test_openapi_schema_shows_the_records_final_results_and_due_moments(admin):
+    spec = admin.get("/openapi.json").json
+    schemas = spec["components"]["schemas"]
+    assert set(schemas["EnrollmentRecordsIn"]["properties"]) == {"records"}
+    assert schemas["EnrollmentRecordsIn"]["properties"]["records"]["maxItems"] == 500
+    assert set(schemas["EnrollmentRecord"]["properties"]) == {
+        "student_id", "course_id", "enrolled_at", "time_zone", "submissions", "final_result",
+    }  # fmt: skip
+    assert set(schemas["EnrollmentRecord"]["required"]) == {
+        "student_id", "course_id", "enrolled_at",
+    }  # fmt: skip
+    assert set(schemas["SubmissionRecord"]["properties"]) == {
+        "item_id", "submitted_at", "score", "graded_at", "passed",
+    }  # fmt: skip
+    assert schemas["FinalResultIn"]["properties"]["result"]["enum"] == [
+        "pass", "distinction", "fail", "withdrawn",
+    ]  # fmt: skip
+    assert set(schemas["RecordResult"]["properties"]) == {
+        "index", "enrollment_id", "created", "submissions_recorded", "final_result_recorded",
+    }  # fmt: skip
+    assert {"final_result", "final_result_at"} <= set(schemas["Enrollment"]["properties"])
+    assert "enrolled_at" in schemas["EnrollmentIn"]["properties"]
+    assert schemas["OutlineItem"]["properties"]["due_at"]["format"] == "date-time"
+    assert "requires_final_result" in schemas["CompletionCriteria"]["properties"]
+    operation = spec["paths"]["/enrollment-records"]["post"]
+    assert {"200", "409", "422"} <= set(operation["responses"])
 
 
 def test_enrolling_twice_is_a_conflict_and_writes_nothing(admin):

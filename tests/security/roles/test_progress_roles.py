@@ -155,6 +155,23 @@ ROWS = [
         with_status(CHANGE, 201),
     ),
     Row(
+        "POST",
+        "/enrollments",
+        "backdated",
+        lambda w: (
+            outline(w),
+            Request(
+                "/enrollments",
+                json={
+                    "student_id": STUDENT,
+                    "course_id": w.course,
+                    "enrolled_at": "2013-09-20T00:00:00Z",
+                },
+            ),
+        )[1],
+        all_roles(403, other_student=404, other_teacher=404, admin=201, service=201),
+    ),
+    Row(
         "GET",
         "/enrollments",
         "of the course",

@@ -56,19 +56,19 @@ from services.analytics.models import (
     risk_models,
 )
 
-#: rows per INSERT statement (SQLite allows 32,766 bound parameters per statement)
-CHUNK = 1000
+
+def _insert_of(session: Session) -> Any:
+    """The dialect's INSERT construct (for ON CONFLICT)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def insert_new(session: Session, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert the rows whose key is not stored yet; leave stored ones unchanged."""
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    for start in range(0, len(rows), CHUNK):
-        chunk = list(rows[start : start + CHUNK])
-        session.execute(insert(table).values(chunk).on_conflict_do_nothing())
+    # one statement executed with many parameter sets: compiled once and cached (a
+    # multi-row VALUES built per call would be compiled again for every row count)
+    session.execute(_insert_of(session)(table).on_conflict_do_nothing(), list(rows))
 
 
 def _plain(value: Any) -> Any:
@@ -109,8 +109,7 @@ def replace_outline(session: Session, outline: CourseOutline) -> bool:
     """Keep ``outline`` as its course's outline when its version is higher than the one
     stored (one conditional upsert, so concurrent consumers agree); True when it replaced.
     An equal or lower version (a redelivery, a late older publication) changes nothing."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = _insert_of(session)
     statement = insert(course_outlines).values(
         course_id=outline.course_id,
         outline_version=outline.outline_version,
@@ -341,14 +340,13 @@ def mark_pending(session: Session, pairs: Sequence[tuple[str, str]], at: datetim
     rows = [{"student_id": s, "course_id": c, "marked_at": at} for s, c in sorted(set(pairs))]
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(pending_refreshes).values(rows)
+    statement = _insert_of(session)(pending_refreshes)
     session.execute(
         statement.on_conflict_do_update(
             index_elements=["student_id", "course_id"],
             set_={"marked_at": statement.excluded.marked_at},
-        )
+        ),
+        rows,
     )
 
 
@@ -518,8 +516,6 @@ def set_risk_levels(
     """Upsert (student, level, probability) rows of one course in one statement."""
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     values = [
         {
             "student_id": student,
@@ -530,18 +526,18 @@ def set_risk_levels(
         }
         for student, level, probability in rows
     ]
-    for start in range(0, len(values), CHUNK):
-        statement = insert(risk_levels).values(values[start : start + CHUNK])
-        session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["student_id", "course_id"],
-                set_={
-                    "level": statement.excluded.level,
-                    "success_probability": statement.excluded.success_probability,
-                    "assessed_at": statement.excluded.assessed_at,
-                },
-            )
-        )
+    statement = _insert_of(session)(risk_levels)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["student_id", "course_id"],
+            set_={
+                "level": statement.excluded.level,
+                "success_probability": statement.excluded.success_probability,
+                "assessed_at": statement.excluded.assessed_at,
+            },
+        ),
+        values,
+    )
 
 
 def earned_ids_of(
@@ -568,13 +564,12 @@ def bump_course_versions(session: Session, course_ids: Sequence[str]) -> None:
     courses = sorted(set(course_ids))
     if not courses:
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(course_versions).values([{"course_id": c, "version": 1} for c in courses])
+    statement = _insert_of(session)(course_versions)
     session.execute(
         statement.on_conflict_do_update(
             index_elements=["course_id"], set_={"version": course_versions.c.version + 1}
-        )
+        ),
+        [{"course_id": c, "version": 1} for c in courses],
     )
 
 

@@ -116,6 +116,18 @@ _INTERVENTIONS = {
 }
 
 
+def _true_of(name: str, features: Features) -> bool:
+    """Whether the words of ``name``'s reason are true of the student: time since the
+    start is not the student's doing, and a latest score is below the earlier average
+    only when there are two results and it is below (a trend of 0 from a single result
+    is typical for the model, not a fall)."""
+    if name in NOT_REASONS:
+        return False
+    if name == "score_trend":
+        return features.results > 1 and features.score_trend < 0
+    return True
+
+
 def reasons_of(features: Features, model: RiskModel, *, at_risk: bool = False) -> list[str]:
     """The features that pull the probability down most, most harmful first, in words:
     those that lower the log-odds by more than ``REASON_THRESHOLD``; for a student at
@@ -125,7 +137,7 @@ def reasons_of(features: Features, model: RiskModel, *, at_risk: bool = False) -
     harmful = sorted(
         (value, name)
         for name, value in contributions.items()
-        if value < 0 and features.value(name) is not None and name not in NOT_REASONS
+        if value < 0 and features.value(name) is not None and _true_of(name, features)
     )
     strong = [name for value, name in harmful if value < REASON_THRESHOLD]
     if strong or not at_risk:

@@ -43,3 +43,25 @@ def test_nothing_of_the_student_pulling_down_gives_no_reason_even_when_flagged()
     # early in the course (days enrolled is not the student's doing) and typical otherwise
     early = student(days_enrolled=2.0)
     assert reasons_of(early, UNSURE, at_risk=True) == []
+
+
+def test_a_score_trend_is_a_reason_only_when_the_latest_score_fell():
+    # the typical trend is +5: a student's 0 or +2 pulls the prediction down, yet their
+    # latest score is not below their earlier average
+    rising = replace(
+        PRIOR,
+        centers=tuple(
+            5.0 if n == "score_trend" else c for n, c in zip(NAMES, PRIOR.centers, strict=True)
+        ),
+        coefficients=tuple(
+            0.5 if n == "score_trend" else c for n, c in zip(NAMES, PRIOR.coefficients, strict=True)
+        ),
+    )
+    single = student(score_trend=0.0, results=1)
+    up = student(score_trend=2.0, results=3)
+    down = student(score_trend=-4.0, results=3)
+    assert rising.contributions(single)["score_trend"] < REASON_THRESHOLD
+    assert rising.contributions(up)["score_trend"] < REASON_THRESHOLD
+    assert reasons_of(single, rising, at_risk=True) == []
+    assert reasons_of(up, rising, at_risk=True) == []
+    assert reasons_of(down, rising, at_risk=True) == ["score_trend"]

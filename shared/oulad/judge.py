@@ -107,6 +107,7 @@ def predictions_at(
             probability=float(predicted["success_probability"]) / 100,
             indicators=reasons,
             names_own_data=names_own_data(reasons, own_data(record, outline, cutoff)),
+            risk_level=document["engagement_metrics"]["risk_level"],
         )
 
     judged: list[Judged] = []

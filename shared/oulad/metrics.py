@@ -3,8 +3,8 @@
 AUC and calibration error are analytics' own (``services/analytics/domain/evaluation.py``),
 so the judge's numbers mean what ``stride analytics evaluate`` prints. A success is
 Pass or Distinction, against Withdrawn or Fail; a student is at risk when analytics puts
-them at medium or high risk (success probability below 70, the class view's at-risk
-list).
+them at medium or high risk (``engagement_metrics.risk_level``, as the class view's
+at-risk list does).
 
 ``names_own_data`` checks an at-risk student's reasons against what was imported of
 them: every reason must be one analytics words (``domain/predictions.py``) and quote
@@ -24,7 +24,7 @@ from typing import Any
 from shared.time import parse_iso
 
 SUCCESS = frozenset({"Pass", "Distinction"})
-AT_RISK_BELOW = 70.0
+AT_RISK_LEVELS = frozenset({"medium", "high"})
 DAY = 86400.0
 MAX_DAYS = 60.0
 
@@ -54,10 +54,12 @@ class Judged:
     probability: float  # 0-1
     indicators: tuple[str, ...]
     names_own_data: bool
+    risk_level: str  # analytics' engagement_metrics.risk_level: low, medium or high
 
     @property
     def at_risk(self) -> bool:
-        return 100 * self.probability < AT_RISK_BELOW
+        """Flagged, as the class view's at-risk list flags: medium or high risk."""
+        return self.risk_level in AT_RISK_LEVELS
 
 
 @dataclass(frozen=True)

@@ -160,6 +160,10 @@ def assess(facts: StudentFacts, model: RiskModel, as_of: datetime) -> Assessment
     probability = round(100 * model.probability(features), 2)
     level = risk_level(probability)
     keys = reasons_of(features, model, at_risk=level != "low")
+    if level == "medium" and not keys:
+        # below 70% only as a typical student of the course is at this point of it:
+        # nothing of the student's own to act on
+        level = "low"
     return Assessment(
         probability=probability,
         level=level,

@@ -1,5 +1,6 @@
 """Every student at medium or high risk is told why, in their own data, when anything of
-theirs pulls the prediction down; a student at low risk only for strong reasons."""
+theirs pulls the prediction down; a student at low risk only for strong reasons; a
+student with nothing of their own pulling the prediction down is not at medium risk."""
 
 from __future__ import annotations
 
@@ -7,9 +8,16 @@ from dataclasses import replace
 
 import pytest
 
-from services.analytics.domain.features import NAMES, Features
-from services.analytics.domain.predictions import REASON_THRESHOLD, reasons_of, risk_level
-from services.analytics.domain.risk_model import PRIOR, Calibration
+from services.analytics.domain.features import NAMES, Features, features_of
+from services.analytics.domain.predictions import (
+    REASON_THRESHOLD,
+    assess,
+    reasons_of,
+    risk_level,
+)
+from services.analytics.domain.projections import Assignment, Enrollment, StudentFacts
+from services.analytics.domain.risk_model import PRIOR, Calibration, RiskModel
+from tests.unit.analytics.streams import COURSE, STUDENT, at
 
 pytestmark = pytest.mark.unit
 
@@ -65,3 +73,39 @@ def test_a_score_trend_is_a_reason_only_when_the_latest_score_fell():
     assert reasons_of(single, rising, at_risk=True) == []
     assert reasons_of(up, rising, at_risk=True) == []
     assert reasons_of(down, rising, at_risk=True) == ["score_trend"]
+
+
+def typical_of(facts: StudentFacts, intercept: float) -> RiskModel:
+    """A model whose typical student is exactly this one, succeeding at sigmoid(intercept)."""
+    features = features_of(facts, at(30))
+    assert features is not None
+    return replace(PRIOR, intercept=intercept, centers=tuple(features.vector(PRIOR.fills())))
+
+
+def one_student() -> StudentFacts:
+    enrollment = Enrollment("ENR-1", STUDENT, COURSE, at(0), "in_progress", None)
+    work = Assignment(STUDENT, COURSE, "A1", "graded", at(12), at(12), 70.0, None)
+    return StudentFacts(STUDENT, (), (), (), (work,), (enrollment,))
+
+
+def test_a_typical_student_below_70_percent_is_at_low_risk_with_nothing_to_act_on():
+    facts = one_student()
+    typical = assess(facts, typical_of(facts, 0.2), at(30))  # 55%
+    assert typical is not None and typical.probability == pytest.approx(54.98, abs=0.01)
+    assert (typical.level, typical.reasons) == ("low", ())
+
+
+def test_a_typical_student_below_40_percent_stays_at_high_risk():
+    facts = one_student()
+    unlikely = assess(facts, typical_of(facts, -1.0), at(30))  # 27%
+    assert unlikely is not None and (unlikely.level, unlikely.reasons) == ("high", ())
+
+
+def test_a_student_below_70_percent_with_a_reason_of_their_own_is_at_medium_risk():
+    facts = one_student()
+    model = typical_of(facts, 0.6)  # 65% for the typical student
+    centers = dict(zip(NAMES, model.centers, strict=True))
+    above = replace(model, centers=tuple({**centers, "mean_score": 75.0}.values()))  # 5 under
+    found = assess(facts, above, at(30))
+    assert found is not None and found.level == "medium"
+    assert found.reason_keys == ("mean_score",)

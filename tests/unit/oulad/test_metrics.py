@@ -34,7 +34,8 @@ DAY = 86400.0
 
 def judged(student: str, succeeded: bool, probability: float, named: bool = True) -> Judged:
     reasons = ("a reason",) if probability < 0.7 else ()
-    return Judged(student, "OU-AAA-2013J", succeeded, probability, reasons, named)
+    level = "low" if probability >= 0.7 else ("medium" if probability >= 0.4 else "high")
+    return Judged(student, "OU-AAA-2013J", succeeded, probability, reasons, named, level)
 
 
 def test_the_score_uses_analytics_auc_and_calibration_and_counts_the_at_risk():

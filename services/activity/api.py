@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, g, request
+from flask import Response, current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from werkzeug.exceptions import UnsupportedMediaType
@@ -28,7 +28,6 @@ from shared.web import (
     current_principal,
     dumped_response,
     read_session,
-    request_session,
     service_context,
 )
 
@@ -41,6 +40,9 @@ blp = Blueprint("activity", __name__, description=DESCRIPTION)
 #: the list responses through compiled dumpers (the schemas stay the documentation)
 LOG_PAGE = CompiledDumper(LogPageSchema)
 SESSION_PAGE = CompiledDumper(SessionPageSchema)
+
+#: where the app keeps its ``IngestWriter`` (app.extensions)
+INGEST_WRITER = "stride.activity.ingest"
 
 INGEST_BODY = {
     "required": True,
@@ -55,6 +57,12 @@ INGEST_BODY = {
         }
     },
 }
+
+
+def ingest_writer() -> usecases.IngestWriter:
+    """The app's writer of ingestions (one per process: it joins concurrent requests)."""
+    writer: usecases.IngestWriter = current_app.extensions[INGEST_WRITER]
+    return writer
 
 
 def authorize_recording(principal: Principal, student_ids: list[str]) -> None:
@@ -111,7 +119,7 @@ class LogsView(MethodView):
         authorize_recording(principal, students)
         address = request.remote_addr if principal.role == "student" else None
         result = usecases.record_logs(
-            request_session(),
+            ingest_writer(),
             batch,
             ip_hash=hash_ip(address, settings.ip_hash_key) if address else None,
             keep_url_query=settings.activity_keep_url_query,

@@ -24,6 +24,7 @@ from datetime import date, datetime
 from typing import Any
 
 import msgspec
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
@@ -50,11 +51,14 @@ _RECORDSET_TYPES = {
 }
 _COLUMN_LIST = ", ".join(f'"{name}"' for name in RECORD_COLUMNS)
 _RECORDSET = ", ".join(f'"{name}" {_RECORDSET_TYPES.get(name, "text")}' for name in RECORD_COLUMNS)
-_BULK_INSERT = sa.text(
+_FROM_JSON = (
     f"INSERT INTO activity_logs ({_COLUMN_LIST}) "
-    f"SELECT {_COLUMN_LIST} FROM json_to_recordset(CAST(:rows AS json)) AS r({_RECORDSET}) "
-    "ON CONFLICT DO NOTHING RETURNING student_id, id"
+    f"SELECT {_COLUMN_LIST} FROM json_to_recordset(CAST({{rows}} AS json)) AS r({_RECORDSET}) "
+    "ON CONFLICT DO NOTHING"
 )
+_BULK_INSERT = sa.text(_FROM_JSON.format(rows=":rows") + " RETURNING student_id, id")
+#: the same on the driver's connection, returning each written record's whole key
+_DRIVER_BULK_INSERT = _FROM_JSON.format(rows="%s") + ' RETURNING student_id, "timestamp", id'
 _ENCODER = msgspec.json.Encoder()
 #: the owner's SECURITY DEFINER function (migration activity_0003): the runtime role may
 #: add a partition through it, but not CREATE TABLE ... PARTITION OF itself
@@ -78,6 +82,30 @@ def insert_records(session: Session, rows: Sequence[Mapping[str, Any]]) -> set[t
         statement = sqlite_insert(activity_logs).on_conflict_do_nothing()
         result = session.execute(statement.returning(LOGS.student_id, LOGS.id), list(rows))
     return {(row[0], row[1]) for row in result}
+
+
+#: a record's primary key: (student_id, timestamp, id)
+RecordKey = tuple[str, datetime, str]
+
+
+def record_key(row: Mapping[str, Any]) -> RecordKey:
+    return (row["student_id"], row["timestamp"], row["id"])
+
+
+def insert_new_records(
+    target: Session | psycopg.Cursor[Any], rows: Sequence[Mapping[str, Any]]
+) -> set[RecordKey]:
+    """Store ``rows`` in one statement, through the driver's cursor (PostgreSQL,
+    ``shared.db.driver_transaction``) or a session (SQLite); the keys of the rows written,
+    leaving out those already stored."""
+    if not rows:
+        return set()
+    if isinstance(target, Session):
+        statement = sqlite_insert(activity_logs).on_conflict_do_nothing()
+        returning = statement.returning(LOGS.student_id, LOGS.timestamp, LOGS.id)
+        return {(row[0], row[1], row[2]) for row in target.execute(returning, list(rows))}
+    target.execute(_DRIVER_BULK_INSERT, (_ENCODER.encode(rows).decode(),))
+    return {(row[0], row[1], row[2]) for row in target.fetchall()}
 
 
 class PartitionCache:

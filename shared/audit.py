@@ -267,7 +267,8 @@ def write_audit_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         session.execute(audit_table.insert(), list(rows))
 
 
-_AUDIT_ROWS_INSERT = json_rows_insert(audit_table, AUDIT_COLUMNS)
+#: rows made by ``audit_rows`` as one statement with one JSON parameter (PostgreSQL)
+AUDIT_ROWS_INSERT = json_rows_insert(audit_table, AUDIT_COLUMNS)
 _ENCODER = msgspec.json.Encoder()
 
 
@@ -275,7 +276,7 @@ def write_audit_rows_on_driver(cursor: psycopg.Cursor[Any], rows: Sequence[dict[
     """``write_audit_rows`` on the driver's connection (PostgreSQL,
     ``shared.db.driver_transaction``): one statement for all the rows."""
     if rows:
-        cursor.execute(_AUDIT_ROWS_INSERT, (_ENCODER.encode(rows).decode(),))
+        cursor.execute(AUDIT_ROWS_INSERT, (_ENCODER.encode(rows).decode(),))
 
 
 def commit_with_audit(session: Session, status_code: int) -> None:

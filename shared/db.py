@@ -347,6 +347,31 @@ def driver_transaction(engine: Engine) -> Iterator[psycopg.Cursor[Any]]:
         pooled.close()
 
 
+@contextmanager
+def driver_statement(engine: Engine) -> Iterator[psycopg.Cursor[Any]]:
+    """A cursor on the driver's own connection (psycopg, PostgreSQL) from the engine's
+    pool, in autocommit: each statement is a transaction of its own, committed in the
+    same round trip (no ``BEGIN``, no ``COMMIT``). For a hot path that writes everything
+    it must keep together in one statement (data-modifying ``WITH``). Driver errors are
+    raised as SQLAlchemy's, as in ``driver_transaction``.
+    """
+    pooled = engine.raw_connection()
+    connection = cast(psycopg.Connection[Any], pooled.driver_connection)
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            yield cursor
+    except psycopg.Error as exc:
+        _roll_back_or_discard(pooled, connection)
+        raise sa.exc.DBAPIError.instance("(driver statement)", None, exc, psycopg.Error) from exc
+    finally:
+        try:
+            connection.autocommit = False
+        except psycopg.Error:
+            pooled.invalidate()
+        pooled.close()
+
+
 def _roll_back_or_discard(pooled: Any, connection: psycopg.Connection[Any]) -> None:
     try:
         connection.rollback()

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from services.activity.domain import month_range, partition_name
 from services.activity.models import RECORD_COLUMNS, activity_archives, activity_logs
+from shared.audit import AUDIT_ROWS_INSERT
 from shared.auth import AccessScope
 from shared.db import rowcount_of
 
@@ -60,6 +61,19 @@ _BULK_INSERT = sa.text(_FROM_JSON.format(rows=":rows") + " RETURNING student_id,
 #: the same on the driver's connection, returning each written record's whole key
 _DRIVER_BULK_INSERT = _FROM_JSON.format(rows="%s") + ' RETURNING student_id, "timestamp", id'
 _ENCODER = msgspec.json.Encoder()
+#: records, the events announcing them and the audit rows in one statement: an event row
+#: names the record it announces (student_id, timestamp, record_id) and is stored only if
+#: that record was written
+_ANNOUNCED_INSERT = (
+    f"WITH written AS ({_DRIVER_BULK_INSERT}), "
+    "announced AS (INSERT INTO outbox (id, event_type, body, created_at) "
+    "SELECT e.id, e.event_type, e.body, e.created_at FROM json_to_recordset(%s::json) AS "
+    'e(id text, event_type text, body text, created_at timestamptz, student_id text, "timestamp" '
+    "timestamptz, record_id text) JOIN written w ON w.student_id = e.student_id "
+    'AND w."timestamp" = e."timestamp" AND w.id = e.record_id), '
+    f"audited AS ({AUDIT_ROWS_INSERT}) "
+    'SELECT student_id, "timestamp", id FROM written'
+)
 #: the owner's SECURITY DEFINER function (migration activity_0003): the runtime role may
 #: add a partition through it, but not CREATE TABLE ... PARTITION OF itself
 _ENSURE_PARTITION = sa.text("SELECT stride_activity_ensure_partition(:first_day)")
@@ -106,6 +120,28 @@ def insert_new_records(
         return {(row[0], row[1], row[2]) for row in target.execute(returning, list(rows))}
     target.execute(_DRIVER_BULK_INSERT, (_ENCODER.encode(rows).decode(),))
     return {(row[0], row[1], row[2]) for row in target.fetchall()}
+
+
+def insert_announced_records(
+    cursor: psycopg.Cursor[Any],
+    rows: Sequence[Mapping[str, Any]],
+    announcements: Sequence[Mapping[str, Any]],
+    audit: Sequence[Mapping[str, Any]],
+) -> set[RecordKey]:
+    """Store ``rows``, the outbox rows of ``announcements`` whose record was written (each
+    an outbox row with the ``student_id``, ``timestamp`` and ``record_id`` of the one
+    record it announces) and the ``audit`` rows, in one statement (PostgreSQL, the
+    driver's cursor: ``shared.db.driver_statement`` makes it one transaction); the keys of
+    the rows written."""
+    cursor.execute(
+        _ANNOUNCED_INSERT,
+        (
+            _ENCODER.encode(rows).decode(),
+            _ENCODER.encode(announcements).decode(),
+            _ENCODER.encode(audit).decode(),
+        ),
+    )
+    return {(row[0], row[1], row[2]) for row in cursor.fetchall()}
 
 
 class PartitionCache:

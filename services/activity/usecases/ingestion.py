@@ -31,9 +31,9 @@ from shared.audit import (
     write_audit_rows,
     write_audit_rows_on_driver,
 )
-from shared.db import Database, driver_transaction
+from shared.db import Database, driver_statement, driver_transaction
 from shared.events import Envelope, record_events
-from shared.events.outbox import record_events_on_driver
+from shared.events.outbox import outbox_rows, record_events_on_driver
 from shared.group_commit import GroupCommit
 
 URL_FIELDS = ("page_url", "referrer_url")
@@ -141,6 +141,8 @@ def write_ingestions(database: Database, ingestions: Sequence[Ingestion]) -> lis
     Each written record is attributed to the first ingestion holding it; each ingestion
     gets one ``activity.logs.recorded`` per student for the records it wrote.
     """
+    if database.dialect == "postgresql" and all(map(_one_record_per_student, ingestions)):
+        return _write_in_one_statement(database, ingestions)
     rows = [row for ingestion in ingestions for row in ingestion.rows]
     audit = [entry for ingestion in ingestions for entry in ingestion.audit]
     if database.dialect == "postgresql":
@@ -157,6 +159,48 @@ def write_ingestions(database: Database, ingestions: Sequence[Ingestion]) -> lis
         write_audit_rows(session, audit)
         session.commit()
     return results
+
+
+def _one_record_per_student(ingestion: Ingestion) -> bool:
+    return len({row["student_id"] for row in ingestion.rows}) == len(ingestion.rows)
+
+
+def _write_in_one_statement(
+    database: Database, ingestions: Sequence[Ingestion]
+) -> list[IngestResult]:
+    """The usual group (single records): each event announces one record, so it is built
+    before the insert and stored only if its record is written, all in one statement and
+    one round trip. A record held by several ingestions is announced by the first only."""
+    seen: set[store.RecordKey] = set()
+    owned: list[list[dict[str, Any]]] = []
+    announcements: list[dict[str, Any]] = []
+    for ingestion in ingestions:
+        mine = []
+        for row in ingestion.rows:
+            key = store.record_key(row)
+            if key not in seen:
+                seen.add(key)
+                mine.append(row)
+        owned.append(mine)
+        envelopes = events.logs_recorded(
+            mine, time_zone=ingestion.time_zone, correlation_id=ingestion.correlation_id
+        )
+        for row, outbox_row in zip(mine, outbox_rows(envelopes), strict=True):
+            announcements.append(
+                {**outbox_row, "student_id": row["student_id"], "timestamp": row["timestamp"],
+                 "record_id": row["id"]}
+            )  # fmt: skip
+    rows = [row for ingestion in ingestions for row in ingestion.rows]
+    audit = [entry for ingestion in ingestions for entry in ingestion.audit]
+    with driver_statement(database.engine) as cursor:
+        written = store.insert_announced_records(cursor, rows, announcements, audit)
+    return [
+        IngestResult(
+            accepted=len(ingestion.rows),
+            written=sum(store.record_key(row) in written for row in mine),
+        )
+        for ingestion, mine in zip(ingestions, owned, strict=True)
+    ]
 
 
 def _attribute(

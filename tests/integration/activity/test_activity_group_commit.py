@@ -130,6 +130,38 @@ def test_concurrent_requests_share_a_commit_and_each_gets_its_own_counts(app, to
     assert len({row.request_id for row in audited}) == len(bodies)
 
 
+def test_a_group_of_single_records_announces_each_written_record_once(app, token_for):
+    """Single records only (one statement on PostgreSQL), one of them sent by two
+    requests of the group and one sent before the group."""
+    earlier = record(student_id="USR-STU-E")
+    service = Caller(app.test_client(), token_for("service", SERVICE))
+    assert service.post("/logs", json=earlier).json["written"] == 1
+    shared_record = record(student_id="USR-STU-S")
+    bodies = [record(student_id=f"USR-STU-H{n}") for n in range(6)]
+    bodies += [shared_record, dict(shared_record), dict(earlier)]
+
+    def post(body: Any) -> Callable[[], Any]:
+        caller = Caller(app.test_client(), token_for("service", SERVICE))
+        return lambda: caller.post("/logs", json=body)
+
+    writer = writer_of(app)
+    responses = in_one_group(writer, [post(body) for body in bodies])
+    assert (writer.groups.groups, writer.groups.pieces) == (2, len(bodies))
+    counts = [(r.status_code, r.json["written"], r.json["duplicates"]) for r in responses]
+    assert counts[:6] == [(202, 1, 0)] * 6
+    assert sorted(counts[6:8]) == [(202, 0, 1), (202, 1, 0)]
+    assert counts[8] == (202, 0, 1)
+    rows = stored(app)
+    assert len(rows) == 8 and len({(row["student_id"], row["id"]) for row in rows}) == 8
+    events = outbox_events(app, "activity.logs.recorded")
+    assert Counter(e["subject"] for e in events) == Counter(row["student_id"] for row in rows)
+    announced = Counter(r["id"] for event in events for r in event["payload"]["records"])
+    assert announced == Counter({row["id"]: 1 for row in rows})
+    audited = [row for row in audit_log(app) if row.action == "record"]
+    assert len(audited) == 1 + len(bodies)
+    assert {(row.outcome, row.status_code) for row in audited} == {("allowed", 202)}
+
+
 @pytest.fixture
 def postgres_app(settings, make_postgres_database) -> Flask:
     flask_app = make_app(settings, make_postgres_database("activity"))

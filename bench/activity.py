@@ -84,6 +84,8 @@ DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 DATABASE = "stride_bench_activity"
 BATCH = 500
 OTHER_BENCHMARKS = "bench/(backbone|progress|attempts)"
+#: the activity API's gunicorn threads per worker, as in docker-compose.yml
+ACTIVITY_THREADS = os.environ.get("STRIDE_ACTIVITY_GUNICORN_THREADS", "16")
 TARGETS = {
     "batch records/s": 10_000.0,
     "single POSTs/s": 1_500.0,
@@ -188,6 +190,7 @@ def service_env(url: str, amqp: str, var_dir: Path, port: int) -> dict[str, str]
         "STRIDE_LOG_LEVEL": "WARNING",
         "STRIDE_BIND": f"127.0.0.1:{port}",
         "GUNICORN_LOG_LEVEL": "warning",
+        "GUNICORN_THREADS": ACTIVITY_THREADS,
         "STRIDE_AUTO_MIGRATE": "false",
     }
 
@@ -537,6 +540,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     cores = len(os.sched_getaffinity(0))
     print(f"# Activity benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {cores} cores)")
     gunicorn = runpy.run_path(str(REPO_ROOT / "deploy" / "gunicorn.conf.py"))
+    gunicorn["threads"] = int(ACTIVITY_THREADS)  # what service_env passes
     print(
         f"gunicorn (deploy/gunicorn.conf.py, workers {gunicorn['workers']}, threads "
         f"{gunicorn['threads']}) + PostgreSQL + RabbitMQ (relay: stride relay activity); "

@@ -6,7 +6,10 @@ Measures over HTTP (keep-alive connections, bearer tokens, audit and outbox incl
   request until every record is durable in PostgreSQL and every batch event has been
   published to RabbitMQ (confirmed) by the outbox relay (``stride relay activity``);
 * single-record POSTs at a fixed arrival rate (open loop: a request's latency runs from
-  the moment it was due, so a server that falls behind is charged for the queueing);
+  the moment it was due, so a server that falls behind is charged for the queueing),
+  with the CPU each request cost the gunicorn processes, the PostgreSQL backends, the
+  relay and the load generator (utime + stime from /proc over the measure: on this
+  machine they all share the same cores, so their sum bounds the rate);
 * a student's last 100 records (``GET /logs?student_id=...&limit=100``) at a fixed rate
   with ``--seed`` records stored (COPY, spread over the current month's partition);
 * the batch throughput again with that month's partition full, as a share of the
@@ -38,6 +41,8 @@ import itertools
 import json
 import os
 import runpy
+import selectors
+import socket
 import statistics
 import subprocess
 import sys
@@ -45,6 +50,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -57,7 +63,13 @@ from kombu import Connection, Queue
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from quiet import child_pids, other_benchmarks, wait_until_quiet  # noqa: E402
+from quiet import (  # noqa: E402
+    child_pids,
+    other_benchmarks,
+    process_cpu,
+    tree_cpu,
+    wait_until_quiet,
+)
 
 from services.activity.app import MIGRATIONS  # noqa: E402
 from services.activity.domain import month_of  # noqa: E402
@@ -72,6 +84,8 @@ DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 DATABASE = "stride_bench_activity"
 BATCH = 500
 OTHER_BENCHMARKS = "bench/(backbone|progress|attempts)"
+#: the activity API's gunicorn threads per worker, as in docker-compose.yml
+ACTIVITY_THREADS = os.environ.get("STRIDE_ACTIVITY_GUNICORN_THREADS", "16")
 TARGETS = {
     "batch records/s": 10_000.0,
     "single POSTs/s": 1_500.0,
@@ -176,6 +190,7 @@ def service_env(url: str, amqp: str, var_dir: Path, port: int) -> dict[str, str]
         "STRIDE_LOG_LEVEL": "WARNING",
         "STRIDE_BIND": f"127.0.0.1:{port}",
         "GUNICORN_LOG_LEVEL": "warning",
+        "GUNICORN_THREADS": ACTIVITY_THREADS,
         "STRIDE_AUTO_MIGRATE": "false",
     }
 
@@ -234,6 +249,46 @@ class MemorySampler:
             )
 
 
+@dataclass
+class CpuMeter:
+    """CPU time (utime + stime from /proc) used since its creation by gunicorn (master
+    and workers), the relay, the PostgreSQL backends of the benchmark's database and this
+    process (the load generator), per request."""
+
+    server: int
+    relay: int
+    plain_url: str
+    started: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.started = self.sample()
+
+    def sample(self) -> dict[str, float]:
+        found = subprocess.run(
+            ["pgrep", "-f", f"postgres: .*{DATABASE}"], capture_output=True, text=True
+        )
+        backends = [int(pid) for pid in found.stdout.split()]
+        return {
+            "server": tree_cpu(self.server),
+            "postgres": sum(process_cpu(pid) for pid in backends),
+            "relay": process_cpu(self.relay),
+            "client": time.process_time(),
+        }
+
+    def per_request(self, requests: int) -> dict[str, float]:
+        """CPU ms per request of each part since the start."""
+        now = self.sample()
+        return {name: 1000 * (now[name] - self.started[name]) / max(requests, 1) for name in now}
+
+
+def cpu_line(cpu: dict[str, float]) -> str:
+    return (
+        "CPU ms/request: "
+        + ", ".join(f"{name} {ms:.3f}" for name, ms in cpu.items())
+        + (f" (all {sum(cpu.values()):.3f})")
+    )
+
+
 # -- loads ------------------------------------------------------------------------------
 def unsent(plain_url: str) -> int:
     with psycopg.connect(plain_url) as connection:
@@ -270,35 +325,89 @@ def batch_throughput(port: int, token: str, plain_url: str, batches: int, client
     return batches * BATCH / elapsed
 
 
+def http_request(method: str, path: str, token: str, body: bytes = b"") -> bytes:
+    """One HTTP/1.1 request as bytes, for ``open_loop``."""
+    head = (
+        f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+@dataclass
+class _Exchange:
+    """A keep-alive connection of ``open_loop`` and the response it is reading."""
+
+    sock: socket.socket
+    due: float = 0.0
+    buffer: bytes = b""
+
+    def status(self) -> int | None:
+        """The response's status once it has arrived whole (its body by Content-Length)."""
+        head_end = self.buffer.find(b"\r\n\r\n")
+        if head_end < 0:
+            return None
+        head = self.buffer[:head_end].decode("latin-1")
+        length = 0
+        for line in head.split("\r\n")[1:]:
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "content-length":
+                length = int(value)
+        if len(self.buffer) < head_end + 4 + length:
+            return None
+        self.buffer = self.buffer[head_end + 4 + length :]
+        return int(head.split(" ", 2)[1])
+
+
 def open_loop(
-    port: int, rate: float, seconds: float, clients: int, request: Callable[[Http, int], int]
+    port: int, rate: float, seconds: float, connections: int, request: Callable[[int], bytes]
 ) -> tuple[list[float], int, float]:
+    """``request(k)`` sent at a fixed arrival rate (open loop) over ``connections``
+    keep-alive connections, from one thread with a selector: far less client CPU than a
+    thread per connection on the same cores as the server.
+
+    Request k is due at ``begin + k / rate`` and goes out on the first idle connection;
+    its latency runs from the moment it was due until its whole response has arrived, so
+    a server that falls behind is charged for the queueing. Latencies in ms, errors
+    (status >= 300) and the achieved rate.
+    """
     total = int(rate * seconds)
+    selector = selectors.DefaultSelector()
+    idle: deque[_Exchange] = deque()
+    for _ in range(connections):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        exchange = _Exchange(sock)
+        selector.register(sock, selectors.EVENT_READ, exchange)
+        idle.append(exchange)
     latencies: list[float] = []
-    errors = [0]
-    counter = itertools.count()
-    lock = threading.Lock()
-    begin = time.perf_counter() + 0.5
-
-    def work() -> None:
-        client = Http(port)
-        while (k := next(counter)) < total:
-            due = begin + k / rate
-            delay = due - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            status = request(client, k)
-            elapsed = (time.perf_counter() - due) * 1000
-            with lock:
-                latencies.append(elapsed)
-                errors[0] += status >= 300
-
-    threads = [threading.Thread(target=work) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return latencies, errors[0], total / (time.perf_counter() - begin)
+    errors = sent = 0
+    begin = time.perf_counter() + 0.2
+    try:
+        while len(latencies) < total:
+            now = time.perf_counter()
+            while sent < total and idle and begin + sent / rate <= now:
+                exchange = idle.popleft()
+                exchange.due = begin + sent / rate
+                exchange.sock.sendall(request(sent))
+                sent += 1
+            wait = begin + sent / rate - now if sent < total and idle else 1.0
+            for key, _ in selector.select(max(wait, 0.0)):
+                exchange = key.data
+                chunk = exchange.sock.recv(65536)
+                if not chunk:
+                    raise RuntimeError("the server closed a keep-alive connection")
+                exchange.buffer += chunk
+                status = exchange.status()
+                if status is not None:
+                    latencies.append((time.perf_counter() - exchange.due) * 1000)
+                    errors += status >= 300
+                    idle.append(exchange)
+    finally:
+        for key in list(selector.get_map().values()):
+            key.fileobj.close()  # type: ignore[union-attr]
+        selector.close()
+    return latencies, errors, total / (time.perf_counter() - begin)
 
 
 def seed(plain_url: str, records: int, students: int) -> None:
@@ -338,6 +447,7 @@ class RunResult:
     single: list[float]
     single_achieved: float
     single_errors: int
+    single_cpu: dict[str, float]
     reads: list[float]
     read_achieved: float
     read_errors: int
@@ -373,18 +483,20 @@ def run_once(args: argparse.Namespace) -> RunResult:
         batch_throughput(args.port, service, plain, min(args.batches, 4), args.clients)
         empty = batch_throughput(args.port, service, plain, args.batches, args.clients)
 
-        def single(client: Http, k: int) -> int:
+        def single(k: int) -> bytes:
             body = json.dumps(sample_record(f"USR-STU-1-{k % 1000}", k)).encode()
-            return client.call("POST", "/logs", service, body)
+            return http_request("POST", "/logs", service, body)
 
+        cpu = CpuMeter(server.pid, relay.pid, plain)
         single_latencies, single_errors, single_rate = open_loop(
             args.port, args.single_rate, args.seconds, args.clients, single
         )
+        single_cpu = cpu.per_request(len(single_latencies))
         seed(plain, args.seed, args.students)
 
-        def last_hundred(client: Http, k: int) -> int:
+        def last_hundred(k: int) -> bytes:
             student = f"USR-STU-S{(k * 7919) % args.students}"
-            return client.call("GET", f"/logs?student_id={student}&limit=100", admin)
+            return http_request("GET", f"/logs?student_id={student}&limit=100", admin)
 
         read_latencies, read_errors, read_rate = open_loop(
             args.port, args.read_rate, args.seconds, args.clients, last_hundred
@@ -405,7 +517,7 @@ def run_once(args: argparse.Namespace) -> RunResult:
         with Connection(amqp) as connection:
             Queue(queue_name)(connection.default_channel).delete()
     return RunResult(
-        empty, full, single_latencies, single_rate, single_errors,
+        empty, full, single_latencies, single_rate, single_errors, single_cpu,
         read_latencies, read_rate, read_errors, memory.samples, soak, notes,
     )  # fmt: skip
 
@@ -428,6 +540,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     cores = len(os.sched_getaffinity(0))
     print(f"# Activity benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {cores} cores)")
     gunicorn = runpy.run_path(str(REPO_ROOT / "deploy" / "gunicorn.conf.py"))
+    gunicorn["threads"] = int(ACTIVITY_THREADS)  # what service_env passes
     print(
         f"gunicorn (deploy/gunicorn.conf.py, workers {gunicorn['workers']}, threads "
         f"{gunicorn['threads']}) + PostgreSQL + RabbitMQ (relay: stride relay activity); "
@@ -446,6 +559,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(summary(
             f"  single POST at {args.single_rate:.0f}/s (achieved {result.single_achieved:.0f}/s,"
             f" errors {result.single_errors})", result.single))  # fmt: skip
+        print(f"    {cpu_line(result.single_cpu)}")
         reads = (
             f"  last 100 of a student at {args.read_rate:.0f}/s (achieved "
             f"{result.read_achieved:.0f}/s, errors {result.read_errors})"
@@ -468,6 +582,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for note in result.notes:
             print(f"  note: {note}")
         sys.stdout.flush()
+    single_cpu = {
+        name: statistics.median(r.single_cpu[name] for r in results)
+        for name in results[0].single_cpu
+    }
+    print(f"median single POST {cpu_line(single_cpu)}")
     medians = {
         "batch records/s": statistics.median(r.empty_batch for r in results),
         "single POSTs/s": statistics.median(r.single_achieved for r in results),

@@ -31,6 +31,8 @@ bind = os.environ.get("STRIDE_BIND", "0.0.0.0:8000")
 # so a worker per core plus one keeps the cores busy while one waits, and two threads
 # per worker cover its own waits. More processes and threads only add switching: on 2
 # cores, 5 workers x 4 threads cost 40% more CPU per GET than 3 x 2 (bench/RESULTS.md).
+# The activity API is the exception (16 threads, docker-compose.yml): its concurrent
+# POST /logs share one commit, so a worker holding more of them at once writes less.
 workers = int(os.environ.get("GUNICORN_WORKERS", _available_cores() + 1))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))

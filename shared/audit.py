@@ -12,15 +12,17 @@ audit are kept together or not at all, and the request needs no second transacti
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
+import msgspec
+import psycopg
 from flask import g, has_request_context
 from sqlalchemy.orm import Session
 
 from shared.auth import Principal
-from shared.db import Database, audit_table
+from shared.db import Database, audit_table, json_rows_insert
 from shared.errors import Forbidden, NotFound
 from shared.events.envelope import utcnow
 
@@ -29,6 +31,8 @@ ALLOWED, DENIED, NOT_FOUND = "allowed", "denied", "not_found"
 UNAUTHENTICATED = "unauthenticated"
 #: the role recorded for a caller no valid token vouches for
 NO_ROLE = "none"
+#: the columns an audit row is written with (``id`` comes from its sequence)
+AUDIT_COLUMNS = tuple(column.name for column in audit_table.columns if column.name != "id")
 
 
 @dataclass(frozen=True)
@@ -207,14 +211,11 @@ def authorize_record(
     return record
 
 
-def write_audit_entries(
-    session: Session,
-    entries: Iterable[AuditEntry],
-    *,
-    status_code: int | None = None,
-    request_id: str | None = None,
-) -> int:
-    rows = [
+def audit_rows(
+    entries: Iterable[AuditEntry], *, status_code: int | None, request_id: str | None
+) -> list[dict[str, Any]]:
+    """The ``audit_log`` rows of ``entries``, values shortened to their columns."""
+    return [
         {
             "occurred_at": utcnow(),
             "actor": _fit(entry.actor, "actor"),
@@ -229,12 +230,53 @@ def write_audit_entries(
         }
         for entry in entries
     ]
+
+
+def write_audit_entries(
+    session: Session,
+    entries: Iterable[AuditEntry],
+    *,
+    status_code: int | None = None,
+    request_id: str | None = None,
+) -> int:
+    rows = audit_rows(entries, status_code=status_code, request_id=request_id)
+    write_audit_rows(session, rows)
+    return len(rows)
+
+
+def pending_audit_rows(status_code: int) -> list[dict[str, Any]]:
+    """The rows of the entries the request collected so far, for a change that commits
+    them itself (``commit_with_audit``, or a write handed to another thread); once that
+    commit succeeded, ``audit_committed(len(rows))`` drops them from the request's
+    pending entries. Until then they stay pending, so a failed commit is audited with
+    its error's status when the response is ready."""
+    return audit_rows(_pending(), status_code=status_code, request_id=g.get("request_id"))
+
+
+def audit_committed(count: int) -> None:
+    """The first ``count`` pending entries were committed with the change."""
+    del _pending()[:count]
+
+
+def write_audit_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows made by ``audit_rows`` or ``pending_audit_rows``."""
     if len(rows) == 1:
         # One row (the usual case) as one plain INSERT, not the executemany path.
         session.execute(audit_table.insert(), rows[0])
     elif rows:
-        session.execute(audit_table.insert(), rows)
-    return len(rows)
+        session.execute(audit_table.insert(), list(rows))
+
+
+#: rows made by ``audit_rows`` as one statement with one JSON parameter (PostgreSQL)
+AUDIT_ROWS_INSERT = json_rows_insert(audit_table, AUDIT_COLUMNS)
+_ENCODER = msgspec.json.Encoder()
+
+
+def write_audit_rows_on_driver(cursor: psycopg.Cursor[Any], rows: Sequence[dict[str, Any]]) -> None:
+    """``write_audit_rows`` on the driver's connection (PostgreSQL,
+    ``shared.db.driver_transaction``): one statement for all the rows."""
+    if rows:
+        cursor.execute(AUDIT_ROWS_INSERT, (_ENCODER.encode(rows).decode(),))
 
 
 def commit_with_audit(session: Session, status_code: int) -> None:
@@ -248,13 +290,10 @@ def commit_with_audit(session: Session, status_code: int) -> None:
     withheld (503) when the audit cannot be written at all. Entries collected after
     this commit are written when the response is ready too.
     """
-    entries = _pending()
-    count = len(entries)
-    write_audit_entries(
-        session, entries[:count], status_code=status_code, request_id=g.get("request_id")
-    )
+    rows = pending_audit_rows(status_code)
+    write_audit_rows(session, rows)
     session.commit()
-    del entries[:count]
+    audit_committed(len(rows))
 
 
 def _fit(value: str | None, column: str) -> str | None:

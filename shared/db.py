@@ -9,13 +9,15 @@ that database carries three platform tables defined here, on their own metadata:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -298,3 +300,80 @@ def _settle_hooks(session: Session, transaction: Any) -> None:
             callback()
         except Exception:
             _hooks_log.exception("after-commit hook %r failed", callback)
+
+
+def json_rows_insert(table: sa.Table, columns: Sequence[str], returning: str = "") -> str:
+    """PostgreSQL SQL inserting rows of ``table`` that travel as one JSON array parameter
+    (``%s``, the rows as objects keyed by column name): one statement and one parameter
+    however many rows, parsed by the server (``json_to_recordset``).
+
+    For the hot paths that run on the driver's connection (psycopg), not SQLAlchemy's.
+    """
+    dialect = postgresql.dialect()
+    names = ", ".join(f'"{name}"' for name in columns)
+    types = ", ".join(f'"{name}" {table.c[name].type.compile(dialect=dialect)}' for name in columns)
+    return (
+        f'INSERT INTO "{table.name}" ({names}) SELECT {names} '
+        f"FROM json_to_recordset(%s::json) AS r({types}){returning}"
+    )
+
+
+@contextmanager
+def driver_transaction(engine: Engine) -> Iterator[psycopg.Cursor[Any]]:
+    """A cursor on the driver's own connection (psycopg, PostgreSQL) from the engine's
+    pool, in one transaction that commits when the block ends and is rolled back if it
+    raises.
+
+    Pipeline mode: statements are sent without waiting for each answer, so ``BEGIN``, the
+    statements before the first fetch, and the last statements with ``COMMIT`` each
+    travel together. For hot paths where SQLAlchemy's per-statement work costs more than
+    the statement. Driver errors are raised as SQLAlchemy's (``OperationalError`` for a
+    lost database, as everywhere else).
+    """
+    pooled = engine.raw_connection()
+    connection = cast(psycopg.Connection[Any], pooled.driver_connection)
+    try:
+        with connection.pipeline():
+            with connection.cursor() as cursor:
+                yield cursor
+            connection.commit()
+    except psycopg.Error as exc:
+        _roll_back_or_discard(pooled, connection)
+        raise sa.exc.DBAPIError.instance("(driver transaction)", None, exc, psycopg.Error) from exc
+    except BaseException:
+        _roll_back_or_discard(pooled, connection)
+        raise
+    finally:
+        pooled.close()
+
+
+@contextmanager
+def driver_statement(engine: Engine) -> Iterator[psycopg.Cursor[Any]]:
+    """A cursor on the driver's own connection (psycopg, PostgreSQL) from the engine's
+    pool, in autocommit: each statement is a transaction of its own, committed in the
+    same round trip (no ``BEGIN``, no ``COMMIT``). For a hot path that writes everything
+    it must keep together in one statement (data-modifying ``WITH``). Driver errors are
+    raised as SQLAlchemy's, as in ``driver_transaction``.
+    """
+    pooled = engine.raw_connection()
+    connection = cast(psycopg.Connection[Any], pooled.driver_connection)
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            yield cursor
+    except psycopg.Error as exc:
+        _roll_back_or_discard(pooled, connection)
+        raise sa.exc.DBAPIError.instance("(driver statement)", None, exc, psycopg.Error) from exc
+    finally:
+        try:
+            connection.autocommit = False
+        except psycopg.Error:
+            pooled.invalidate()
+        pooled.close()
+
+
+def _roll_back_or_discard(pooled: Any, connection: psycopg.Connection[Any]) -> None:
+    try:
+        connection.rollback()
+    except psycopg.Error:
+        pooled.invalidate()

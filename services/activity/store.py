@@ -24,6 +24,7 @@ from datetime import date, datetime
 from typing import Any
 
 import msgspec
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
@@ -31,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from services.activity.domain import month_range, partition_name
 from services.activity.models import RECORD_COLUMNS, activity_archives, activity_logs
+from shared.audit import AUDIT_ROWS_INSERT
 from shared.auth import AccessScope
 from shared.db import rowcount_of
 
@@ -50,12 +52,28 @@ _RECORDSET_TYPES = {
 }
 _COLUMN_LIST = ", ".join(f'"{name}"' for name in RECORD_COLUMNS)
 _RECORDSET = ", ".join(f'"{name}" {_RECORDSET_TYPES.get(name, "text")}' for name in RECORD_COLUMNS)
-_BULK_INSERT = sa.text(
+_FROM_JSON = (
     f"INSERT INTO activity_logs ({_COLUMN_LIST}) "
-    f"SELECT {_COLUMN_LIST} FROM json_to_recordset(CAST(:rows AS json)) AS r({_RECORDSET}) "
-    "ON CONFLICT DO NOTHING RETURNING student_id, id"
+    f"SELECT {_COLUMN_LIST} FROM json_to_recordset(CAST({{rows}} AS json)) AS r({_RECORDSET}) "
+    "ON CONFLICT DO NOTHING"
 )
+_BULK_INSERT = sa.text(_FROM_JSON.format(rows=":rows") + " RETURNING student_id, id")
+#: the same on the driver's connection, returning each written record's whole key
+_DRIVER_BULK_INSERT = _FROM_JSON.format(rows="%s") + ' RETURNING student_id, "timestamp", id'
 _ENCODER = msgspec.json.Encoder()
+#: records, the events announcing them and the audit rows in one statement: an event row
+#: names the record it announces (student_id, timestamp, record_id) and is stored only if
+#: that record was written
+_ANNOUNCED_INSERT = (
+    f"WITH written AS ({_DRIVER_BULK_INSERT}), "
+    "announced AS (INSERT INTO outbox (id, event_type, body, created_at) "
+    "SELECT e.id, e.event_type, e.body, e.created_at FROM json_to_recordset(%s::json) AS "
+    'e(id text, event_type text, body text, created_at timestamptz, student_id text, "timestamp" '
+    "timestamptz, record_id text) JOIN written w ON w.student_id = e.student_id "
+    'AND w."timestamp" = e."timestamp" AND w.id = e.record_id), '
+    f"audited AS ({AUDIT_ROWS_INSERT}) "
+    'SELECT student_id, "timestamp", id FROM written'
+)
 #: the owner's SECURITY DEFINER function (migration activity_0003): the runtime role may
 #: add a partition through it, but not CREATE TABLE ... PARTITION OF itself
 _ENSURE_PARTITION = sa.text("SELECT stride_activity_ensure_partition(:first_day)")
@@ -78,6 +96,52 @@ def insert_records(session: Session, rows: Sequence[Mapping[str, Any]]) -> set[t
         statement = sqlite_insert(activity_logs).on_conflict_do_nothing()
         result = session.execute(statement.returning(LOGS.student_id, LOGS.id), list(rows))
     return {(row[0], row[1]) for row in result}
+
+
+#: a record's primary key: (student_id, timestamp, id)
+RecordKey = tuple[str, datetime, str]
+
+
+def record_key(row: Mapping[str, Any]) -> RecordKey:
+    return (row["student_id"], row["timestamp"], row["id"])
+
+
+def insert_new_records(
+    target: Session | psycopg.Cursor[Any], rows: Sequence[Mapping[str, Any]]
+) -> set[RecordKey]:
+    """Store ``rows`` in one statement, through the driver's cursor (PostgreSQL,
+    ``shared.db.driver_transaction``) or a session (SQLite); the keys of the rows written,
+    leaving out those already stored."""
+    if not rows:
+        return set()
+    if isinstance(target, Session):
+        statement = sqlite_insert(activity_logs).on_conflict_do_nothing()
+        returning = statement.returning(LOGS.student_id, LOGS.timestamp, LOGS.id)
+        return {(row[0], row[1], row[2]) for row in target.execute(returning, list(rows))}
+    target.execute(_DRIVER_BULK_INSERT, (_ENCODER.encode(rows).decode(),))
+    return {(row[0], row[1], row[2]) for row in target.fetchall()}
+
+
+def insert_announced_records(
+    cursor: psycopg.Cursor[Any],
+    rows: Sequence[Mapping[str, Any]],
+    announcements: Sequence[Mapping[str, Any]],
+    audit: Sequence[Mapping[str, Any]],
+) -> set[RecordKey]:
+    """Store ``rows``, the outbox rows of ``announcements`` whose record was written (each
+    an outbox row with the ``student_id``, ``timestamp`` and ``record_id`` of the one
+    record it announces) and the ``audit`` rows, in one statement (PostgreSQL, the
+    driver's cursor: ``shared.db.driver_statement`` makes it one transaction); the keys of
+    the rows written."""
+    cursor.execute(
+        _ANNOUNCED_INSERT,
+        (
+            _ENCODER.encode(rows).decode(),
+            _ENCODER.encode(announcements).decode(),
+            _ENCODER.encode(audit).decode(),
+        ),
+    )
+    return {(row[0], row[1], row[2]) for row in cursor.fetchall()}
 
 
 class PartitionCache:

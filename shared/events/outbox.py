@@ -17,11 +17,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+import msgspec
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from shared.db import outbox_table, rowcount_of
+from shared.db import json_rows_insert, outbox_table, rowcount_of
 from shared.events.envelope import MAX_ENVELOPE_BYTES, Envelope, EnvelopeError, utcnow
 
 FIRST_RETRY = timedelta(seconds=1)
@@ -59,15 +62,29 @@ def record_event(session: Session, envelope: Envelope) -> None:
     )
 
 
-def record_events(session: Session, envelopes: Sequence[Envelope]) -> None:
-    if not envelopes:
-        return
+def outbox_rows(envelopes: Sequence[Envelope]) -> list[dict[str, Any]]:
+    """The outbox rows of ``envelopes`` (``EventTooLarge`` for one no consumer accepts)."""
     now = utcnow()
-    rows = [
+    return [
         {"id": e.id, "event_type": e.type, "body": _body_of(e), "created_at": now}
         for e in envelopes
     ]
-    session.execute(outbox_table.insert(), rows)
+
+
+def record_events(session: Session, envelopes: Sequence[Envelope]) -> None:
+    if envelopes:
+        session.execute(outbox_table.insert(), outbox_rows(envelopes))
+
+
+_OUTBOX_ROWS_INSERT = json_rows_insert(outbox_table, ("id", "event_type", "body", "created_at"))
+_ENCODER = msgspec.json.Encoder()
+
+
+def record_events_on_driver(cursor: psycopg.Cursor[Any], envelopes: Sequence[Envelope]) -> None:
+    """``record_events`` on the driver's connection (PostgreSQL, ``shared.db.driver_transaction``),
+    for a hot path that writes without SQLAlchemy: one statement for all the events."""
+    if envelopes:
+        cursor.execute(_OUTBOX_ROWS_INSERT, (_ENCODER.encode(outbox_rows(envelopes)).decode(),))
 
 
 @dataclass(frozen=True)

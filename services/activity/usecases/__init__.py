@@ -9,7 +9,9 @@ from services.activity.usecases.archive import (
     restore_month,
 )
 from services.activity.usecases.ingestion import (
+    Ingestion,
     IngestResult,
+    IngestWriter,
     record_logs,
     retention_cutoff,
     row_of,
@@ -27,6 +29,8 @@ __all__ = [
     "SESSIONS_RESOURCE",
     "ArchivedMonth",
     "IngestResult",
+    "IngestWriter",
+    "Ingestion",
     "Page",
     "apply_retention",
     "archive_old_months",

@@ -456,8 +456,9 @@ class RunResult:
     notes: list[str]
 
 
-def run_once(args: argparse.Namespace) -> RunResult:
-    """One run on a fresh database, a fresh gunicorn and a fresh relay."""
+def run_once(args: argparse.Namespace, *, with_soak: bool) -> RunResult:
+    """One run on a fresh database, a fresh gunicorn and a fresh relay; with ``with_soak``,
+    ending with the memory soak."""
     notes = [note for note in [wait_until_quiet(OTHER_BENCHMARKS)] if note]
     postgres = os.environ.get("STRIDE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     amqp = os.environ.get("STRIDE_BENCH_AMQP_URL", DEFAULT_AMQP_URL)
@@ -503,7 +504,7 @@ def run_once(args: argparse.Namespace) -> RunResult:
         )
         full = batch_throughput(args.port, service, plain, args.batches, args.clients)
         soak_from = len(memory.samples)
-        if args.soak_minutes > 0:
+        if with_soak and args.soak_minutes > 0:
             open_loop(args.port, args.single_rate, args.soak_minutes * 60, args.clients, single)
         soak = memory.samples[soak_from:]
         if other_benchmarks(OTHER_BENCHMARKS):
@@ -533,7 +534,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--students", type=int, default=100_000, help="students of the seed")
     parser.add_argument("--clients", type=int, default=32, help="keep-alive connections")
     parser.add_argument("--soak-minutes", type=float, default=10.0,
-                        help="single POSTs at --single-rate while memory is watched")  # fmt: skip
+                        help="minutes of single POSTs, memory watched (last run)")  # fmt: skip
     parser.add_argument("--port", type=int, default=18441)
     args = parser.parse_args(argv)
 
@@ -549,7 +550,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(calibration(), flush=True)
     results = []
     for run in range(1, args.runs + 1):
-        result = run_once(args)
+        result = run_once(args, with_soak=run == args.runs)
         results.append(result)
         print(
             f"run {run}: batches of {BATCH}, end to end: {result.empty_batch:,.0f} records/s "

@@ -19,6 +19,11 @@ from services.analytics.domain.sessions import active_dates
 RECENT_DAYS = 28
 MINUTES_DAYS = 14
 MAX_IDLE_DAYS = 60.0
+#: days since the start count up to a year: the model learns from the first 150 days
+#: (``risk_model.CHECKPOINT_DAYS``), and the straight line it draws through them says
+#: nothing of an enrollment years old (capped at the last checkpoint itself, it misjudges
+#: a presentation's day 150 for the students registered weeks before it started)
+MAX_ENROLLED_DAYS = 365.0
 RECENT_RESULTS = 2
 DAY = 86400.0
 
@@ -217,7 +222,7 @@ def features_of(facts: StudentFacts, as_of: datetime) -> Features | None:
         ),
         items_per_week=(len(lessons) + len(passed) + len(assignments)) / weeks,
         retries_per_quiz=(len(attempts) / len(quizzes) - 1) if quizzes else 0.0,
-        days_enrolled=enrolled_days,
+        days_enrolled=min(MAX_ENROLLED_DAYS, enrolled_days),
         missed_share=(len(due) - len(due_done)) / len(due) if due else 0.0,
         mean_lateness=sum(lateness) / len(lateness) if lateness else 0.0,
         weighted_score=weighted_score_of(facts.outline, best, submitted, as_of),

@@ -341,6 +341,7 @@ class _Exchange:
     sock: socket.socket
     due: float = 0.0
     buffer: bytes = b""
+    busy: bool = False  # a request sent, its response not whole yet
 
     def status(self) -> int | None:
         """The response's status once it has arrived whole (its body by Content-Length)."""
@@ -374,12 +375,16 @@ def open_loop(
     total = int(rate * seconds)
     selector = selectors.DefaultSelector()
     idle: deque[_Exchange] = deque()
-    for _ in range(connections):
+
+    def connect() -> None:
         sock = socket.create_connection(("127.0.0.1", port), timeout=60)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         exchange = _Exchange(sock)
         selector.register(sock, selectors.EVENT_READ, exchange)
         idle.append(exchange)
+
+    for _ in range(connections):
+        connect()
     latencies: list[float] = []
     errors = sent = 0
     begin = time.perf_counter() + 0.2
@@ -388,20 +393,34 @@ def open_loop(
             now = time.perf_counter()
             while sent < total and idle and begin + sent / rate <= now:
                 exchange = idle.popleft()
-                exchange.due = begin + sent / rate
+                exchange.due, exchange.busy = begin + sent / rate, True
                 exchange.sock.sendall(request(sent))
                 sent += 1
             wait = begin + sent / rate - now if sent < total and idle else 1.0
             for key, _ in selector.select(max(wait, 0.0)):
                 exchange = key.data
-                chunk = exchange.sock.recv(65536)
+                try:
+                    chunk = exchange.sock.recv(65536)
+                except ConnectionResetError:
+                    chunk = b""
                 if not chunk:
-                    raise RuntimeError("the server closed a keep-alive connection")
+                    # a worker recycled (gunicorn's max_requests) closes its connections:
+                    # a request in flight on one is an error, and the connection is opened again
+                    selector.unregister(exchange.sock)
+                    exchange.sock.close()
+                    if exchange.busy:
+                        latencies.append((time.perf_counter() - exchange.due) * 1000)
+                        errors += 1
+                    else:
+                        idle.remove(exchange)
+                    connect()
+                    continue
                 exchange.buffer += chunk
                 status = exchange.status()
                 if status is not None:
                     latencies.append((time.perf_counter() - exchange.due) * 1000)
                     errors += status >= 300
+                    exchange.busy = False
                     idle.append(exchange)
     finally:
         for key in list(selector.get_map().values()):

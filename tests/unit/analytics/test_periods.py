@@ -131,7 +131,7 @@ def test_a_period_starts_at_midnight_to_the_microsecond():
     assert period_of(PeriodType.DAILY, start, None, NOW).start == utc(2026, 3, 10)
 
 
-def test_a_custom_period_is_given_in_utc_whatever_the_machines_zone(
+def test_periods_are_in_utc_whatever_the_machines_zone(
     monkeypatch: pytest.MonkeyPatch,
 ):
     monkeypatch.setenv("TZ", "Pacific/Auckland")
@@ -144,8 +144,11 @@ def test_a_custom_period_is_given_in_utc_whatever_the_machines_zone(
             datetime(2026, 1, 5, 3, tzinfo=east),
             NOW,
         )
+        # 20:00 UTC is 09:00 of the next day in Auckland
+        day = period_of(PeriodType.DAILY, utc(2026, 3, 10, 20), None, NOW)
     finally:
         monkeypatch.undo()
         time.tzset()
     assert (period.start.tzinfo, period.end.tzinfo) == (UTC, UTC)
     assert (period.start.hour, period.end.hour) == (0, 0)
+    assert day == Period(PeriodType.DAILY, utc(2026, 3, 10), utc(2026, 3, 11))

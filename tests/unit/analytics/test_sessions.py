@@ -2,43 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from services.analytics.domain.projections import ActivityFact, Kind
 from services.analytics.domain.sessions import sessions_of, student_time_zone
-from tests.unit.analytics.streams import STUDENT, at
+from tests.unit.analytics.streams import activity_fact as fact
+from tests.unit.analytics.streams import at
 
 pytestmark = pytest.mark.unit
-
-
-def fact(
-    record_id: str,
-    when: datetime,
-    *,
-    seconds: float = 0.0,
-    session: str | None = None,
-    zone: str = "UTC",
-) -> ActivityFact:
-    return ActivityFact(
-        record_id=record_id,
-        student_id=STUDENT,
-        course_id=None,
-        occurred_at=when,
-        activity_type="login",
-        kind=Kind.OTHER,
-        content_type=None,
-        duration_seconds=seconds,
-        session_id=session,
-        lesson_id=None,
-        quiz_id=None,
-        assignment_id=None,
-        resource_id=None,
-        interaction_count=0,
-        page_viewed=False,
-        time_zone=zone,
-    )
 
 
 def test_a_gap_of_exactly_thirty_minutes_stays_in_the_session():

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from services.analytics.domain.comparison import course_score
+from services.analytics.store import student_facts
 from tests.unit.analytics.streams import (
+    COURSE,
     STUDENT,
     activity,
     analytics_document,
+    analytics_session,
+    apply,
+    assignment,
     at,
     record,
     submitted,
@@ -98,3 +106,17 @@ def test_with_nothing_to_compare_every_null_says_why():
         "comparison_metrics.peer_comparison.similar_to_peers": alone,
         "comparison_metrics.peer_comparison.behind_peers": alone,
     }
+
+
+def test_a_course_score_counts_the_work_submitted_before_its_moment():
+    with analytics_session() as session:
+        apply(
+            session,
+            [
+                assignment("TMA-1", "submit", at(1), occurred=at(1)),
+                assignment("TMA-1", "grade", at(1), occurred=at(2), grade=64.0),
+            ],
+        )
+        facts = student_facts(session, STUDENT, COURSE)
+    assert course_score(facts, at(1)) is None
+    assert course_score(facts, at(1) + timedelta(microseconds=1)) == 64.0

@@ -19,6 +19,13 @@ def test_most_xp_first_and_equal_xp_share_a_rank_listed_by_student_id():
     ]
 
 
+def test_xp_decides_the_order_before_the_student_id():
+    assert ranking({"USR-A": 10, "USR-B": 80}) == [
+        {"rank": 1, "student_id": "USR-B", "xp": 80},
+        {"rank": 2, "student_id": "USR-A", "xp": 10},
+    ]
+
+
 def test_a_tie_at_the_top_is_first_for_all():
     assert [row["rank"] for row in ranking({"USR-B": 5, "USR-A": 5, "USR-C": 5})] == [1, 1, 1]
     assert [row["rank"] for row in ranking({"USR-B": 5, "USR-A": 5, "USR-C": 0})] == [1, 1, 3]

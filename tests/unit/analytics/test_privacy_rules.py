@@ -35,6 +35,13 @@ def test_a_query_spends_exactly_its_epsilon_half_on_the_count_half_on_the_sum(
     assert laplace_mechanisms(epsilon, upper).epsilon == pytest.approx(epsilon)
 
 
+def test_the_mechanisms_turn_on_the_opendp_features_they_need():
+    import opendp.prelude as dp
+
+    dp.disable_features("contrib")
+    assert laplace_mechanisms(1.0, 10.0).epsilon == pytest.approx(1.0)
+
+
 def test_the_noise_is_laplace_around_the_true_value_at_the_documented_scale():
     # scale 2 / epsilon for the count, 2 x upper / epsilon for the sum; the mean absolute
     # deviation of Laplace noise is its scale (4 and 400 here); with 4,000 draws the

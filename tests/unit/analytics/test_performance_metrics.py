@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from services.analytics.domain.performance import improvement
 from tests.unit.analytics.streams import (
     OTHER_STUDENT,
     activity,
@@ -83,3 +84,17 @@ def test_a_period_without_results_says_why_its_averages_are_null():
     assert reasons["performance_metrics.quiz_improvement"].startswith("fewer than two")
     assert reasons["performance_metrics.assignment_average"] == "no graded assignment in the period"
     assert metrics["mastery_level"] == 65.0  # mastery accumulates up to the period's end
+
+
+@pytest.mark.parametrize(
+    ("scores", "change"),
+    [
+        ([60.0, 90.0], 30.0),
+        ([60.0, 70.0, 80.0, 90.0], 20.0),
+        ([50.0, 70.0, 99.0, 60.0, 90.0], 15.0),
+    ],
+)
+def test_improvement_is_the_later_halfs_mean_minus_the_earlier_halfs(
+    scores: list[float], change: float
+):
+    assert improvement(scores) == change

@@ -98,3 +98,25 @@ def test_improvement_is_the_later_halfs_mean_minus_the_earlier_halfs(
     scores: list[float], change: float
 ):
     assert improvement(scores) == change
+
+
+def test_strengths_best_first_weaknesses_worst_first_and_60_is_not_weak():
+    events = [
+        submitted("AT-1", "QZ-A", at(1), 85.0),
+        submitted("AT-2", "QZ-B", at(1), 95.0),
+        submitted("AT-3", "QZ-C", at(1), 95.0),
+        submitted("AT-4", "QZ-D", at(1), 50.0),
+        submitted("AT-5", "QZ-E", at(1), 30.0),
+        submitted("AT-6", "QZ-F", at(1), 60.0),
+    ]
+    metrics = analytics_document(events)["performance_metrics"]
+    assert metrics["strengths"] == ["QZ-B", "QZ-C", "QZ-A"]
+    assert metrics["weaknesses"] == ["QZ-E", "QZ-D"]
+
+
+def test_no_completion_rate_before_any_item_is_known():
+    document = analytics_document([activity([record("R1", "login", at(1))])])
+    assert document["performance_metrics"]["completion_rate"] is None
+    assert document["null_reasons"]["performance_metrics.completion_rate"] == (
+        "no lesson, quiz or assignment is known yet"
+    )

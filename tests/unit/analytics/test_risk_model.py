@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from services.analytics.domain.features import NAMES
-from services.analytics.domain.risk_model import PRIOR, train, training_examples
+from services.analytics.domain.risk_model import PRIOR, RiskModel, train, training_examples
 from services.analytics.store import facts_of
 from tests.unit.analytics.streams import (
     activity,
@@ -124,3 +126,18 @@ def test_a_stored_model_of_other_features_gives_way_to_the_prior():
         older["coefficients"] = older["coefficients"][:8]
         session.execute(risk_models.insert().values(trained_at=at(201), document=older))
         assert store.latest_risk_model(session) is PRIOR
+
+
+def test_a_stored_model_reads_back_as_it_was_saved():
+    model = RiskModel(
+        source="trained",
+        intercept=0.3,
+        coefficients=tuple(0.1 * n for n in range(len(NAMES))),
+        centers=tuple(float(n) for n in range(len(NAMES))),
+        scales=tuple(1.0 + n for n in range(len(NAMES))),
+        trained_on=55,
+        trained_at=at(3),
+    )
+    stored = json.loads(json.dumps(model.to_dict()))
+    assert RiskModel.from_dict(stored, at(3)) == model
+    assert RiskModel.from_dict({**stored, "intercept": 1}, at(3)) == replace(model, intercept=1.0)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
-from services.analytics.domain.features import NAMES
+from services.analytics.domain.features import NAMES, Features
 from services.analytics.domain.risk_model import PRIOR, RiskModel, train, training_examples
 from services.analytics.store import facts_of
 from tests.unit.analytics.streams import (
@@ -141,3 +142,10 @@ def test_a_stored_model_reads_back_as_it_was_saved():
     stored = json.loads(json.dumps(model.to_dict()))
     assert RiskModel.from_dict(stored, at(3)) == model
     assert RiskModel.from_dict({**stored, "intercept": 1}, at(3)) == replace(model, intercept=1.0)
+
+
+def test_the_log_odds_are_capped_at_50_either_way():
+    typical = Features(**dict(zip(NAMES, PRIOR.centers, strict=True)))  # type: ignore[arg-type]
+    hopeless = replace(PRIOR, intercept=-1000.0)  # e^1000 would overflow
+    assert hopeless.probability(typical) == 1 / (1 + math.exp(50.0))
+    assert replace(PRIOR, intercept=1000.0).probability(typical) == 1.0

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from services.analytics.domain.projections import ActivityFact, Kind
 from services.analytics.handlers import registry
 from services.analytics.models import metadata
 from shared.db import platform_metadata
@@ -339,4 +340,35 @@ def outline_published(
         subject=course,
         payload=body,
         **extra,
+    )
+
+
+def activity_fact(
+    record_id: str,
+    when: datetime,
+    *,
+    seconds: float = 0.0,
+    session: str | None = None,
+    zone: str = "UTC",
+    activity_type: str = "login",
+    kind: Kind = Kind.OTHER,
+) -> ActivityFact:
+    """An activity fact as analytics keeps it, for the rules that take facts."""
+    return ActivityFact(
+        record_id=record_id,
+        student_id=STUDENT,
+        course_id=None,
+        occurred_at=when,
+        activity_type=activity_type,
+        kind=kind,
+        content_type=None,
+        duration_seconds=seconds,
+        session_id=session,
+        lesson_id=None,
+        quiz_id=None,
+        assignment_id=None,
+        resource_id=None,
+        interaction_count=0,
+        page_viewed=False,
+        time_zone=zone,
     )

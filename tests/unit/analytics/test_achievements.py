@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from services.analytics.domain.achievements import earned, xp_of
+from services.analytics.domain.achievements import achievements_section, earned, xp_of
+from services.analytics.domain.projections import StudentFacts
 from services.analytics.store import student_facts
 from tests.unit.analytics.streams import (
     COURSE,
@@ -15,6 +16,7 @@ from tests.unit.analytics.streams import (
     analytics_document,
     analytics_session,
     apply,
+    assignment,
     at,
     lesson_completed,
     record,
@@ -69,3 +71,58 @@ def test_an_achievement_later_than_the_period_is_not_counted():
     section = analytics_document(stream(), period_type="daily", start=at(0))["achievements"]
     assert section["total_earned"] == 0
     assert at(0) + timedelta(days=1) > at(0, 2)
+
+
+def facts_of(events: list) -> StudentFacts:
+    with analytics_session() as session:
+        apply(session, events)
+        return student_facts(session, STUDENT, COURSE)
+
+
+def test_a_lesson_done_twice_counts_from_its_first_completion():
+    facts = facts_of(
+        [
+            lesson_completed("LSN-1", at(1), completion_id="a"),
+            lesson_completed("LSN-1", at(3), completion_id="b"),
+        ]
+    )
+    won = {e.achievement_id: e.earned_at for e in earned(facts, at(30))}
+    assert won == {"first-lesson": at(1)}
+
+
+def test_an_achievement_earned_at_the_moment_itself_is_not_earned_yet():
+    facts = facts_of([lesson_completed("LSN-1", at(1))])
+    assert earned(facts, at(1)) == []
+    assert [e.achievement_id for e in earned(facts, at(1, 0, 1))] == ["first-lesson"]
+
+
+def test_a_streak_day_counts_from_its_first_record_and_the_earliest_longest_run_wins():
+    days = [record(f"D{n}", "login", at(n)) for n in (0, 1, 5, 6, 7)]
+    # day 2 has two records, the later one listed first
+    days += [record("D2-late", "login", at(2, 3)), record("D2-early", "login", at(2, 1))]
+    facts = facts_of([activity(days)])
+    won = {e.achievement_id: e.earned_at for e in earned(facts, at(30))}
+    assert won == {"streak-3": at(2, 1)}
+
+
+def test_xp_counts_each_thing_done_before_the_moment():
+    facts = facts_of(
+        [
+            lesson_completed("LSN-1", at(0)),
+            lesson_completed("LSN-2", at(0, 1)),
+            submitted("AT-1", "QZ-1", at(0, 2), 80.0),
+            submitted("AT-2", "QZ-2", at(0, 3), 80.0),
+            assignment("TMA-1", "submit", at(0, 4), occurred=at(0, 4)),
+            assignment("TMA-2", "submit", at(0, 5), occurred=at(0, 5)),
+            activity([record("R1", "login", at(0)), record("R2", "login", at(5))]),
+        ]
+    )
+    # 2 lessons x 10 + 2 quizzes x 20 + 2 assignments x 15 + 1 active day x 5 (the login
+    # at the moment itself is not before it) + first lesson 10, first quiz 20, first
+    # assignment 15
+    assert xp_of(facts, at(5)) == 20 + 40 + 30 + 5 + 45
+
+
+def test_velocity_is_achievements_per_week_over_four_weeks():
+    facts = facts_of([lesson_completed("LSN-1", at(1))])
+    assert achievements_section(facts, at(2))["achievement_velocity"] == 0.25

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from services.analytics.domain.comparison import course_score
+from services.analytics.store import student_facts
 from tests.unit.analytics.streams import (
+    COURSE,
     STUDENT,
     activity,
     analytics_document,
+    analytics_session,
+    apply,
+    assignment,
     at,
     record,
     submitted,
@@ -74,3 +82,41 @@ def test_a_student_alone_in_the_course_has_no_class_comparison():
     assert document["null_reasons"]["comparison_metrics.vs_class_average"] == (
         "no classmate has a quiz or assignment result in the course yet"
     )
+
+
+def test_with_nothing_to_compare_every_null_says_why():
+    document = analytics_document([submitted("AT-9", "QZ-1", at(-40), 55.0)])
+    assert document["comparison_metrics"] == {
+        "vs_class_average": None,
+        "vs_previous_period": None,
+        "percentile_rank": None,
+        "vs_personal_best": None,
+        "peer_comparison": {"ahead_of_peers": None, "similar_to_peers": None, "behind_peers": None},
+    }
+    nulls = {k: v for k, v in document["null_reasons"].items() if k.startswith("comparison")}
+    alone = "no classmate has a quiz or assignment result in the course yet"
+    assert nulls == {
+        "comparison_metrics.vs_previous_period": "no activity time in the previous period",
+        "comparison_metrics.vs_personal_best": (
+            "no scored quiz in this period or in the 12 periods before it"
+        ),
+        "comparison_metrics.vs_class_average": alone,
+        "comparison_metrics.percentile_rank": alone,
+        "comparison_metrics.peer_comparison.ahead_of_peers": alone,
+        "comparison_metrics.peer_comparison.similar_to_peers": alone,
+        "comparison_metrics.peer_comparison.behind_peers": alone,
+    }
+
+
+def test_a_course_score_counts_the_work_submitted_before_its_moment():
+    with analytics_session() as session:
+        apply(
+            session,
+            [
+                assignment("TMA-1", "submit", at(1), occurred=at(1)),
+                assignment("TMA-1", "grade", at(1), occurred=at(2), grade=64.0),
+            ],
+        )
+        facts = student_facts(session, STUDENT, COURSE)
+    assert course_score(facts, at(1)) is None
+    assert course_score(facts, at(1) + timedelta(microseconds=1)) == 64.0

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from tests.unit.analytics.streams import activity, analytics_document, at, record
+from services.analytics.domain.engagement import engagement_trend, participation_score
+from services.analytics.domain.periods import Period, PeriodType
+from services.analytics.domain.projections import Kind
+from tests.unit.analytics.streams import activity, activity_fact, analytics_document, at, record
 
 pytestmark = pytest.mark.unit
 
@@ -82,3 +87,62 @@ def test_risk_level_is_the_predictions_level():
     probability = document["predictions"]["success_probability"]
     expected = "low" if probability >= 70 else "medium" if probability >= 40 else "high"
     assert document["engagement_metrics"]["risk_level"] == expected
+
+
+def test_forum_posts_are_counted():
+    records = [record("R1", "forum_post", at(0)), record("R2", "forum_post", at(1))]
+    metrics = analytics_document([activity(records)])["engagement_metrics"]
+    assert metrics["interaction_metrics"]["forum_posts"] == 2
+
+
+def test_without_sessions_or_durations_the_nulls_say_why():
+    document = analytics_document([activity([record("R1", "login", at(-3))])])
+    engagement = {k: v for k, v in document["null_reasons"].items() if k.startswith("engagement")}
+    assert engagement == {
+        "engagement_metrics.avg_session_length": "no session in the period",
+        "engagement_metrics.interaction_metrics.clicks_per_session": "no session in the period",
+        "engagement_metrics.interaction_metrics.pages_per_session": "no session in the period",
+        "engagement_metrics.engagement_trend": "no activity with a duration in the period",
+    }
+
+
+def test_a_trend_is_not_null_and_has_no_null_reason():
+    document = analytics_document(stream())
+    assert document["engagement_metrics"]["engagement_trend"] is not None
+    assert "engagement_metrics.engagement_trend" not in document["null_reasons"]
+
+
+WEEK = Period(PeriodType.WEEKLY, at(0, -8), at(7, -8))  # Nov 2 to Nov 9, UTC; middle Nov 5 12:00
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "trend"),
+    [
+        (600, 720, "stable"),
+        (600, 721, "increasing"),
+        (600, 480, "stable"),
+        (600, 479, "decreasing"),
+    ],
+)
+def test_a_trend_needs_more_than_a_fifth_more_or_less(first: float, second: float, trend: str):
+    # minutes in the first half, then in the second, whose record starts at the middle
+    middle = WEEK.start + WEEK.length / 2
+    records = [
+        activity_fact("R1", at(1), seconds=first * 60),
+        activity_fact("R2", middle, seconds=second * 60),
+    ]
+    assert engagement_trend(records, WEEK) == trend
+
+
+def test_a_record_at_the_middle_moment_is_in_the_second_half():
+    middle = WEEK.start + WEEK.length / 2
+    assert engagement_trend([activity_fact("R1", middle, seconds=60)], WEEK) == "increasing"
+    before = middle - timedelta(microseconds=1)
+    assert engagement_trend([activity_fact("R1", before, seconds=60)], WEEK) == "decreasing"
+
+
+def test_a_day_with_activity_is_the_whole_of_a_daily_period():
+    day = Period(PeriodType.DAILY, at(0, -8), at(1, -8))
+    records = [activity_fact("R1", at(0), kind=Kind.LESSON)]
+    # 60 x 1 of 1 day + 40 x 1 of the 4 kinds
+    assert participation_score(records, day, "UTC") == 70.0

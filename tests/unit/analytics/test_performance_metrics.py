@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from services.analytics.domain.performance import best_scores, improvement, items_done
+from services.analytics.domain.projections import StudentFacts
+from services.analytics.store import student_facts
 from tests.unit.analytics.streams import (
+    COURSE,
     OTHER_STUDENT,
+    STUDENT,
     activity,
     analytics_document,
+    analytics_session,
+    apply,
     assignment,
     at,
     graded,
@@ -83,3 +90,82 @@ def test_a_period_without_results_says_why_its_averages_are_null():
     assert reasons["performance_metrics.quiz_improvement"].startswith("fewer than two")
     assert reasons["performance_metrics.assignment_average"] == "no graded assignment in the period"
     assert metrics["mastery_level"] == 65.0  # mastery accumulates up to the period's end
+
+
+@pytest.mark.parametrize(
+    ("scores", "change"),
+    [
+        ([60.0, 90.0], 30.0),
+        ([60.0, 70.0, 80.0, 90.0], 20.0),
+        ([50.0, 70.0, 99.0, 60.0, 90.0], 15.0),
+    ],
+)
+def test_improvement_is_the_later_halfs_mean_minus_the_earlier_halfs(
+    scores: list[float], change: float
+):
+    assert improvement(scores) == change
+
+
+def test_strengths_best_first_weaknesses_worst_first_and_60_is_not_weak():
+    events = [
+        submitted("AT-1", "QZ-A", at(1), 85.0),
+        submitted("AT-2", "QZ-B", at(1), 95.0),
+        submitted("AT-3", "QZ-C", at(1), 95.0),
+        submitted("AT-4", "QZ-D", at(1), 50.0),
+        submitted("AT-5", "QZ-E", at(1), 30.0),
+        submitted("AT-6", "QZ-F", at(1), 60.0),
+    ]
+    metrics = analytics_document(events)["performance_metrics"]
+    assert metrics["strengths"] == ["QZ-B", "QZ-C", "QZ-A"]
+    assert metrics["weaknesses"] == ["QZ-E", "QZ-D"]
+
+
+def test_no_completion_rate_before_any_item_is_known():
+    document = analytics_document([activity([record("R1", "login", at(1))])])
+    assert document["performance_metrics"]["completion_rate"] is None
+    assert document["null_reasons"]["performance_metrics.completion_rate"] == (
+        "no lesson, quiz or assignment is known yet"
+    )
+
+
+def facts_of(events: list) -> StudentFacts:
+    with analytics_session() as session:
+        apply(session, events)
+        return student_facts(session, STUDENT, COURSE)
+
+
+def test_best_scores_are_each_quizs_best_before_the_moment():
+    facts = facts_of(
+        [
+            submitted("AT-1", "QZ-1", at(1), 90.0),
+            submitted("AT-2", "QZ-1", at(2), 50.0, number=2),
+            submitted("AT-3", "QZ-2", at(1), 0.0),
+            submitted("AT-4", "QZ-3", at(3), 70.0),  # exactly at the moment: not yet
+            submitted("AT-5", "QZ-4", at(4), 70.0),  # after it
+        ]
+    )
+    assert best_scores(facts.attempts, at(3)) == {"QZ-1": 90.0, "QZ-2": 0.0}
+
+
+def test_an_item_done_at_the_moment_itself_is_not_done_yet():
+    facts = facts_of(
+        [
+            lesson_completed("LSN-1", at(1)),
+            submitted("AT-1", "QZ-1", at(1), 90.0),
+            assignment("TMA-1", "submit", at(1), occurred=at(1)),
+        ]
+    )
+    assert items_done(facts, at(1)) == set()
+    assert items_done(facts, at(1, 0, 1)) == {
+        (COURSE, "lesson", "LSN-1"),
+        (COURSE, "quiz", "QZ-1"),
+        (COURSE, "assignment", "TMA-1"),
+    }
+
+
+def test_no_mastery_before_any_scored_quiz():
+    document = analytics_document([lesson_completed("LSN-1", at(1))])
+    assert document["performance_metrics"]["mastery_level"] is None
+    assert document["null_reasons"]["performance_metrics.mastery_level"] == (
+        "no scored quiz attempt up to the period's end"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -123,3 +124,31 @@ def test_the_previous_period_is_of_the_same_type_and_length():
 def test_the_month_before_a_monthly_period_is_the_previous_calendar_month(first, before):
     month = period_of(PeriodType.MONTHLY, first, None, NOW)
     assert month.previous() == Period(PeriodType.MONTHLY, before, first)
+
+
+def test_a_period_starts_at_midnight_to_the_microsecond():
+    start = datetime(2026, 3, 10, 10, 15, 42, 123456, tzinfo=UTC)
+    assert period_of(PeriodType.DAILY, start, None, NOW).start == utc(2026, 3, 10)
+
+
+def test_periods_are_in_utc_whatever_the_machines_zone(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.setenv("TZ", "Pacific/Auckland")
+    time.tzset()
+    try:
+        east = timezone(timedelta(hours=3))
+        period = period_of(
+            PeriodType.CUSTOM,
+            datetime(2026, 1, 1, 3, tzinfo=east),
+            datetime(2026, 1, 5, 3, tzinfo=east),
+            NOW,
+        )
+        # 20:00 UTC is 09:00 of the next day in Auckland
+        day = period_of(PeriodType.DAILY, utc(2026, 3, 10, 20), None, NOW)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert (period.start.tzinfo, period.end.tzinfo) == (UTC, UTC)
+    assert (period.start.hour, period.end.hour) == (0, 0)
+    assert day == Period(PeriodType.DAILY, utc(2026, 3, 10), utc(2026, 3, 11))

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+import math
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 import pytest
 
-from services.analytics.domain.features import NAMES
-from services.analytics.domain.risk_model import CHECKPOINT_DAYS, PRIOR, train, training_examples
-from services.analytics.store import facts_of
+from services.analytics.domain.features import NAMES, Features
+from services.analytics.domain.risk_model import (
+    CHECKPOINT_DAYS,
+    PRIOR,
+    RiskModel,
+    enough_history,
+    outcome_of,
+    train,
+    training_examples,
+    training_set,
+)
+from services.analytics.store import facts_of, student_facts
+from shared.events import Envelope
 from tests.unit.analytics.streams import (
+    COURSE,
+    STUDENT,
     activity,
     analytics_session,
     apply,
+    assignment,
     at,
     course_completed,
     enrolled,
@@ -72,7 +88,7 @@ def test_a_model_trained_on_finished_enrollments_learns_from_behaviour():
     assert {ok for _, ok in found} == {True, False}
     model = train(found, at(200))
     assert model.source == "trained"
-    assert model.trained_on == len(found)
+    assert (model.trained_on, model.trained_at) == (len(found), at(200))
     coefficients = dict(zip(NAMES, model.coefficients, strict=True))
     assert coefficients["active_day_share"] > 0
     assert coefficients["mean_score"] > 0
@@ -124,3 +140,109 @@ def test_a_stored_model_of_other_features_gives_way_to_the_prior():
         older["coefficients"] = older["coefficients"][:8]
         session.execute(risk_models.insert().values(trained_at=at(201), document=older))
         assert store.latest_risk_model(session) is PRIOR
+
+
+def test_a_stored_model_reads_back_as_it_was_saved():
+    model = RiskModel(
+        source="trained",
+        intercept=0.3,
+        coefficients=tuple(0.1 * n for n in range(len(NAMES))),
+        centers=tuple(float(n) for n in range(len(NAMES))),
+        scales=tuple(1.0 + n for n in range(len(NAMES))),
+        trained_on=55,
+        trained_at=at(3),
+    )
+    stored = json.loads(json.dumps(model.to_dict()))
+    assert RiskModel.from_dict(stored, at(3)) == model
+    assert RiskModel.from_dict({**stored, "intercept": 1}, at(3)) == replace(model, intercept=1.0)
+
+
+def test_the_log_odds_are_capped_at_50_either_way():
+    typical = Features(**dict(zip(NAMES, PRIOR.centers, strict=True)))  # type: ignore[arg-type]
+    hopeless = replace(PRIOR, intercept=-1000.0)  # e^1000 would overflow
+    assert hopeless.probability(typical) == 1 / (1 + math.exp(50.0))
+    assert replace(PRIOR, intercept=1000.0).probability(typical) == 1.0
+
+
+def typical() -> Features:
+    return Features(**dict(zip(NAMES, PRIOR.centers, strict=True)))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("successes", "failures", "enough"),
+    [
+        (10, 30, True),
+        (30, 10, True),
+        (10, 29, False),
+        (9, 31, False),
+        (31, 9, False),
+        (5, 35, False),
+    ],
+)
+def test_enough_history_is_40_examples_with_10_of_each_outcome(
+    successes: int, failures: int, enough: bool
+):
+    found = [(typical(), True)] * successes + [(typical(), False)] * failures
+    assert enough_history(found) is enough
+
+
+def test_a_contribution_is_the_coefficient_times_the_standardized_distance():
+    model = replace(PRIOR, scales=tuple(2.0 if n == "mean_score" else 1.0 for n in NAMES))
+    # 0.04 per unit x (78 - 70) / 2
+    assert model.contributions(replace(typical(), mean_score=78.0))["mean_score"] == (
+        pytest.approx(0.16)
+    )
+
+
+def test_a_model_with_fewer_terms_than_features_is_refused_not_truncated():
+    short = replace(PRIOR, coefficients=PRIOR.coefficients[:8], centers=PRIOR.centers[:8])
+    with pytest.raises(ValueError, match="zip"):
+        short.fills()
+    with pytest.raises(ValueError, match="zip"):
+        replace(PRIOR, coefficients=PRIOR.coefficients[:8]).contributions(typical())
+
+
+def outcome(events: list, now: datetime) -> tuple[bool, datetime] | None:
+    with analytics_session() as session:
+        apply(session, events)
+        return outcome_of(student_facts(session, STUDENT, COURSE), now)
+
+
+def test_a_completion_at_the_moment_itself_is_not_finished_yet():
+    events = [enrolled(at(0)), course_completed(at(10))]
+    assert outcome(events, at(10)) is None
+    assert outcome(events, at(11)) == (True, at(10))
+
+
+def test_abandoned_exactly_60_days_after_the_last_sign_of_work():
+    # with no work at all, the start is the last sign
+    assert outcome([enrolled(at(0))], at(60)) == (False, at(0))
+    assert outcome([enrolled(at(0))], at(59, 23)) is None
+
+
+@pytest.mark.parametrize(
+    "work",
+    [
+        submitted("AT-1", "QZ-1", at(20), 70.0),
+        assignment("TMA-1", "submit", at(20), occurred=at(20)),
+        lesson_completed("LSN-1", at(20)),
+    ],
+)
+def test_any_submission_or_lesson_is_a_sign_of_work(work: Envelope):
+    events = [enrolled(at(0)), activity([record("R1", "login", at(5))]), work]
+    assert outcome(events, at(70)) is None
+    assert outcome(events, at(80)) == (False, at(20))
+
+
+def test_work_at_the_moment_itself_does_not_count_yet():
+    events = [enrolled(at(0)), activity([record("R1", "login", at(60))])]
+    assert outcome(events, at(60)) == (False, at(0))
+
+
+def test_each_example_is_from_its_enrollments_course():
+    with analytics_session() as session:
+        apply(session, history(1, 1))
+        students = facts_of(session, None, None)
+    found, courses = training_set(students.values(), at(80))
+    assert len(found) == len(courses) > 0
+    assert set(courses) == {COURSE}

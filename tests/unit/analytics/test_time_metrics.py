@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from services.analytics.domain.periods import Period, PeriodType
+from services.analytics.domain.time_metrics import part_of_day, time_metrics
 from tests.unit.analytics.streams import activity, analytics_document, at, record
 
 pytestmark = pytest.mark.unit
@@ -59,3 +63,54 @@ def test_days_and_hours_are_local_to_the_student():
         "evening": 25.0,
         "night": 0.0,
     }
+
+
+@pytest.mark.parametrize(
+    ("hour", "part"),
+    [
+        (0, "night"),
+        (5, "night"),
+        (6, "morning"),
+        (11, "morning"),
+        (12, "afternoon"),
+        (17, "afternoon"),
+        (18, "evening"),
+        (23, "evening"),
+    ],
+)
+def test_each_part_of_the_day_starts_at_its_first_hour(hour: int, part: str):
+    assert part_of_day(hour) == part
+
+
+def test_minutes_are_rounded_to_two_decimals_everywhere():
+    # four records of 10 seconds (0.1666... minutes each), one of them idle
+    records = [
+        record("R1", "lesson_start", at(0, 1), duration=10, lesson_id="LSN-1"),
+        record("R2", "quiz_start", at(0, 1, 1), duration=10, quiz_id="QZ-1"),
+        record("R3", "idle", at(0, 1, 2), duration=10),
+        record("R4", "video_play", at(0, 1, 3), duration=10, resource_id="RES-1"),
+    ]
+    metrics = analytics_document([activity(records)], period_type="daily")["time_metrics"]
+    assert metrics["total_time"] == 0.67
+    assert metrics["lesson_time"] == 0.17
+    assert metrics["idle_time"] == 0.17
+    assert metrics["time_by_day"] == [{"date": "2026-11-02", "minutes": 0.67}]
+    assert metrics["peak_hours"] == {
+        "morning": 0.67,
+        "afternoon": 0.0,
+        "evening": 0.0,
+        "night": 0.0,
+    }
+
+
+def test_the_days_of_a_period_end_with_the_day_of_its_last_instant():
+    utc_day = Period(PeriodType.DAILY, at(0, -8), at(1, -8))  # Nov 2, UTC
+    assert [d["date"] for d in time_metrics([], utc_day, "UTC")["time_by_day"]] == ["2026-11-02"]
+    # a custom period ending one microsecond into Nov 4 has Nov 4 as its last day
+    end = datetime(2026, 11, 4, 0, 0, 0, 1, tzinfo=UTC)
+    custom = Period(PeriodType.CUSTOM, at(0, -8), end)
+    assert [d["date"] for d in time_metrics([], custom, "UTC")["time_by_day"]] == [
+        "2026-11-02",
+        "2026-11-03",
+        "2026-11-04",
+    ]

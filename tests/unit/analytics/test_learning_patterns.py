@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from services.analytics.domain.patterns import cramming, items_finished, submissions_in
+from services.analytics.domain.periods import Period, PeriodType
+from services.analytics.store import student_facts
 from tests.unit.analytics.streams import (
+    COURSE,
+    STUDENT,
     activity,
+    activity_fact,
     analytics_document,
+    analytics_session,
+    apply,
+    assignment,
     at,
     lesson_completed,
     record,
@@ -88,3 +99,43 @@ def test_thin_patterns_are_null_with_their_reasons():
     assert reasons["learning_patterns.preferred_difficulty"] == (
         "the consumed events carry no difficulty of content"
     )
+
+
+SUBMITTED = at(5)
+
+
+def study(*minutes_before: tuple[float, float]) -> list:
+    """Records of ``minutes`` each, ``hours`` before the submission: (hours, minutes)."""
+    return [
+        activity_fact(f"R{n}", SUBMITTED - timedelta(hours=hours), seconds=minutes * 60)
+        for n, (hours, minutes) in enumerate(minutes_before)
+    ]
+
+
+def test_cramming_needs_at_least_an_hour_of_study():
+    assert cramming(study((1, 60)), [SUBMITTED]) is True
+    assert cramming(study((1, 59)), [SUBMITTED]) is False
+
+
+def test_cramming_is_half_the_study_or_more_in_the_24_hours_before_a_submission():
+    assert cramming(study((24, 30), (48, 30)), [SUBMITTED]) is True  # at the window's start
+    assert cramming(study((24, 29), (48, 31)), [SUBMITTED]) is False
+    # at the submission's own moment: after it, not before
+    assert cramming(study((0, 30), (48, 30)), [SUBMITTED]) is False
+
+
+def test_items_finished_are_lessons_and_submissions_of_the_period():
+    with analytics_session() as session:
+        apply(
+            session,
+            [
+                lesson_completed("LSN-1", at(1)),
+                submitted("AT-1", "QZ-1", at(2), 70.0),
+                assignment("TMA-1", "submit", at(3), occurred=at(3)),
+                assignment("TMA-2", "submit", at(9), occurred=at(9)),  # after the week
+            ],
+        )
+        facts = student_facts(session, STUDENT, COURSE)
+    week = Period(PeriodType.WEEKLY, at(0, -8), at(7, -8))
+    assert submissions_in(facts, week) == [at(2), at(3)]
+    assert items_finished(facts, week) == 3

@@ -80,3 +80,19 @@ def test_calibration_error_bins_by_tenths_with_a_certain_prediction_in_the_top_b
     # 1.0 falls in the top bin with 0.95: observed 1 of 2, predicted 0.975
     assert calibration_error([True, False], [1.0, 0.95]) == pytest.approx(0.475)
     assert calibration_error([], []) is None
+
+
+def test_the_top_two_bins_are_apart_and_a_certain_prediction_joins_the_top_one():
+    # bins 8 and 9: 0.5 x 0.15 + 0.5 x 0.95
+    assert calibration_error([True, False], [0.85, 0.95]) == pytest.approx(0.55)
+    # 1.0 and 0.95 share bin 9: observed 0.5, predicted 0.975
+    assert calibration_error([False, True], [1.0, 0.95]) == pytest.approx(0.475)
+
+
+def test_labels_and_predictions_of_different_lengths_are_refused():
+    with pytest.raises(ValueError, match="zip"):
+        auc([True, False], [0.9, 0.1, 0.5])
+    with pytest.raises(ValueError, match="zip"):
+        auc([True, False, False], [0.9, 0.1])
+    with pytest.raises(ValueError, match="zip"):
+        calibration_error([True, False], [0.9])

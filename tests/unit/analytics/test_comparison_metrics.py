@@ -120,3 +120,14 @@ def test_a_course_score_counts_the_work_submitted_before_its_moment():
         facts = student_facts(session, STUDENT, COURSE)
     assert course_score(facts, at(1)) is None
     assert course_score(facts, at(1) + timedelta(microseconds=1)) == 64.0
+
+
+def test_shares_of_peers_are_rounded_to_two_decimals():
+    events = [
+        submitted("AT-1", "QZ-1", at(1), 80.0),
+        *classmate("USR-STU-A", 50.0),  # more than 5 points below: ahead of them
+        *classmate("USR-STU-B", 78.0),  # similar
+        *classmate("USR-STU-C", 90.0),  # behind them
+    ]
+    peers = analytics_document(events)["comparison_metrics"]["peer_comparison"]
+    assert peers == {"ahead_of_peers": 33.33, "similar_to_peers": 33.33, "behind_peers": 33.33}

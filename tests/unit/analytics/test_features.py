@@ -40,6 +40,10 @@ def three_weeks() -> list[Envelope]:
             {"item_id": "QZ-1", "kind": "quiz", "weight": 20.0, "due_at": at(2)},
             {"item_id": "TMA-1", "kind": "assignment", "weight": 40.0, "due_at": at(4)},
             {"item_id": "TMA-2", "kind": "assignment", "weight": 40.0, "due_at": at(10)},
+            # never due: counted once submitted (a practice attempt is no submission)
+            {"item_id": "QZ-2", "kind": "quiz", "weight": 20.0},
+            {"item_id": "QZ-9", "kind": "quiz", "weight": 20.0},
+            {"item_id": "TMA-9", "kind": "assignment", "weight": 20.0},
         ],
     )
     return [
@@ -59,8 +63,8 @@ def three_weeks() -> list[Envelope]:
         submitted("AT-3", "QZ-2", at(3), 90.0, practice=True),  # practice: not counted
         assignment("TMA-1", "submit", at(5), occurred=at(5)),  # a day late
         assignment("TMA-1", "grade", at(5), occurred=at(7), grade=70.0),
-        assignment("TMA-1", "submit", at(8), occurred=at(8)),  # submitted again
-        assignment("TMA-1", "grade", at(8), occurred=at(9), grade=70.0),
+        assignment("TMA-1", "submit", at(12), occurred=at(12)),  # submitted again
+        assignment("TMA-1", "grade", at(12), occurred=at(13), grade=70.0),
         assignment("TMA-2", "submit", at(9), occurred=at(9)),  # on time
         assignment("TMA-2", "submit", at(25), occurred=at(25)),  # again, after the moment
     ]
@@ -71,7 +75,7 @@ def test_the_features_of_three_weeks_worked_out_by_hand():
     weeks = 20 / 7
     assert features == Features(
         active_day_share=2 / 20,  # 2 active days of the 20 since the start
-        days_since_activity=10.0,  # the record of day 10
+        days_since_activity=8.0,  # TMA-1 submitted again on day 12
         submissions_per_week=pytest.approx(4 / weeks),  # 2 attempts, 2 assignments
         mean_score=pytest.approx((80 + 40 + 70) / 3),  # in time order: 80, 40, 70
         recent_minutes=30.0,
@@ -82,14 +86,14 @@ def test_the_features_of_three_weeks_worked_out_by_hand():
         mean_lateness=pytest.approx(2 / 3),  # 1, 1 and 0 days late
         weighted_score=pytest.approx((20 * 80 + 40 * 70 + 40 * 0) / 100),  # best of QZ-1: 80
         recent_score=pytest.approx((40 + 70) / 2),
-        days_since_submission=11.0,  # the first submission of TMA-2, on day 9
+        days_since_submission=8.0,  # TMA-2's second submission is after the moment
         score_trend=pytest.approx(70 - (80 + 40) / 2),
         paused=0.0,
         results=3,
         due=3,
         due_submitted=3,
         late=2,
-        last_submission_at=at(9),
+        last_submission_at=at(12),
         paused_since=None,
     )
 
@@ -125,3 +129,15 @@ def test_a_short_enrollment_counts_at_least_a_day_and_at_most_every_day_active()
     half_day = features_of(facts_of(events[:1]), at(0, 12))
     assert half_day is not None
     assert half_day.days_enrolled == 1.0
+
+
+def test_paused_since_the_last_change_before_the_moment():
+    events = [
+        enrolled(at(0)),
+        lesson_completed("LSN-1", at(1)),
+        status_changed(at(15), "in_progress", "paused", changed_at=at(15)),
+        status_changed(at(20), "paused", "in_progress", changed_at=at(20)),
+    ]
+    features = features_of(facts_of(events), at(20))
+    assert features is not None
+    assert (features.paused, features.paused_since) == (1.0, at(15))

@@ -65,3 +65,34 @@ def test_a_model_trained_before_the_split_is_judged_on_later_enrollments():
     # though they left long before (their prediction is still shown)
     assert (by_day[60].enrollments, by_day[60].successes, by_day[60].auc) == (4, 0, None)
     assert (by_day[120].enrollments, by_day[150].enrollments) == (4, 0)  # day 250: not yet
+
+
+def test_auc_counts_a_tie_as_half_and_needs_both_outcomes():
+    assert auc([True, False], [0.5, 0.5]) == 0.5
+    assert auc([True, True, False], [0.9, 0.2, 0.5]) == 0.5
+    assert auc([False, False], [0.2, 0.3]) is None
+
+
+def test_calibration_error_bins_by_tenths_with_a_certain_prediction_in_the_top_bin():
+    # bin 7: predicted 0.75 three times, 2 of 3 succeeded; bin 2: 0.25, failed
+    labels, predicted = [True, True, False, False], [0.75, 0.75, 0.75, 0.25]
+    assert calibration_error(labels, predicted) == pytest.approx(3 / 4 * (0.75 - 2 / 3) + 0.25 / 4)
+    # 1.0 falls in the top bin with 0.95: observed 1 of 2, predicted 0.975
+    assert calibration_error([True, False], [1.0, 0.95]) == pytest.approx(0.475)
+    assert calibration_error([], []) is None
+
+
+def test_the_top_two_bins_are_apart_and_a_certain_prediction_joins_the_top_one():
+    # bins 8 and 9: 0.5 x 0.15 + 0.5 x 0.95
+    assert calibration_error([True, False], [0.85, 0.95]) == pytest.approx(0.55)
+    # 1.0 and 0.95 share bin 9: observed 0.5, predicted 0.975
+    assert calibration_error([False, True], [1.0, 0.95]) == pytest.approx(0.475)
+
+
+def test_labels_and_predictions_of_different_lengths_are_refused():
+    with pytest.raises(ValueError, match="zip"):
+        auc([True, False], [0.9, 0.1, 0.5])
+    with pytest.raises(ValueError, match="zip"):
+        auc([True, False, False], [0.9, 0.1])
+    with pytest.raises(ValueError, match="zip"):
+        calibration_error([True, False], [0.9])

@@ -289,7 +289,7 @@ def weak_quizzes() -> list[Envelope]:
         submitted("AT-2", "QZ-2", at(1, 1), 40.0),
         submitted("AT-3", "QZ-3", at(1, 2), 59.5),
         submitted("AT-4", "QZ-1", at(1, 3), 50.0),
-        submitted("AT-5", "QZ-5", at(1, 4), 60.0),  # passed: not weak
+        submitted("AT-5", "QZ-0", at(1, 4), 60.0),  # passed: not weak
     ]
 
 

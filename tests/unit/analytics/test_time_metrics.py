@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -114,3 +114,13 @@ def test_the_days_of_a_period_end_with_the_day_of_its_last_instant():
         "2026-11-03",
         "2026-11-04",
     ]
+
+
+def test_idle_gaps_are_rounded_to_two_decimals():
+    records = [
+        record("R1", "lesson_start", at(0, 1), session="S1", lesson_id="LSN-1"),
+        # 5 minutes 10 seconds later, in the same session
+        record("R2", "lesson_start", at(0, 1, 5) + timedelta(seconds=10), session="S1"),
+    ]
+    metrics = analytics_document([activity(records)], period_type="daily")["time_metrics"]
+    assert metrics["idle_time"] == 5.17

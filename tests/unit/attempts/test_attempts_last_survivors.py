@@ -94,3 +94,11 @@ def test_only_a_teachers_points_are_graded_by_the_teacher(make_question: Questio
 @pytest.mark.parametrize("blank", ["", "   ", "?!", " . "])
 def test_a_blank_or_punctuation_only_text_answer_normalizes_to_nothing(blank: str) -> None:
     assert normalize_text_answer(blank) == ""
+
+
+def test_a_duplicate_option_does_not_hide_the_problems_after_it() -> None:
+    question = raw_question("multiple_choice", options=["a", "a", 5], answer_key="a")
+    assert refusal(raw_quiz(question)) == {
+        "questions[0].options[1]": ["'a' duplicates the id of questions[0].options[0]"],
+        "questions[0].options[2]": ["must be a string or an object with id and text"],
+    }

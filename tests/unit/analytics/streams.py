@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.analytics.domain.projections import ActivityFact, Kind
+from services.analytics.domain.projections import ActivityFact, Kind, StudentFacts
 from services.analytics.handlers import registry
 from services.analytics.models import metadata
 from shared.db import platform_metadata
@@ -285,6 +285,15 @@ def analytics_session() -> Iterator[Session]:
     with Session(engine) as session:
         yield session
     engine.dispose()
+
+
+def facts_of(events: Iterable[Envelope], student: str = STUDENT) -> StudentFacts:
+    """What analytics keeps of ``student`` in COURSE after ``events``."""
+    from services.analytics.store import student_facts
+
+    with analytics_session() as session:
+        apply(session, events)
+        return student_facts(session, student, COURSE)
 
 
 def analytics_document(

@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 
 from services.analytics.domain.achievements import achievements_section, earned, xp_of
-from services.analytics.domain.projections import StudentFacts
 from services.analytics.store import student_facts
 from tests.unit.analytics.streams import (
     COURSE,
@@ -18,6 +17,7 @@ from tests.unit.analytics.streams import (
     apply,
     assignment,
     at,
+    facts_of,
     lesson_completed,
     record,
     submitted,
@@ -71,12 +71,6 @@ def test_an_achievement_later_than_the_period_is_not_counted():
     section = analytics_document(stream(), period_type="daily", start=at(0))["achievements"]
     assert section["total_earned"] == 0
     assert at(0) + timedelta(days=1) > at(0, 2)
-
-
-def facts_of(events: list) -> StudentFacts:
-    with analytics_session() as session:
-        apply(session, events)
-        return student_facts(session, STUDENT, COURSE)
 
 
 def test_a_lesson_done_twice_counts_from_its_first_completion():

@@ -5,18 +5,13 @@ from __future__ import annotations
 import pytest
 
 from services.analytics.domain.features import Features, features_of
-from services.analytics.domain.projections import StudentFacts
-from services.analytics.store import student_facts
 from shared.events import Envelope
 from tests.unit.analytics.streams import (
-    COURSE,
-    STUDENT,
     activity,
-    analytics_session,
-    apply,
     assignment,
     at,
     enrolled,
+    facts_of,
     lesson_completed,
     outline_published,
     record,
@@ -25,12 +20,6 @@ from tests.unit.analytics.streams import (
 )
 
 pytestmark = pytest.mark.unit
-
-
-def facts_of(events: list[Envelope]) -> StudentFacts:
-    with analytics_session() as session:
-        apply(session, events)
-        return student_facts(session, STUDENT, COURSE)
 
 
 def three_weeks() -> list[Envelope]:

@@ -5,18 +5,14 @@ from __future__ import annotations
 import pytest
 
 from services.analytics.domain.performance import best_scores, improvement, items_done
-from services.analytics.domain.projections import StudentFacts
-from services.analytics.store import student_facts
 from tests.unit.analytics.streams import (
     COURSE,
     OTHER_STUDENT,
-    STUDENT,
     activity,
     analytics_document,
-    analytics_session,
-    apply,
     assignment,
     at,
+    facts_of,
     graded,
     lesson_completed,
     record,
@@ -126,12 +122,6 @@ def test_no_completion_rate_before_any_item_is_known():
     assert document["null_reasons"]["performance_metrics.completion_rate"] == (
         "no lesson, quiz or assignment is known yet"
     )
-
-
-def facts_of(events: list) -> StudentFacts:
-    with analytics_session() as session:
-        apply(session, events)
-        return student_facts(session, STUDENT, COURSE)
 
 
 def test_best_scores_are_each_quizs_best_before_the_moment():

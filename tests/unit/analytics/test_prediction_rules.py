@@ -3,7 +3,6 @@ threshold of a reason, pace, the class's order of milestones and every null's re
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import pytest
@@ -33,6 +32,7 @@ from tests.unit.analytics.streams import (
     at,
     course_completed,
     enrolled,
+    facts_of,
     lesson_completed,
     outline_published,
     record,
@@ -61,12 +61,6 @@ def only(name: str, coefficient: float, intercept: float = 0.0) -> RiskModel:
         centers=PRIOR.centers,
         scales=PRIOR.scales,
     )
-
-
-def facts_of(events: Iterable[Envelope], student: str = STUDENT) -> StudentFacts:
-    with analytics_session() as session:
-        apply(session, events)
-        return student_facts(session, student, COURSE)
 
 
 @pytest.mark.parametrize(

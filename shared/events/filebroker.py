@@ -23,6 +23,7 @@ changes that and closes its gaps:
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import uuid
 from pathlib import Path
@@ -65,6 +66,10 @@ def _now_ms() -> int:
     # Wall-clock time, not monotonic: message files outlive a reboot, which restarts the
     # monotonic clock and would hide messages named by the previous boot's clock.
     return round(time() * 1000)
+
+
+# Messages named within one millisecond keep the order this process published them in.
+_SEQUENCE = itertools.count()
 
 
 def _visible_at(filename: str) -> int:
@@ -145,7 +150,7 @@ class Channel(filesystem.Channel):
             delay = max(int(headers.get(DELAY_HEADER) or 0), 0)
         except (TypeError, ValueError):
             delay = 0
-        name = f"{_now_ms() + delay:015d}_{uuid.uuid4()}.msg"
+        name = f"{_now_ms() + delay:015d}_{next(_SEQUENCE):012d}_{uuid.uuid4()}.msg"
         folder = Path(self.data_folder_out) / str(queue)
         folder.mkdir(parents=True, exist_ok=True)
         temporary = folder / f".{name}.tmp"

@@ -112,6 +112,17 @@ def test_each_queue_has_its_own_folder_and_unrouted_messages_are_capped(
         assert kept == [7, 8, 9, 10, 11]  # the newest
 
 
+def test_messages_published_within_one_millisecond_keep_their_order(tmp_path: Path):
+    queue = Queue("fifo", Exchange("fifo", type="direct"), routing_key="fifo")
+    with connection_for(tmp_path) as connection:
+        producer = connection.Producer()
+        for n in range(300):
+            producer.publish({"n": n}, exchange=queue.exchange, routing_key="fifo", declare=[queue])
+        bound = queue(connection.default_channel)
+        received = [message.payload["n"] for message in iter(lambda: bound.get(no_ack=True), None)]
+    assert received == list(range(300))
+
+
 def test_a_file_that_is_not_a_message_is_set_aside(tmp_path: Path):
     queue = Queue("mixed", Exchange("mixed", type="direct"), routing_key="mixed")
     with connection_for(tmp_path) as connection:

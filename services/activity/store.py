@@ -28,7 +28,7 @@ import msgspec
 import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.orm import Session
 
 from services.activity.domain import month_range, partition_name
@@ -148,24 +148,29 @@ def insert_announced_records(
 
 
 class PartitionCache:
-    """The months known to have a partition, per database (saves the catalog query)."""
+    """The months known to have a partition, per database (saves the catalog query).
+
+    Keyed by the engine's URL itself (hashed by value, not rendered: rendering it was a
+    measurable share of a single record's POST)."""
 
     def __init__(self) -> None:
-        self._known: dict[str, set[date]] = {}
+        self._known: dict[URL, set[date]] = {}
         self._lock = threading.Lock()
 
     def missing(self, engine: Engine, months: Iterable[date]) -> list[date]:
+        known = self._known.get(engine.url)
+        if known is not None and known.issuperset(months):
+            return []
         with self._lock:
-            known = self._known.get(str(engine.url), set())
-            return sorted(set(months) - known)
+            return sorted(set(months) - self._known.get(engine.url, set()))
 
     def remember(self, engine: Engine, months: Iterable[date]) -> None:
         with self._lock:
-            self._known.setdefault(str(engine.url), set()).update(months)
+            self._known.setdefault(engine.url, set()).update(months)
 
     def forget(self, engine: Engine) -> None:
         with self._lock:
-            self._known.pop(str(engine.url), None)
+            self._known.pop(engine.url, None)
 
 
 PARTITIONS = PartitionCache()

@@ -18,7 +18,16 @@ Measures over HTTP (keep-alive connections, bearer tokens, audit and outbox incl
   second through the whole run: first sample, last sample and peak.
 
     .venv/bin/python bench/activity.py [--runs 3] [--batches 200] [--single-rate 1500]
-        [--read-rate 500] [--seconds 20] [--seed 10000000]
+        [--read-rate 500] [--seconds 20] [--seed 10000000] [--phases single,read]
+        [--keep-seed]
+
+``--phases`` runs only some of the measures (``batch``: both batch measures' empty-store
+half and the warm-up, ``single``, ``read``, ``full``, ``soak``; all by default). The
+seeded records are COPYed once into a template database (``stride_bench_activity_seed``,
+about 8 minutes for 10,000,000) and each run that reads them works on a copy of it
+(``CREATE DATABASE ... TEMPLATE``, well under a minute), on a gunicorn and relay
+restarted for it; ``--keep-seed`` keeps the template for the next invocation, which
+reuses it if it holds the same seed (by default it is dropped at the end).
 
 A calibration first times fixed work on this machine (a pure-Python loop, and the
 msgspec and marshmallow validation of one batch) so runs on a loaded machine can be
@@ -82,6 +91,9 @@ from shared.migrations import upgrade  # noqa: E402
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432"
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 DATABASE = "stride_bench_activity"
+#: the seeded records, copied for each run that reads them
+SEED_DATABASE = "stride_bench_activity_seed"
+PHASES = ("batch", "single", "read", "full", "soak")
 BATCH = 500
 OTHER_BENCHMARKS = "bench/(backbone|progress|attempts)"
 #: the activity API's gunicorn threads per worker, as in docker-compose.yml
@@ -173,12 +185,54 @@ class Http:
         return response.status
 
 
-def fresh_database(postgres_url: str) -> str:
-    plain = postgres_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(f"{plain}/postgres", autocommit=True) as connection:
+def driver_url(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def fresh_database(postgres_url: str, template: str | None = None) -> str:
+    """The run's database, empty or a copy of ``template``."""
+    with psycopg.connect(f"{driver_url(postgres_url)}/postgres", autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{DATABASE}"')
+        copy = f' TEMPLATE "{template}" STRATEGY FILE_COPY' if template else ""
+        connection.execute(f'CREATE DATABASE "{DATABASE}"{copy}')
     return f"{postgres_url}/{DATABASE}"
+
+
+def seeded_template(postgres_url: str, records: int, students: int) -> str:
+    """The template database holding ``records`` seeded records (made if it does not
+    hold exactly these: its comment names the seed and the migrations' head)."""
+    admin = f"{driver_url(postgres_url)}/postgres"
+    label = (
+        f"seed {records} records, {students} students, month {month_of(datetime.now(UTC))}, "
+        f"migrations {migrations_head()}"
+    )
+    with psycopg.connect(admin, autocommit=True) as connection:
+        row = connection.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+            (SEED_DATABASE,),
+        ).fetchone()
+        if row is not None and row[0] == label:
+            return SEED_DATABASE
+        connection.execute(f'DROP DATABASE IF EXISTS "{SEED_DATABASE}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{SEED_DATABASE}"')
+    url = f"{postgres_url}/{SEED_DATABASE}"
+    began = time.monotonic()
+    upgrade("activity", url, MIGRATIONS)
+    seed(driver_url(url), records, students)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f"COMMENT ON DATABASE \"{SEED_DATABASE}\" IS '{label}'")
+    print(f"  seeded {records:,} records in {time.monotonic() - began:.0f} s", flush=True)
+    return SEED_DATABASE
+
+
+def migrations_head() -> str:
+    """The newest migration of the activity service (a template made before it is stale)."""
+    return max(path.stem for path in (MIGRATIONS / "versions").glob("*.py"))
+
+
+def drop_database(postgres_url: str, name: str) -> None:
+    with psycopg.connect(f"{driver_url(postgres_url)}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def service_env(url: str, amqp: str, var_dir: Path, port: int) -> dict[str, str]:
@@ -461,85 +515,215 @@ def seed(plain_url: str, records: int, students: int) -> None:
 
 @dataclass
 class RunResult:
-    empty_batch: float
-    full_batch: float
-    single: list[float]
-    single_achieved: float
-    single_errors: int
-    single_cpu: dict[str, float]
-    reads: list[float]
-    read_achieved: float
-    read_errors: int
-    memory: list[float]
-    soak: list[float]
-    notes: list[str]
+    empty_batch: float | None = None
+    full_batch: float | None = None
+    single: list[float] = field(default_factory=list)
+    single_achieved: float = 0.0
+    single_errors: int = 0
+    single_cpu: dict[str, float] = field(default_factory=dict)
+    reads: list[float] = field(default_factory=list)
+    read_achieved: float = 0.0
+    read_errors: int = 0
+    read_cpu: dict[str, float] = field(default_factory=dict)
+    memory: list[float] = field(default_factory=list)
+    soak: list[float] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
-def run_once(args: argparse.Namespace, *, with_soak: bool) -> RunResult:
-    """One run on a fresh database, a fresh gunicorn and a fresh relay; with ``with_soak``,
-    ending with the memory soak."""
-    notes = [note for note in [wait_until_quiet(OTHER_BENCHMARKS)] if note]
+@dataclass
+class Service:
+    """The app under gunicorn and the outbox relay, on one database."""
+
+    url: str
+    env: dict[str, str]
+    port: int
+    server: subprocess.Popen[bytes] = field(init=False)
+    relay: subprocess.Popen[bytes] = field(init=False)
+    memory: MemorySampler = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.server = start_gunicorn(self.env, self.port)
+        self.relay = start_relay(self.env)
+        self.memory = MemorySampler(self.server.pid).start()
+
+    @property
+    def plain(self) -> str:
+        return driver_url(self.url)
+
+    def meter(self) -> CpuMeter:
+        return CpuMeter(self.server.pid, self.relay.pid, self.plain)
+
+    def stop(self) -> list[float]:
+        """Stop both; the resident memory samples."""
+        self.memory.stopping.set()
+        self.relay.terminate()
+        self.server.terminate()
+        self.relay.wait(timeout=30)
+        self.server.wait(timeout=30)
+        return self.memory.samples
+
+
+def run_once(args: argparse.Namespace, *, with_soak: bool, template: str | None) -> RunResult:
+    """One run of the phases asked for, on a fresh database, a fresh gunicorn and a fresh
+    relay; the phases that read the seeded records on a copy of ``template``, with
+    gunicorn and the relay restarted on it. With ``with_soak``, ending with the soak."""
+    result = RunResult(notes=[note for note in [wait_until_quiet(OTHER_BENCHMARKS)] if note])
+    phases = set(args.phases)
     postgres = os.environ.get("STRIDE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     amqp = os.environ.get("STRIDE_BENCH_AMQP_URL", DEFAULT_AMQP_URL)
-    url = fresh_database(postgres)
-    plain = url.replace("postgresql+psycopg://", "postgresql://")
     var_dir = Path(tempfile.mkdtemp(prefix="stride-bench-activity-"))
-    upgrade("activity", url, MIGRATIONS)
     keys = development_keys(var_dir)
     settings = load_settings({"STRIDE_VAR_DIR": str(var_dir)})
     service = mint_token(settings, sub="SVC-PLAYER", role="service", private_key=keys.private_pem)
     admin = mint_token(settings, sub="USR-ADM-1", role="admin", private_key=keys.private_pem)
-    env = service_env(url, amqp, var_dir, args.port)
     queue_name = f"bench.activity.{uuid.uuid4().hex[:8]}"
     with Connection(amqp) as connection:
         queue = Queue(queue_name, events_exchange(), routing_key="activity.logs.recorded",
                       durable=False, auto_delete=False)  # fmt: skip
         queue(connection.default_channel).declare()
-    server = start_gunicorn(env, args.port)
-    relay = start_relay(env)
-    memory = MemorySampler(server.pid).start()
+
+    def single(k: int) -> bytes:
+        body = json.dumps(sample_record(f"USR-STU-1-{k % 1000}", k)).encode()
+        return http_request("POST", "/logs", service, body)
+
+    def last_hundred(k: int) -> bytes:
+        student = f"USR-STU-S{(k * 7919) % args.students}"
+        return http_request("GET", f"/logs?student_id={student}&limit=100", admin)
+
+    running: Service | None = None
+
+    def start(template: str | None) -> Service:
+        url = fresh_database(postgres, template)
+        if template is None:
+            upgrade("activity", url, MIGRATIONS)
+        return Service(url, service_env(url, amqp, var_dir, args.port), args.port)
+
     try:
-        # Warm the workers (connections, first requests) so "empty" is not a cold start.
-        batch_throughput(args.port, service, plain, min(args.batches, 4), args.clients)
-        empty = batch_throughput(args.port, service, plain, args.batches, args.clients)
-
-        def single(k: int) -> bytes:
-            body = json.dumps(sample_record(f"USR-STU-1-{k % 1000}", k)).encode()
-            return http_request("POST", "/logs", service, body)
-
-        cpu = CpuMeter(server.pid, relay.pid, plain)
-        single_latencies, single_errors, single_rate = open_loop(
-            args.port, args.single_rate, args.seconds, args.clients, single
-        )
-        single_cpu = cpu.per_request(len(single_latencies))
-        seed(plain, args.seed, args.students)
-
-        def last_hundred(k: int) -> bytes:
-            student = f"USR-STU-S{(k * 7919) % args.students}"
-            return http_request("GET", f"/logs?student_id={student}&limit=100", admin)
-
-        read_latencies, read_errors, read_rate = open_loop(
-            args.port, args.read_rate, args.seconds, args.clients, last_hundred
-        )
-        full = batch_throughput(args.port, service, plain, args.batches, args.clients)
-        soak_from = len(memory.samples)
-        if with_soak and args.soak_minutes > 0:
+        if phases & {"batch", "single"}:
+            running = start(None)
+            # Warm the workers (connections, first requests) so "empty" is not a cold start.
+            batch_throughput(args.port, service, running.plain, min(args.batches, 4), args.clients)
+            if "batch" in phases:
+                result.empty_batch = batch_throughput(
+                    args.port, service, running.plain, args.batches, args.clients
+                )
+            if "single" in phases:
+                cpu = running.meter()
+                result.single, result.single_errors, result.single_achieved = open_loop(
+                    args.port, args.single_rate, args.seconds, args.clients, single
+                )
+                result.single_cpu = cpu.per_request(len(result.single))
+        if template is not None:
+            if running is not None:
+                result.memory += running.stop()
+            running = start(template)
+            # the new workers' connections and first statements, on other students
+            open_loop(args.port, args.read_rate, 1, args.clients,
+                      lambda k: last_hundred(k + 10_000))  # fmt: skip
+            if "read" in phases:
+                cpu = running.meter()
+                result.reads, result.read_errors, result.read_achieved = open_loop(
+                    args.port, args.read_rate, args.seconds, args.clients, last_hundred
+                )
+                result.read_cpu = cpu.per_request(len(result.reads))
+            if "full" in phases:
+                result.full_batch = batch_throughput(
+                    args.port, service, running.plain, args.batches, args.clients
+                )
+        if with_soak and "soak" in phases and args.soak_minutes > 0:
+            running = running or start(None)
+            soak_from = len(running.memory.samples)
             open_loop(args.port, args.single_rate, args.soak_minutes * 60, args.clients, single)
-        soak = memory.samples[soak_from:]
+            result.soak = running.memory.samples[soak_from:]
         if other_benchmarks(OTHER_BENCHMARKS):
-            notes.append("another benchmark was running when this run ended")
+            result.notes.append("another benchmark was running when this run ended")
     finally:
-        memory.stopping.set()
-        relay.terminate()
-        server.terminate()
-        relay.wait(timeout=30)
-        server.wait(timeout=30)
+        if running is not None:
+            result.memory += running.stop()
         with Connection(amqp) as connection:
             Queue(queue_name)(connection.default_channel).delete()
-    return RunResult(
-        empty, full, single_latencies, single_rate, single_errors, single_cpu,
-        read_latencies, read_rate, read_errors, memory.samples, soak, notes,
-    )  # fmt: skip
+    return result
+
+
+def phases_of(text: str) -> list[str]:
+    phases = [phase.strip() for phase in text.split(",") if phase.strip()]
+    unknown = set(phases) - set(PHASES)
+    if unknown or not phases:
+        raise argparse.ArgumentTypeError(f"phases are among {', '.join(PHASES)}")
+    return phases
+
+
+def print_run(run: int, result: RunResult, args: argparse.Namespace) -> None:
+    if result.empty_batch is not None or result.full_batch is not None:
+        parts = []
+        if result.empty_batch is not None:
+            parts.append(f"{result.empty_batch:,.0f} records/s empty")
+        if result.full_batch is not None:
+            parts.append(f"{result.full_batch:,.0f} records/s with {args.seed:,} stored")
+        if result.empty_batch and result.full_batch:
+            parts.append(f"({result.full_batch / result.empty_batch:.0%})")
+        print(f"run {run}: batches of {BATCH}, end to end: " + ", ".join(parts))
+    else:
+        print(f"run {run}:")
+    if result.single:
+        print(summary(
+            f"  single POST at {args.single_rate:.0f}/s (achieved {result.single_achieved:.0f}/s,"
+            f" errors {result.single_errors})", result.single))  # fmt: skip
+        print(f"    {cpu_line(result.single_cpu)}")
+    if result.reads:
+        reads = (
+            f"  last 100 of a student at {args.read_rate:.0f}/s (achieved "
+            f"{result.read_achieved:.0f}/s, errors {result.read_errors})"
+        )
+        print(summary(reads, result.reads))
+        print(f"    {cpu_line(result.read_cpu)}")
+    if result.memory:
+        print(
+            f"  gunicorn resident memory: first {result.memory[0]:.0f} MB, last "
+            f"{result.memory[-1]:.0f} MB, peak {max(result.memory):.0f} MB "
+            f"({len(result.memory)} samples)"
+        )
+    if result.soak:
+        minute = max(1, min(60, len(result.soak) // 3))
+        print(
+            f"  soak of {args.soak_minutes:g} min at {args.single_rate:.0f} POSTs/s: "
+            f"resident memory {statistics.mean(result.soak[:minute]):.0f} MB at the start, "
+            f"{statistics.mean(result.soak[-minute:]):.0f} MB at the end, "
+            f"peak {max(result.soak):.0f} MB"
+        )
+    for note in result.notes:
+        print(f"  note: {note}")
+    sys.stdout.flush()
+
+
+def print_medians(results: list[RunResult]) -> None:
+    for name, cpus in (
+        ("single POST", [r.single_cpu for r in results if r.single_cpu]),
+        ("read", [r.read_cpu for r in results if r.read_cpu]),
+    ):
+        if cpus:
+            median = {part: statistics.median(cpu[part] for cpu in cpus) for part in cpus[0]}
+            print(f"median {name} {cpu_line(median)}")
+    measured: dict[str, list[float]] = {
+        "batch records/s": [r.empty_batch for r in results if r.empty_batch is not None],
+        "single POSTs/s": [r.single_achieved for r in results if r.single],
+        "single p95 ms": [percentile(r.single, 0.95) for r in results if r.single],
+        "read p95 ms": [percentile(r.reads, 0.95) for r in results if r.reads],
+        "full/empty ingestion": [
+            r.full_batch / r.empty_batch for r in results if r.full_batch and r.empty_batch
+        ],
+    }
+    medians = {name: statistics.median(values) for name, values in measured.items() if values}
+    print(f"median of {len(results)} runs: " + "; ".join(
+        f"{name} {value:,.2f}" for name, value in medians.items()))  # fmt: skip
+    verdicts = []
+    for name, value in medians.items():
+        target = TARGETS[name]
+        lower_is_better = name.endswith("ms")
+        met = value < target if lower_is_better else value >= target
+        verdicts.append(f"{name} {'<' if lower_is_better else '>='} {target:,g}: "
+                        f"{'met' if met else 'NOT met'}")  # fmt: skip
+    print("targets: " + "; ".join(verdicts))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -554,6 +738,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=32, help="keep-alive connections")
     parser.add_argument("--soak-minutes", type=float, default=10.0,
                         help="minutes of single POSTs, memory watched (last run)")  # fmt: skip
+    parser.add_argument("--phases", type=phases_of, default=list(PHASES),
+                        help=f"the measures to run, among {','.join(PHASES)} (all)")  # fmt: skip
+    parser.add_argument("--keep-seed", action="store_true",
+                        help="keep the seeded template for the next invocation")  # fmt: skip
     parser.add_argument("--port", type=int, default=18441)
     args = parser.parse_args(argv)
 
@@ -564,65 +752,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"gunicorn (deploy/gunicorn.conf.py, workers {gunicorn['workers']}, threads "
         f"{gunicorn['threads']}) + PostgreSQL + RabbitMQ (relay: stride relay activity); "
-        f"{args.clients} keep-alive client connections from the same machine"
+        f"{args.clients} keep-alive client connections from the same machine; "
+        f"phases {','.join(args.phases)}"
     )
     print(calibration(), flush=True)
+    postgres = os.environ.get("STRIDE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    template = None
+    if {"read", "full"} & set(args.phases):
+        template = seeded_template(postgres, args.seed, args.students)
     results = []
-    for run in range(1, args.runs + 1):
-        result = run_once(args, with_soak=run == args.runs)
-        results.append(result)
-        print(
-            f"run {run}: batches of {BATCH}, end to end: {result.empty_batch:,.0f} records/s "
-            f"empty, {result.full_batch:,.0f} records/s with {args.seed:,} stored "
-            f"({result.full_batch / result.empty_batch:.0%})"
-        )
-        print(summary(
-            f"  single POST at {args.single_rate:.0f}/s (achieved {result.single_achieved:.0f}/s,"
-            f" errors {result.single_errors})", result.single))  # fmt: skip
-        print(f"    {cpu_line(result.single_cpu)}")
-        reads = (
-            f"  last 100 of a student at {args.read_rate:.0f}/s (achieved "
-            f"{result.read_achieved:.0f}/s, errors {result.read_errors})"
-        )
-        print(summary(reads, result.reads))
-        if result.memory:
-            print(
-                f"  gunicorn resident memory: first {result.memory[0]:.0f} MB, last "
-                f"{result.memory[-1]:.0f} MB, peak {max(result.memory):.0f} MB "
-                f"({len(result.memory)} samples)"
-            )
-        if result.soak:
-            minute = max(1, min(60, len(result.soak) // 3))
-            print(
-                f"  soak of {args.soak_minutes:g} min at {args.single_rate:.0f} POSTs/s: "
-                f"resident memory {statistics.mean(result.soak[:minute]):.0f} MB at the start, "
-                f"{statistics.mean(result.soak[-minute:]):.0f} MB at the end, "
-                f"peak {max(result.soak):.0f} MB"
-            )
-        for note in result.notes:
-            print(f"  note: {note}")
-        sys.stdout.flush()
-    single_cpu = {
-        name: statistics.median(r.single_cpu[name] for r in results)
-        for name in results[0].single_cpu
-    }
-    print(f"median single POST {cpu_line(single_cpu)}")
-    medians = {
-        "batch records/s": statistics.median(r.empty_batch for r in results),
-        "single POSTs/s": statistics.median(r.single_achieved for r in results),
-        "single p95 ms": statistics.median(percentile(r.single, 0.95) for r in results),
-        "read p95 ms": statistics.median(percentile(r.reads, 0.95) for r in results),
-        "full/empty ingestion": statistics.median(r.full_batch / r.empty_batch for r in results),
-    }
-    print(f"median of {len(results)} runs: " + "; ".join(
-        f"{name} {value:,.2f}" for name, value in medians.items()))  # fmt: skip
-    verdicts = []
-    for name, target in TARGETS.items():
-        lower_is_better = name.endswith("ms")
-        met = medians[name] < target if lower_is_better else medians[name] >= target
-        verdicts.append(f"{name} {'<' if lower_is_better else '>='} {target:,g}: "
-                        f"{'met' if met else 'NOT met'}")  # fmt: skip
-    print("targets: " + "; ".join(verdicts))
+    try:
+        for run in range(1, args.runs + 1):
+            result = run_once(args, with_soak=run == args.runs, template=template)
+            results.append(result)
+            print_run(run, result, args)
+    finally:
+        drop_database(postgres, DATABASE)
+        if template is not None and not args.keep_seed:
+            drop_database(postgres, template)
+    print_medians(results)
     return 0
 
 

@@ -36,8 +36,11 @@ class PageQuerySchema(Schema):
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
+    """Compact JSON of ``values`` (date-times in ISO 8601, text as UTF-8, as PostgreSQL
+    writes JSON: ``shared.json_sql.cursor_text`` makes the same cursor in SQL), base64url
+    without padding."""
     plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
-    raw = json.dumps(plain, separators=(",", ":")).encode()
+    raw = json.dumps(plain, separators=(",", ":"), ensure_ascii=False).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 

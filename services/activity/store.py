@@ -15,6 +15,7 @@ no table, can add one too.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import zlib
@@ -27,7 +28,7 @@ import msgspec
 import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.orm import Session
 
 from services.activity.domain import month_range, partition_name
@@ -35,6 +36,8 @@ from services.activity.models import RECORD_COLUMNS, activity_archives, activity
 from shared.audit import AUDIT_ROWS_INSERT
 from shared.auth import AccessScope
 from shared.db import rowcount_of
+from shared.json_sql import json_items, json_page
+from shared.pagination import encode_cursor
 
 LOGS = activity_logs.c
 UTC_TIMESTAMP = activity_logs.c.timestamp.type
@@ -145,24 +148,29 @@ def insert_announced_records(
 
 
 class PartitionCache:
-    """The months known to have a partition, per database (saves the catalog query)."""
+    """The months known to have a partition, per database (saves the catalog query).
+
+    Keyed by the engine's URL itself (hashed by value, not rendered: rendering it was a
+    measurable share of a single record's POST)."""
 
     def __init__(self) -> None:
-        self._known: dict[str, set[date]] = {}
+        self._known: dict[URL, set[date]] = {}
         self._lock = threading.Lock()
 
     def missing(self, engine: Engine, months: Iterable[date]) -> list[date]:
+        known = self._known.get(engine.url)
+        if known is not None and known.issuperset(months):
+            return []
         with self._lock:
-            known = self._known.get(str(engine.url), set())
-            return sorted(set(months) - known)
+            return sorted(set(months) - self._known.get(engine.url, set()))
 
     def remember(self, engine: Engine, months: Iterable[date]) -> None:
         with self._lock:
-            self._known.setdefault(str(engine.url), set()).update(months)
+            self._known.setdefault(engine.url, set()).update(months)
 
     def forget(self, engine: Engine) -> None:
         with self._lock:
-            self._known.pop(str(engine.url), None)
+            self._known.pop(engine.url, None)
 
 
 PARTITIONS = PartitionCache()
@@ -232,42 +240,118 @@ def _time_range(start: datetime | None, end: datetime | None) -> list[sa.ColumnE
     return conditions
 
 
-def list_logs(
+#: the sort key of a record in a list, newest first: a page's cursor holds it
+LOG_KEY = ("timestamp", "id", "student_id")
+
+
+@dataclass(frozen=True)
+class LogPage:
+    """A page of records as JSON: ``items`` (a JSON array of objects), the cursor of the
+    next page, and the (student_id, course_id) of the records served (for the audit)."""
+
+    items: str
+    next_cursor: str | None
+    seen: list[tuple[str, str | None]]
+
+
+def _param(name: str, type_: Any = None) -> sa.BindParameter[Any]:
+    return sa.bindparam(name, type_=type_)
+
+
+#: each condition a list of records may have, by the names of its parameters; the
+#: caller's scope as ``AccessScope.where`` writes it, with parameters instead of values
+_LOG_CONDITIONS: dict[str, sa.ColumnElement[bool]] = {
+    "scope_students": LOGS.student_id.in_(sa.bindparam("scope_students", expanding=True)),
+    "scope_courses": LOGS.course_id.in_(sa.bindparam("scope_courses", expanding=True)),
+    "start": LOGS.timestamp >= _param("start", UTC_TIMESTAMP),
+    "end": LOGS.timestamp < _param("end", UTC_TIMESTAMP),
+    "student_id": LOGS.student_id == _param("student_id"),
+    "course_id": LOGS.course_id == _param("course_id"),
+    "lesson_id": LOGS.lesson_id == _param("lesson_id"),
+    "activity_type": LOGS.activity_type == _param("activity_type"),
+    "after_timestamp": sa.tuple_(LOGS.timestamp, LOGS.id, LOGS.student_id)
+    < sa.tuple_(
+        _param("after_timestamp", UTC_TIMESTAMP), _param("after_id"), _param("after_student")
+    ),
+}
+_LOG_ORDER = [LOGS[name].desc() for name in LOG_KEY]
+_PAGE_LIMIT = sa.bindparam("limit", type_=sa.Integer)
+
+
+def _log_parameters(
+    where: LogFilter, scope: AccessScope, after: tuple[datetime, str, str] | None
+) -> dict[str, Any]:
+    """The parameters of the conditions that apply (``_LOG_CONDITIONS``), in their order."""
+    values: dict[str, Any] = {
+        "scope_students": None if scope.student_ids is None else sorted(scope.student_ids),
+        "scope_courses": None if scope.course_ids is None else sorted(scope.course_ids),
+        "start": where.start,
+        "end": where.end,
+        "student_id": where.student_id,
+        "course_id": where.course_id,
+        "lesson_id": where.lesson_id,
+        "activity_type": where.activity_type,
+    }
+    if after is not None:
+        values.update(after_timestamp=after[0], after_id=after[1], after_student=after[2])
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _logs_query(conditions: tuple[str, ...]) -> sa.Select[Any]:
+    """The records meeting ``conditions`` (names of ``_LOG_CONDITIONS``)."""
+    return sa.select(activity_logs).where(*[_LOG_CONDITIONS[name] for name in conditions])
+
+
+def _seen(page: sa.Subquery, served: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
+    pair = sa.func.jsonb_build_array(page.c.student_id, page.c.course_id)
+    return sa.func.json_agg(sa.distinct(pair)).filter(served)
+
+
+@functools.lru_cache(maxsize=256)
+def _json_page_statement(conditions: tuple[str, ...], fields: tuple[str, ...]) -> sa.Select[Any]:
+    """Built once per combination of conditions and fields: building it costs more than
+    running it (and a statement kept is also compiled once)."""
+    return json_page(
+        _logs_query(conditions),
+        order_by=_LOG_ORDER,
+        limit=_PAGE_LIMIT,
+        fields=fields,
+        key=LOG_KEY,
+        extra={"seen": _seen},
+    )
+
+
+def page_of_logs(
     session: Session,
     where: LogFilter,
     scope: AccessScope,
     *,
     limit: int,
     after: tuple[datetime, str, str] | None,
-) -> list[sa.Row[Any]]:
-    """Up to ``limit + 1`` records, newest first, older than ``after`` (timestamp, id,
-    student_id: the keyset of the previous page's last record)."""
-    conditions: list[sa.ColumnElement[bool]] = [
-        *scope.where(LOGS.student_id, LOGS.course_id),
-        *_time_range(where.start, where.end),
-    ]
-    for column, value in (
-        (LOGS.student_id, where.student_id),
-        (LOGS.course_id, where.course_id),
-        (LOGS.lesson_id, where.lesson_id),
-        (LOGS.activity_type, where.activity_type),
-    ):
-        if value is not None:
-            conditions.append(column == value)
-    if after is not None:
-        conditions.append(
-            sa.tuple_(LOGS.timestamp, LOGS.id, LOGS.student_id)
-            < sa.tuple_(
-                sa.literal(after[0], UTC_TIMESTAMP), sa.literal(after[1]), sa.literal(after[2])
-            )
+    fields: Sequence[str],
+) -> LogPage:
+    """Up to ``limit`` records the caller may see (``scope``), newest first, older than
+    ``after`` (timestamp, id, student_id: the previous page's last record), as a JSON
+    array of objects of ``fields``, with the next page's cursor.
+
+    On PostgreSQL the database builds the JSON and the cursor in the statement that reads
+    the page (``shared.json_sql``); on SQLite they are built here, to the same JSON.
+    """
+    parameters = _log_parameters(where, scope, after)
+    conditions = tuple(name for name in parameters if name in _LOG_CONDITIONS)
+    if not is_postgres(session):
+        query = _logs_query(conditions).order_by(*_LOG_ORDER).limit(limit + 1)
+        rows = session.execute(query, parameters).mappings().all()
+        served = rows[:limit]
+        last = served[-1] if len(rows) > limit else None
+        return LogPage(
+            json_items(served, fields),
+            encode_cursor([last[name] for name in LOG_KEY]) if last is not None else None,
+            list(dict.fromkeys((row["student_id"], row["course_id"]) for row in served)),
         )
-    query = (
-        sa.select(activity_logs)
-        .where(*conditions)
-        .order_by(LOGS.timestamp.desc(), LOGS.id.desc(), LOGS.student_id.desc())
-        .limit(limit + 1)
-    )
-    return list(session.execute(query))
+    statement = _json_page_statement(conditions, tuple(fields))
+    items, next_cursor, seen = session.execute(statement, {**parameters, "limit": limit}).one()
+    return LogPage(items, next_cursor, [(pair[0], pair[1]) for pair in seen or ()])
 
 
 def list_sessions(

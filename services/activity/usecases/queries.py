@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +18,8 @@ from shared.pagination import decode_cursor, encode_cursor
 
 LOGS_RESOURCE = "activity logs"
 SESSIONS_RESOURCE = "activity sessions"
+#: the fields of a record a parent is not shown
+PRIVATE_FIELDS = frozenset({"device_info", "ip_hash"})
 
 
 @dataclass(frozen=True)
@@ -39,15 +41,6 @@ def _after(cursor: str | None, size: int) -> Any:
     return tuple(values)
 
 
-def _redacted(principal: Principal, row: Mapping[str, Any]) -> dict[str, Any]:
-    """A record as the caller may see it: a parent gets no device or address detail."""
-    item = dict(row)
-    if principal.role == "parent":
-        item.pop("device_info", None)
-        item.pop("ip_hash", None)
-    return item
-
-
 def list_logs(
     session: Session,
     principal: Principal,
@@ -55,8 +48,10 @@ def list_logs(
     *,
     limit: int,
     cursor: str | None,
-) -> Page:
-    """Records the caller may see, newest first, one page at a time.
+    fields: Sequence[str],
+) -> store.LogPage:
+    """Records the caller may see, newest first, one page at a time, as JSON objects of
+    ``fields`` (a parent gets no device or address detail: ``PRIVATE_FIELDS``).
 
     A filter naming a student (for students and parents) or a course (for teachers) the
     caller may not see answers 404, audited as denied; otherwise the list holds only
@@ -72,17 +67,13 @@ def list_logs(
             student_id=where.student_id,
             course_id=where.course_id,
         )
-    rows = store.list_logs(session, where, principal.scope(), limit=limit, after=_after(cursor, 3))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    items = [_redacted(principal, dict(row._mapping)) for row in rows]
-    if items:
-        audit_listing(
-            principal,
-            action="list",
-            resource=LOGS_RESOURCE,
-            rows=[(item["student_id"], item["course_id"]) for item in items],
-        )
+    if principal.role == "parent":
+        fields = [name for name in fields if name not in PRIVATE_FIELDS]
+    page = store.page_of_logs(
+        session, where, principal.scope(), limit=limit, after=_after(cursor, 3), fields=fields
+    )
+    if page.seen:
+        audit_listing(principal, action="list", resource=LOGS_RESOURCE, rows=page.seen)
     else:
         audit_access(
             principal,
@@ -91,11 +82,7 @@ def list_logs(
             student_id=where.student_id,
             course_id=where.course_id,
         )
-    last = rows[-1] if more and rows else None
-    next_cursor = (
-        encode_cursor([last.timestamp, last.id, last.student_id]) if last is not None else None
-    )
-    return Page(items, next_cursor)
+    return page
 
 
 def list_sessions(

@@ -90,3 +90,38 @@ def test_list_queries_walk_an_index_of_the_big_partition(big_app, token_for):
         assert scans and all(node["Node Type"] != "Seq Scan" for node in scans), text
         indexes = {node.get("Index Name", "") for node in nodes(plan)}
         assert any(name.startswith(big) for name in indexes), text
+
+
+BUSY = """
+INSERT INTO activity_logs (student_id, "timestamp", id, activity_type, activity_category,
+    details, recorded_at)
+SELECT 'USR-STU-BUSY', date_trunc('month', now()) + n * interval '1 second', 'BUSY-' || n,
+    'login', 'system', '{}', now()
+FROM generate_series(1, 5000) AS n
+"""
+
+
+def test_a_students_last_hundred_is_one_statement_on_the_primary_key(big_app, token_for):
+    """The page and its JSON come from one statement that finds the student's records
+    through the partition's primary key; for a student with many more records than the
+    page, it walks the key backwards and stops after 101 rows (no sort of them all)."""
+    big = f"activity_logs_y{datetime.now(UTC):%Y}m{datetime.now(UTC):%m}"
+    engine = big_app.extensions["stride"].database.engine
+    with engine.begin() as connection:
+        connection.execute(sa.text(BUSY))
+    with engine.connect() as connection:
+        connection.execute(sa.text("ANALYZE activity_logs"))
+        connection.commit()
+    admin = token_for("admin", "USR-ADM-1")
+    for student in ("USR-STU-7", "USR-STU-BUSY"):
+        [plan] = plans_of(big_app, f"/logs?student_id={student}&limit=100", admin)
+        text = f"{student}: {json.dumps(plan)}"
+        assert plan["Node Type"] == "Aggregate", text  # the page's JSON, built by the database
+        scans = [node for node in nodes(plan) if node.get("Relation Name") == big]
+        assert scans and all(node["Node Type"] != "Seq Scan" for node in scans), text
+        indexes = {node["Index Name"] for node in nodes(plan) if "Index Name" in node}
+        assert f"{big}_pkey" in indexes and all(name.endswith("_pkey") for name in indexes), text
+    kinds = {node["Node Type"] for node in nodes(plan)}
+    assert "Sort" not in kinds, text
+    [scan] = [node for node in nodes(plan) if node.get("Relation Name") == big]
+    assert (scan["Node Type"], scan["Scan Direction"]) == ("Index Scan", "Backward"), text

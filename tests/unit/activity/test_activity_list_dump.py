@@ -1,13 +1,17 @@
-"""The list responses go through compiled dumpers; they give what the schemas give."""
+"""The list responses give what the schemas give: the records' JSON as the SQLite path
+writes it (PostgreSQL's is held to it by tests/integration/activity/test_activity_log_json.py),
+the sessions through a compiled dumper."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
 
-from services.activity.api import LOG_PAGE, SESSION_PAGE
-from services.activity.schemas import LogPageSchema, SessionPageSchema
+from services.activity.api import LOG_FIELDS, SESSION_PAGE
+from services.activity.schemas import ActivityLogSchema, SessionPageSchema
+from shared.json_sql import json_items, page_body
 
 pytestmark = pytest.mark.unit
 
@@ -23,10 +27,17 @@ ROW = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("row", [ROW, {k: v for k, v in ROW.items() if k != "ip_hash"}])
-def test_the_log_page_dump_is_the_schemas(row):
-    page = {"items": [row, row], "next_cursor": "abc"}
-    assert LOG_PAGE.dump(page) == LogPageSchema().dump(page)
+@pytest.mark.parametrize("moment", [MOMENT, MOMENT.replace(microsecond=0)])
+def test_the_log_items_json_is_the_schemas_in_its_order(moment):
+    row = {**ROW, "timestamp": moment, "recorded_at": moment}
+    items = json.loads(json_items([row, row], LOG_FIELDS))
+    assert items == ActivityLogSchema(many=True).dump([row, row])
+    assert [list(item) for item in items] == [list(ActivityLogSchema().fields)] * 2
+
+
+def test_a_log_page_is_its_items_and_cursor():
+    body = json.loads(page_body(json_items([ROW], LOG_FIELDS), "abc"))
+    assert body == {"items": [ActivityLogSchema().dump(ROW)], "next_cursor": "abc"}
 
 
 def test_the_session_page_dump_is_the_schemas():

@@ -110,6 +110,12 @@ def test_a_cursor_is_compact_unpadded_url_safe_json():
     assert json.loads(raw) == [moment.isoformat(), "a b?/~", 7]
 
 
+def test_a_cursor_keeps_text_as_utf8_as_postgresql_writes_json():
+    cursor = encode_cursor(["\u00e9t\u00e9", "tab\t"])
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    assert raw == '["\u00e9t\u00e9","tab\\t"]'.encode()
+
+
 @pytest.mark.parametrize(
     "values",
     [[1], [1, 2], ["x"], ["ab"], ["abc"], ["\u00e9t\u00e9", 3], [None, 0.5, True], ["??>>"]],

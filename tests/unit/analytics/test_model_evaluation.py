@@ -7,6 +7,7 @@ import pytest
 
 from services.analytics.domain.evaluation import auc, calibration_error, default_split, evaluate
 from services.analytics.domain.projections import Enrollment, StudentFacts
+from services.analytics.domain.risk_model import CHECKPOINT_DAYS
 from services.analytics.store import enrollment_facts
 from tests.unit.analytics.streams import (
     COURSE,
@@ -165,5 +166,5 @@ def test_a_split_at_a_start_trains_before_it_and_judges_from_it_with_calibration
     model, scores = evaluate(enrollments, split=at(100), now=at(250))
     assert (model.source, model.trained_at) == ("trained", at(100))
     # trained on three courses, recalibrated on each left out of a fit
-    assert [c.day for c in model.calibrations] == [7, 14, 30, 60, 90, 120, 150]
+    assert [c.day for c in model.calibrations] == list(CHECKPOINT_DAYS)
     assert (scores[0].day, scores[0].enrollments, scores[0].successes) == (7, 10, 6)

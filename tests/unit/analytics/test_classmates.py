@@ -3,11 +3,11 @@ gives the same documents as computing it again."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
-from services.analytics.domain.classmates import Classmates
+from services.analytics.domain.classmates import REMEMBERED, Classmates
 from services.analytics.domain.document import learning_analytics
 from services.analytics.domain.periods import PeriodType, period_of
 from services.analytics.domain.risk_model import PRIOR
@@ -86,3 +86,33 @@ def test_a_class_without_facts_remembers_one_answer():
     assert len(classmates) == 0 and list(classmates) == []
     assert classmates.remembered("answer", at(1), lambda: 1) == 1
     assert classmates.remembered("answer", at(2), lambda: 2) == 1
+
+
+def test_the_moment_of_the_latest_fact_is_not_after_it_and_has_its_own_answer():
+    classmates = Classmates(class_of_three()[0])
+    latest = at(17)  # USR-STU-3's last lesson completed (day 1 + 6 * 2 + 2 * 2)
+    answers = iter(range(3))
+
+    def ask(moment: datetime) -> int:
+        return classmates.remembered("answer", moment, lambda: next(answers))
+
+    # at the latest fact only the facts before it count; a moment after it sees them all
+    assert [ask(latest), ask(latest + timedelta(seconds=1)), ask(latest)] == [0, 1, 0]
+
+
+def test_at_most_remembered_answers_are_kept_then_all_are_forgotten():
+    classmates = Classmates(class_of_three()[0])
+    calls: list[int] = []
+
+    def ask(hour: int) -> int:
+        return classmates.remembered(
+            "answer", at(0, hours=hour), lambda: calls.append(hour) or hour
+        )
+
+    for hour in range(REMEMBERED):
+        ask(hour)
+    ask(0)  # still remembered
+    assert len(calls) == REMEMBERED
+    ask(REMEMBERED)  # one more: the answers remembered so far are forgotten
+    ask(0)
+    assert calls[REMEMBERED:] == [REMEMBERED, 0]

@@ -38,6 +38,23 @@ def test_activity_records_keep_kind_content_type_and_time_zone():
     assert {fact.time_zone for fact in (video, page, login)} == {"Europe/London"}
 
 
+def test_a_declared_content_type_counts_only_when_it_is_a_known_one():
+    event = activity(
+        [
+            record("L1", "podcast_play", at(), details={"content_type": "audio"}),
+            record("L2", "video_play", at(), details={"content_type": "hologram"}),
+            record("L3", "page_view", at(), details={"content_type": "hologram"}),
+            record("L4", "video_play", at(), details={"content_type": 3}),
+        ]
+    )
+    assert [fact.content_type for fact in events.activity_facts(event)] == [
+        "audio",
+        "video",  # an unknown declared type gives way to the activity type's
+        None,
+        "video",
+    ]
+
+
 def test_a_pending_essay_has_no_score_until_graded():
     report = events.attempt_report(submitted("AT-1", "QZ-1", at(), None))
     assert (report.kind, report.score, report.passed) == (ReportKind.SUBMITTED, None, False)

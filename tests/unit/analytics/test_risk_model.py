@@ -246,3 +246,61 @@ def test_each_example_is_from_its_enrollments_course():
     found, courses = training_set(students.values(), at(80))
     assert len(found) == len(courses) > 0
     assert set(courses) == {COURSE}
+
+
+def test_a_feature_given_in_other_units_changes_no_prediction():
+    # standardized, recent study time in seconds instead of minutes is the same input
+    found = examples(25, 25)
+    in_seconds = [(replace(f, recent_minutes=f.recent_minutes * 60), ok) for f, ok in found]
+    minutes, seconds = train(found, at(200)), train(in_seconds, at(200))
+    assert seconds.coefficients == pytest.approx(minutes.coefficients, rel=1e-4, abs=1e-6)
+    assert [seconds.probability(f) for f, _ in in_seconds] == pytest.approx(
+        [minutes.probability(f) for f, _ in found], abs=1e-6
+    )
+
+
+def standardized(model: RiskModel, features: Features) -> list[float]:
+    values = features.vector(model.fills())
+    return [
+        (value - center) / scale
+        for value, center, scale in zip(values, model.centers, model.scales, strict=True)
+    ]
+
+
+def test_the_fit_is_the_likelihood_maximum_under_a_unit_l2_penalty():
+    # labels flipped on every seventh example so that no line separates the outcomes
+    found = [(f, ok != (n % 7 == 0)) for n, (f, ok) in enumerate(examples(25, 25))]
+    model = train(found, at(200))
+    assert model.calibrations == ()
+    residuals = [model.probability(f) - ok for f, ok in found]
+    rows = [standardized(model, f) for f, _ in found]
+    # the predictions average to the success rate (the intercept is not penalized) ...
+    assert sum(residuals) == pytest.approx(0.0, abs=1e-2)
+    # ... and minimize 0.5 * |w|^2 + C * log-loss with C = 1: w = -X'(p - y)
+    gradient = [
+        -sum(r * row[j] for r, row in zip(residuals, rows, strict=True)) for j in range(len(NAMES))
+    ]
+    assert list(model.coefficients) == pytest.approx(gradient, abs=2e-2)
+    assert max(abs(c) for c in model.coefficients) > 0.2  # a penalty of 2 or 0.5 would show
+
+
+def test_the_typical_value_of_a_score_is_the_mean_of_the_known_ones():
+    found = [
+        (replace(f, mean_score=None) if n % 4 == 0 else f, ok)
+        for n, (f, ok) in enumerate(examples(25, 25))
+    ]
+    model = train(found, at(200))
+    known = [f.mean_score for f, _ in found if f.mean_score is not None]
+    assert model.center_of("mean_score") == pytest.approx(sum(known) / len(known))
+    # a missing score takes that value: it pulls neither way
+    assert model.contributions(found[0][0])["mean_score"] == 0.0
+
+
+def test_an_example_without_an_enrollment_is_from_no_course():
+    # abandoned work of a student whose enrollment was never reported
+    with analytics_session() as session:
+        apply(session, [activity([record("R1", "lesson_start", at(1), duration=600)])])
+        students = facts_of(session, None, None)
+    found, courses = training_set(students.values(), at(80))
+    assert [ok for _, ok in found] == [False] * len(found) and len(found) > 0
+    assert courses == [""] * len(found)

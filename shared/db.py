@@ -372,6 +372,24 @@ def driver_statement(engine: Engine) -> Iterator[psycopg.Cursor[Any]]:
         pooled.close()
 
 
+@contextmanager
+def session_cursor(session: Session) -> Iterator[psycopg.Cursor[Any]]:
+    """A cursor on the driver's own connection (psycopg, PostgreSQL) of ``session``, in
+    whatever the session's connection is in: its transaction (what runs here commits or
+    rolls back with the session), or autocommit for a read session.
+
+    For a statement on a hot path whose SQLAlchemy execution costs several times the
+    statement itself (one audit row: about 0.6 ms of CPU through the session against
+    0.1 ms here). Driver errors are raised as SQLAlchemy's, as in ``driver_transaction``.
+    """
+    driver = cast(psycopg.Connection[Any], session.connection().connection.driver_connection)
+    try:
+        with driver.cursor() as cursor:
+            yield cursor
+    except psycopg.Error as exc:
+        raise sa.exc.DBAPIError.instance("(session cursor)", None, exc, psycopg.Error) from exc
+
+
 def _roll_back_or_discard(pooled: Any, connection: psycopg.Connection[Any]) -> None:
     try:
         connection.rollback()

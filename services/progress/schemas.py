@@ -24,6 +24,7 @@ from marshmallow import (
 
 from services.progress.domain import EnrollmentStatus
 from services.progress.models import Bookmark, Enrollment, Note
+from services.progress.store.documents import EnrollmentRow
 from shared.pagination import PageQuerySchema
 from shared.serialization import CompiledDumper
 from shared.time import parse_iso, to_iso
@@ -461,7 +462,9 @@ class BookmarkPageSchema(Schema):
 
 
 def enrollment_document(
-    enrollment: Enrollment, notes: Iterable[Note] = (), bookmarks: Iterable[Bookmark] = ()
+    enrollment: Enrollment | EnrollmentRow,
+    notes: Iterable[Note] = (),
+    bookmarks: Iterable[Bookmark] = (),
 ) -> dict[str, Any]:
     """The StudentCourseProgress document of ``enrollment``, ready for ``EnrollmentSchema``."""
     return {

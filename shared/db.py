@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import msgspec
 import psycopg
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -155,6 +156,10 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
     # No pre-ping: it costs a round trip on every checkout (14% of a read request's
     # time, measured). A connection broken by a database restart fails its request
     # with 503 (shared.http), and SQLAlchemy then discards the whole pool.
+    # JSON columns (an enrollment's lessons, quizzes and assignments; events' payloads)
+    # decoded by msgspec: the same values as json.loads, in a quarter of its time. Only
+    # on PostgreSQL, whose json type never holds the NaN json.dumps can write to SQLite.
+    kwargs.setdefault("json_deserializer", msgspec.json.decode)
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)

@@ -19,10 +19,9 @@ from services.analytics.domain.sessions import active_dates
 RECENT_DAYS = 28
 MINUTES_DAYS = 14
 MAX_IDLE_DAYS = 60.0
-#: days since the start count up to a year: the model learns from the first 150 days
+#: days since the start count up to a year: the model learns from the first 300 days
 #: (``risk_model.CHECKPOINT_DAYS``), and the straight line it draws through them says
-#: nothing of an enrollment years old (capped at the last checkpoint itself, it misjudges
-#: a presentation's day 150 for the students registered weeks before it started)
+#: nothing of an enrollment years old
 MAX_ENROLLED_DAYS = 365.0
 RECENT_RESULTS = 2
 DAY = 86400.0

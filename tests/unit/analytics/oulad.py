@@ -3,7 +3,9 @@
 The mapping follows the importer's (``stride import oulad``): each module presentation is
 a course whose outline holds every assessment as an ``assignment`` item with its weight
 and due day (one weighted 0 is not required and weighs the default 1); each submission
-a submitted and graded assignment at its day (banked ones left out); a withdrawal a
+a submitted assignment at its day, graded with its score (none: submitted, not graded; a
+banked one, a mark carried over from an earlier presentation, at the day the dataset
+gives it, before the start); a withdrawal a
 status change to ``paused`` that took effect on the withdrawal day; Pass and
 Distinction a completion at the module's end. One difference: an enrollment starts at
 the presentation's start (or its later registration day), not at an earlier
@@ -110,8 +112,6 @@ def oulad_enrollments(*, from_registration: bool = False) -> list[StudentFacts]:
     submissions: dict[tuple[str, str], list[Assignment]] = defaultdict(list)
     wanted = ("id_assessment", "id_student", "date_submitted", "is_banked", "score")
     for r in columns("studentAssessment.csv", wanted):
-        if not r["score"] or r["is_banked"] == "1":
-            continue
         course, presentation = course_of[r["id_assessment"]]
         student = f"OU-STU-{r['id_student']}"
         moment = _day(STARTS[presentation], r["date_submitted"])
@@ -120,10 +120,10 @@ def oulad_enrollments(*, from_registration: bool = False) -> list[StudentFacts]:
                 student_id=student,
                 course_id=course,
                 assignment_id=f"OU-A-{r['id_assessment']}",
-                status="graded",
+                status="graded" if r["score"] else "submitted",
                 submitted_at=moment,
                 first_submitted_at=moment,
-                grade=float(r["score"]),
+                grade=float(r["score"]) if r["score"] else None,
                 time_spent=None,
             )
         )
@@ -188,13 +188,17 @@ def judged_on_presentation_days(
     days: Sequence[int] = (30, 60, 90, 120, 150),
 ) -> list[CheckpointScore]:
     """As the judge of ``stride oulad judge`` asks: enrollments dated from their registration,
-    the model trained on 2013B, every 2013J enrollment predicted as of its presentation's
-    start + D days."""
+    the model trained on 2013B as of 61 days after its last module ended (every enrollment
+    of it finished), every 2013J enrollment predicted as of its presentation's start + D
+    days."""
     everyone = oulad_enrollments(from_registration=True)
     history = [f for f in everyone if f.enrollments[0].course_id.endswith("2013B")]
     judged = [f for f in everyone if f.enrollments[0].course_id.endswith("2013J")]
-    examples, courses = training_set(history, SPLIT)
-    model = train(examples, SPLIT, courses)
+    trained_as_of = max(
+        e.completed_at for f in history for e in f.enrollments if e.completed_at is not None
+    ) + timedelta(days=61)
+    examples, courses = training_set(history, trained_as_of)
+    model = train(examples, trained_as_of, courses)
     scores = []
     for day in days:
         moment = STARTS["2013J"] + timedelta(days=day)

@@ -32,12 +32,13 @@ FLOORS = {
     150: (0.93, 0.05),
 }
 #: the same, with enrollments from their registration judged on day D of the presentation
+#: (AUC less 0.02, calibration error plus 0.01)
 JUDGE_FLOORS = {
-    30: (0.755, 0.072),
-    60: (0.84, 0.042),
-    90: (0.865, 0.043),
-    120: (0.90, 0.028),
-    150: (0.925, 0.046),
+    30: (0.74, 0.076),
+    60: (0.834, 0.047),
+    90: (0.859, 0.046),
+    120: (0.898, 0.039),
+    150: (0.926, 0.041),
 }
 DEMOGRAPHICS = ("gender", "region", "highest_education", "imd_band", "age_band", "disability")
 ANALYTICS = Path(__file__).resolve().parents[3] / "services" / "analytics"

@@ -16,7 +16,7 @@ from services.analytics.domain.predictions import (
     risk_level,
 )
 from services.analytics.domain.projections import Assignment, Enrollment, StudentFacts
-from services.analytics.domain.risk_model import CHECKPOINT_DAYS, PRIOR, Calibration, RiskModel
+from services.analytics.domain.risk_model import PRIOR, Calibration, RiskModel
 from tests.unit.analytics.streams import COURSE, STUDENT, at
 
 pytestmark = pytest.mark.unit
@@ -118,6 +118,6 @@ def test_years_after_the_start_count_as_one_year():
     facts = StudentFacts(STUDENT, (), (), (), (), (enrollment,))
     on_day_150, a_year, years = (features_of(facts, at(d)) for d in (150, 365, 3000))
     assert on_day_150 is not None and a_year is not None and years is not None
-    assert (on_day_150.days_enrolled, a_year.days_enrolled) == (CHECKPOINT_DAYS[-1], 365.0)
+    assert (on_day_150.days_enrolled, a_year.days_enrolled) == (150.0, 365.0)
     assert years.days_enrolled == 365.0
     assert PRIOR.probability(years) == PRIOR.probability(a_year)

@@ -129,6 +129,16 @@ def _pdf_text(body: bytes) -> str:
     return "\n".join(pdf[index].get_textpage().get_text_range() for index in range(len(pdf)))
 
 
+def test_weasyprint_subsets_fonts_with_harfbuzz():
+    # Without libharfbuzz-subset0 WeasyPrint falls back to fontTools, which stamps each
+    # subset font with the current second: a PDF rendered twice then differs.
+    from weasyprint.text.ffi import harfbuzz_subset
+
+    assert harfbuzz_subset is not None, (
+        "libharfbuzz-subset0 is missing: scripts/ensure-servers (make test) installs it"
+    )
+
+
 def test_a_pdf_rendered_twice_prints_the_same_and_is_styled_by_the_report_stylesheet():
     report = document()
     first, second = render_report(report, "pdf"), render_report(report, "pdf")

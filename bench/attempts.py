@@ -427,10 +427,13 @@ def run_once(args: argparse.Namespace) -> RunResult:
         under_load = bench.start_attempts("QZ-LOAD", args.attempts, "load")
         to_score = bench.start_attempts("QZ-SCORE", args.submissions, "score")
         bench.answer_everything(to_score)
+        spies = profile_workers(server, args) if args.profile else []
         with CpuMeter(server) as meter:
             latencies, errors, achieved = bench.answer_load(
                 under_load, args.rate, args.seconds, args.clients
             )
+        for spy in spies:
+            spy.wait()
         if others_running():
             notes.append("another benchmark was running when the answer load ended")
         scoring = bench.submissions(to_score)
@@ -439,6 +442,37 @@ def run_once(args: argparse.Namespace) -> RunResult:
         server.wait(timeout=30)
     cpu = meter.per_request_ms(len(latencies))
     return RunResult(latencies, errors, achieved, cpu, scoring, notes)
+
+
+def profile_workers(server: subprocess.Popen[bytes], args: argparse.Namespace) -> list[Any]:
+    """py-spy on each gunicorn worker for the answer load: the samples of threads holding
+    the GIL (Python's own CPU, not the waits on PostgreSQL), as collapsed stacks
+    (``bench/profile_layers.py`` turns them into each layer's share)."""
+    folder = Path(args.profile)
+    folder.mkdir(parents=True, exist_ok=True)
+    binary = os.environ.get("PY_SPY", str(Path(sys.executable).parent / "py-spy"))
+    return [
+        subprocess.Popen(
+            [
+                binary,
+                "record",
+                "--pid",
+                str(pid),
+                "--duration",
+                str(int(args.seconds)),
+                "--format",
+                "raw",
+                "--gil",
+                "--rate",
+                "200",
+                "--output",
+                str(folder / f"gunicorn-worker-{pid}.txt"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for pid in child_pids(server.pid)
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -450,6 +484,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=32, help="keep-alive connections")
     parser.add_argument("--runs", type=int, default=3, help="runs; medians are reported")
     parser.add_argument("--port", type=int, default=18431)
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="py-spy (PY_SPY, default next to this Python) on the gunicorn workers during "
+        "each run's answer load (it costs CPU: the run's figures are then not the ones to "
+        "quote): collapsed stacks of the GIL holder into DIR",
+    )
     args = parser.parse_args(argv)
 
     cores = len(os.sched_getaffinity(0))

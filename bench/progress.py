@@ -199,7 +199,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="DIR",
         help="after the measured runs, one more run of each kind under py-spy "
         "(PY_SPY, default py-spy on PATH), collapsed stacks written into DIR: CPU only "
-        "for the gunicorn workers, with the waits (--idle) for the consumer",
+        "(the GIL holder) for the gunicorn workers, for the consumer both that "
+        "(consumer-PID-cpu.txt) and its waits (--idle, consumer-PID.txt)",
     )
     parser.add_argument("--output", metavar="FILE", help="also write the section here")
     args = parser.parse_args(argv)
@@ -396,7 +397,9 @@ def event_targets(
 
 # -- profiling ------------------------------------------------------------------------
 def py_spy(pid: int, seconds: int, output: Path, *, idle: bool) -> subprocess.Popen[bytes]:
-    """py-spy on ``pid``: collapsed stacks; ``idle`` adds the time spent waiting (wall time)."""
+    """py-spy on ``pid``: collapsed stacks; ``idle`` adds the time spent waiting (wall time),
+    otherwise only the thread holding the GIL is sampled (Python's own CPU: a thread
+    waiting on PostgreSQL inside psycopg would otherwise count as running)."""
     binary = os.environ.get("PY_SPY", "py-spy")
     return subprocess.Popen(
         [
@@ -408,7 +411,7 @@ def py_spy(pid: int, seconds: int, output: Path, *, idle: bool) -> subprocess.Po
             str(seconds),
             "--format",
             "raw",
-            *(["--idle"] if idle else []),
+            *(["--idle"] if idle else ["--gil"]),
             "--rate",
             "200",
             "--output",
@@ -456,6 +459,9 @@ def profile_consumers(
     def attach(processes: list[subprocess.Popen[bytes]]) -> None:
         for process in processes:
             spies.append(py_spy(process.pid, 30, folder / f"consumer-{process.pid}.txt", idle=True))
+            spies.append(
+                py_spy(process.pid, 30, folder / f"consumer-{process.pid}-cpu.txt", idle=False)
+            )
         time.sleep(1)
 
     run = measure_consumption(

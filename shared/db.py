@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import msgspec
 import psycopg
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -155,6 +156,10 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
     # No pre-ping: it costs a round trip on every checkout (14% of a read request's
     # time, measured). A connection broken by a database restart fails its request
     # with 503 (shared.http), and SQLAlchemy then discards the whole pool.
+    # JSON columns (an enrollment's lessons, quizzes and assignments; events' payloads)
+    # decoded by msgspec: the same values as json.loads, in a quarter of its time. Only
+    # on PostgreSQL, whose json type never holds the NaN json.dumps can write to SQLite.
+    kwargs.setdefault("json_deserializer", msgspec.json.decode)
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
@@ -370,6 +375,24 @@ def driver_statement(engine: Engine) -> Iterator[psycopg.Cursor[Any]]:
         except psycopg.Error:
             pooled.invalidate()
         pooled.close()
+
+
+@contextmanager
+def session_cursor(session: Session) -> Iterator[psycopg.Cursor[Any]]:
+    """A cursor on the driver's own connection (psycopg, PostgreSQL) of ``session``, in
+    whatever the session's connection is in: its transaction (what runs here commits or
+    rolls back with the session), or autocommit for a read session.
+
+    For a statement on a hot path whose SQLAlchemy execution costs several times the
+    statement itself (one audit row: about 0.6 ms of CPU through the session against
+    0.1 ms here). Driver errors are raised as SQLAlchemy's, as in ``driver_transaction``.
+    """
+    driver = cast(psycopg.Connection[Any], session.connection().connection.driver_connection)
+    try:
+        with driver.cursor() as cursor:
+            yield cursor
+    except psycopg.Error as exc:
+        raise sa.exc.DBAPIError.instance("(session cursor)", None, exc, psycopg.Error) from exc
 
 
 def _roll_back_or_discard(pooled: Any, connection: psycopg.Connection[Any]) -> None:

@@ -6,6 +6,7 @@ so these helpers refuse it rather than guess a zone.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 
@@ -34,6 +35,22 @@ def parse_iso(value: str) -> datetime:
         return moment.astimezone(UTC)
     except OverflowError as exc:
         raise ValueError(f"timestamp {value!r} is out of range in UTC") from exc
+
+
+#: ISO 8601 in UTC as ``datetime.isoformat`` writes it (microseconds all six or none),
+#: with ``Z`` or ``+00:00``
+_UTC_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{6})?(?:Z|\+00:00)")
+
+
+def utc_iso_text(value: str) -> str:
+    """``parse_iso(value).isoformat()``: the moment in UTC as Python writes it.
+
+    Text already in that form (what ``to_iso`` stored, ``Z`` aside) is only checked by
+    its shape, not parsed and written again: a document's entries carry dozens.
+    """
+    if _UTC_ISO.fullmatch(value):
+        return value[:-1] + "+00:00" if value[-1] == "Z" else value
+    return parse_iso(value).isoformat()
 
 
 def in_utc(moment: datetime) -> datetime:

@@ -15,9 +15,8 @@ see it but not do this gets 403.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.attempts import store
@@ -80,7 +79,9 @@ def attempt_for(
     return attempt, store.parsed_quiz(session, attempt.quiz_id, attempt.quiz_version)
 
 
-def attempt_to_answer(session: Session, principal: Principal, attempt_id: str) -> sa.Row[Any]:
+def attempt_to_answer(
+    session: Session, principal: Principal, attempt_id: str
+) -> store.AnswerTarget:
     """The attempt's row as saving an answer needs it, locked, once it is the caller's."""
     return authorize_attempt(
         principal, attempt_id, store.answer_target(session, attempt_id),

@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Collection, Mapping
 from dataclasses import asdict
-from datetime import datetime
-from typing import Any, cast
+from datetime import UTC, datetime
+from typing import Any, NamedTuple, cast
 
 import sqlalchemy as sa
+from psycopg.types.json import Json
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,6 +32,7 @@ from services.attempts.domain import (
     parse_quiz_definition,
 )
 from services.attempts.models import Attempt, AttemptAnswer, QuizRecord, QuizVersion
+from shared.db import session_cursor
 from shared.errors import Conflict
 from shared.time import parse_iso, to_iso
 
@@ -214,24 +217,93 @@ INSERT_ANSWER = ANSWERS.insert()
 UPDATE_ANSWER = ANSWERS.update().where(_ANSWER_KEY)
 
 
-def answer_target(session: Session, attempt_id: str) -> sa.Row[Any] | None:
+class AnswerTarget(NamedTuple):
+    """The attempt as saving an answer needs it (``LOCK_ANSWERED_ATTEMPT``'s columns)."""
+
+    id: str
+    student_id: str
+    course_id: str
+    quiz_id: str
+    quiz_version: int
+    status: str
+    started_at: datetime
+    question_order: list[str]
+
+
+def _driver_sql(statement: sa.Executable) -> str:
+    return str(statement.compile(dialect=postgresql.psycopg.dialect()))  # type: ignore[attr-defined]
+
+
+# On PostgreSQL the three statements of an answer run on the driver's cursor of the
+# request's session (``shared.db.session_cursor``), in its transaction: SQLAlchemy's
+# execution of each had cost more CPU than the statement.
+_LOCK_SQL = _driver_sql(LOCK_ANSWERED_ATTEMPT)
+_HELD_SQL = _driver_sql(HELD_ANSWER)
+_ANSWER_VALUES = (
+    "question_type",
+    "answer",
+    "answered_at",
+    "time_spent_seconds",
+    "attempts_before_answer",
+    "confidence_level",
+)
+_INSERT_SQL = (
+    f"INSERT INTO {ANSWERS.name} (attempt_id, question_id, {', '.join(_ANSWER_VALUES)}) "
+    f"VALUES (%(attempt_id)s, %(question_id)s, "
+    f"{', '.join(f'%({name})s' for name in _ANSWER_VALUES)})"
+)
+_UPDATE_SQL = (
+    f"UPDATE {ANSWERS.name} SET {', '.join(f'{name} = %({name})s' for name in _ANSWER_VALUES)} "
+    f"WHERE attempt_id = %(attempt_id)s AND question_id = %(question_id)s"
+)
+
+
+def _on_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def answer_target(session: Session, attempt_id: str) -> AnswerTarget | None:
     """The attempt, locked, with the columns saving an answer needs (None: no such attempt)."""
-    return session.execute(LOCK_ANSWERED_ATTEMPT, {"attempt_id": attempt_id}).first()
+    if not _on_postgresql(session):
+        found = session.execute(LOCK_ANSWERED_ATTEMPT, {"attempt_id": attempt_id}).first()
+        return None if found is None else AnswerTarget._make(found)
+    with session_cursor(session) as cursor:
+        cursor.execute(_LOCK_SQL, {"attempt_id": attempt_id})
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    target = AnswerTarget._make(row)
+    return target._replace(started_at=target.started_at.astimezone(UTC))
 
 
 def held_answer(session: Session, attempt_id: str, question_id: str) -> AnswerRecord | None:
     """The answer held for the question, read in a statement of its own: one that waited
     for the attempt's lock sees what the previous holder committed."""
     key = {"key_attempt_id": attempt_id, "key_question_id": question_id}
-    held = session.execute(HELD_ANSWER, key).first()
-    return None if held is None else answer_record(held)
+    if not _on_postgresql(session):
+        held = session.execute(HELD_ANSWER, key).first()
+        return None if held is None else answer_record(held)
+    with session_cursor(session) as cursor:
+        cursor.execute(_HELD_SQL, key)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    question, answer, answered_at, time_spent, attempts_before, confidence = row
+    return AnswerRecord(
+        question_id=question,
+        answer=answer,
+        answered_at=answered_at.astimezone(UTC),
+        time_spent_seconds=time_spent,
+        attempts_before_answer=attempts_before,
+        confidence_level=confidence,
+    )
 
 
 def write_answer(
     session: Session, attempt_id: str, record: AnswerRecord, question_type: str, *, held: bool
 ) -> None:
     """Insert the question's answer row, or rewrite the one ``held``."""
-    values = {
+    values: dict[str, Any] = {
         "question_type": question_type,
         "answer": record.answer,
         "answered_at": record.answered_at,
@@ -239,12 +311,24 @@ def write_answer(
         "attempts_before_answer": record.attempts_before_answer,
         "confidence_level": record.confidence_level,
     }
-    if held:
-        key = {"key_attempt_id": attempt_id, "key_question_id": record.question_id}
-        session.execute(UPDATE_ANSWER, {**key, **values})
-    else:
-        session.execute(
-            INSERT_ANSWER, {"attempt_id": attempt_id, "question_id": record.question_id, **values}
+    if not _on_postgresql(session):
+        if held:
+            key = {"key_attempt_id": attempt_id, "key_question_id": record.question_id}
+            session.execute(UPDATE_ANSWER, {**key, **values})
+        else:
+            session.execute(
+                INSERT_ANSWER,
+                {"attempt_id": attempt_id, "question_id": record.question_id, **values},
+            )
+        return
+    if record.answered_at.tzinfo is None:
+        raise ValueError("timestamps must be timezone-aware")
+    values["answer"] = Json(record.answer)
+    values["answered_at"] = record.answered_at.astimezone(UTC)
+    with session_cursor(session) as cursor:
+        cursor.execute(
+            _UPDATE_SQL if held else _INSERT_SQL,
+            {"attempt_id": attempt_id, "question_id": record.question_id, **values},
         )
 
 

@@ -275,7 +275,9 @@ def sweep(session: Session, now: datetime) -> list[Attempt]:
     return closed
 
 
-def is_due_closing(target: sa.Row[Any] | Attempt, quiz: Quiz, now: datetime) -> bool:
+def is_due_closing(
+    target: store.AnswerTarget | sa.Row[Any] | Attempt, quiz: Quiz, now: datetime
+) -> bool:
     """True when the attempt is still open but ran out of time."""
     return target.status == AttemptStatus.IN_PROGRESS and is_expired(quiz, target.started_at, now)
 
@@ -346,7 +348,7 @@ class SavedAnswer:
 
 def answer(
     session: Session,
-    target: sa.Row[Any],
+    target: store.AnswerTarget,
     *,
     question_id: str,
     answer: object,

@@ -24,9 +24,10 @@ from marshmallow import (
 
 from services.progress.domain import EnrollmentStatus
 from services.progress.models import Bookmark, Enrollment, Note
+from services.progress.store.documents import EnrollmentRow
 from shared.pagination import PageQuerySchema
 from shared.serialization import CompiledDumper
-from shared.time import parse_iso, to_iso
+from shared.time import parse_iso, to_iso, utc_iso_text
 
 STUDENT_ID = validate.Length(min=1, max=120)
 ITEM_ID = validate.Length(min=1, max=128)
@@ -461,7 +462,9 @@ class BookmarkPageSchema(Schema):
 
 
 def enrollment_document(
-    enrollment: Enrollment, notes: Iterable[Note] = (), bookmarks: Iterable[Bookmark] = ()
+    enrollment: Enrollment | EnrollmentRow,
+    notes: Iterable[Note] = (),
+    bookmarks: Iterable[Bookmark] = (),
 ) -> dict[str, Any]:
     """The StudentCourseProgress document of ``enrollment``, ready for ``EnrollmentSchema``."""
     return {
@@ -497,10 +500,11 @@ def enrollment_document(
 
 
 #: ``EnrollmentSchema`` and ``EnrollmentPageSchema`` compiled (``shared.serialization``);
-#: the JSON entries' ISO timestamps are parsed as ``parse_timestamps`` does
+#: the JSON entries' ISO timestamps come out as ``parse_timestamps`` (``parse_iso``) and
+#: marshmallow's ``isoformat`` make them (``utc_iso_text``)
 ENROLLMENT_DUMPER = CompiledDumper(
-    EnrollmentSchema, replicated_hooks={"parse_timestamps"}, parse_datetime=parse_iso
+    EnrollmentSchema, replicated_hooks={"parse_timestamps"}, datetime_text=utc_iso_text
 )
 ENROLLMENT_PAGE_DUMPER = CompiledDumper(
-    EnrollmentPageSchema, replicated_hooks={"parse_timestamps"}, parse_datetime=parse_iso
+    EnrollmentPageSchema, replicated_hooks={"parse_timestamps"}, datetime_text=utc_iso_text
 )

@@ -8,17 +8,14 @@ SQLite (embedded mode) gets the plain ``IN`` list and ``executemany``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from datetime import datetime
 from itertools import islice
 from typing import Any, TypeVar
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.selectable import TableValuedAlias
-
-from shared.time import to_iso
 
 Item = TypeVar("Item")
 
@@ -33,9 +30,12 @@ def json_rows(
     """Rows as a PostgreSQL table: ``json_to_recordset`` of one JSON parameter.
 
     The server converts each field to its column's type (timestamps from ISO 8601).
+    The rows are encoded by msgspec (moments as RFC 3339 with their offset, the same
+    instants ``to_iso`` wrote): a batch's rows carry the enrollments' whole lesson,
+    quiz and assignment entries, and json.dumps took 9% of the consumer's CPU.
     """
     names = [name for name, _type in columns]
-    document = json.dumps([dict(zip(names, row, strict=True)) for row in rows], default=_moment)
+    document = _ROWS_JSON.encode([dict(zip(names, row, strict=True)) for row in rows]).decode()
     return (
         sa.func.json_to_recordset(sa.cast(sa.bindparam(None, document, type_=sa.Text), sa.JSON))
         .table_valued(*(sa.column(name, type_) for name, type_ in columns))
@@ -43,10 +43,11 @@ def json_rows(
     )
 
 
-def _moment(value: object) -> str:
-    if isinstance(value, datetime):
-        return to_iso(value)
+def _refuse(value: object) -> object:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+_ROWS_JSON = msgspec.json.Encoder(enc_hook=_refuse)
 
 
 def keys_in(

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.progress.progress_api_support import enroll, publish_outline, row_counts
+from tests.integration.progress.progress_api_support import (
+    complete,
+    enroll,
+    publish_outline,
+    row_counts,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -143,3 +148,26 @@ def test_an_invalid_tag_filter_names_the_tag_parameter(student, enrollment_id):
     response = student.get(f"/enrollments/{enrollment_id}/notes?tag=no%20way!")
     assert response.status_code == 422
     assert "tag" in response.json["errors"]
+
+
+def test_the_read_document_is_the_document_a_change_answers(student, enrollment_id):
+    """GET reads the enrollment, notes and bookmarks in one statement (PostgreSQL) and a
+    change answers the document of the enrollment it loaded: both give the same JSON."""
+    base = f"/enrollments/{enrollment_id}"
+    write(student, enrollment_id, "LSN-1", "Pythagoras: a² + b² = c²", ["proof"])
+    write(student, enrollment_id, "LSN-2", "second", [])
+    for position in ("01:00", None):
+        created = student.post(
+            f"{base}/bookmarks",
+            json={"content_type": "video", "content_id": "VID-1", "position": position},
+        )
+        assert created.status_code == 201, created.json
+    assert complete(student, enrollment_id, "LSN-1", "CMP-1", score=87.5).status_code == 201
+    changed = student.patch(
+        base, json={"notification_preferences": {"reminders": False}, "time_zone": "Europe/Paris"}
+    )
+    assert changed.status_code == 200, changed.json
+    read = student.get(base)
+    assert read.status_code == 200
+    assert read.json == changed.json
+    assert [len(read.json["notes"]), len(read.json["bookmarks"])] == [2, 2]

@@ -442,12 +442,13 @@ def cmd_import_oulad(args: argparse.Namespace, settings: Settings) -> int:
     try:
         client, calendar, dataset = _oulad_session(args, settings)
         courses = courses_of(dataset, args.presentations, args.modules)
+        platform = ServedPlatform(settings)
         report = import_courses(
             client, courses, calendar, args.until_day, show_progress=sys.stderr.isatty()
         )
         print(report.summary(), flush=True)
         if args.wait:
-            waited = ServedPlatform(settings).wait_until_caught_up()
+            waited = platform.wait_until_caught_up()
             print(f"the platform's consumers caught up {waited:.1f} s after the import")
     except (ApiError, DatasetError, MappingError, NotCaughtUp) as exc:
         return _oulad_failed(exc)

@@ -1,12 +1,14 @@
 """Waiting until the platform's consumers have applied what the importer wrote.
 
 Progress writes its events to its outbox in the transaction of each request; the relay
-publishes them to RabbitMQ (or the file broker) and analytics' consumer applies them.
-They have caught up when progress' outbox holds nothing unsent and analytics' queue
-holds no message ready, several times in a row (a message taken by the consumer but
-not yet acknowledged is not counted by the broker, so one empty look is not enough:
-the consumer acks a batch within moments of taking it). Read only: the outbox is
-counted as ``stride outbox list`` counts it, the queue by a passive declare.
+publishes them to RabbitMQ (or the file broker) and analytics' consumer applies them,
+recording each one in its inbox in the same transaction. They have caught up when
+progress' outbox holds nothing unsent, analytics' queue holds no message ready, and
+every event of the types analytics handles that progress wrote since the wait began is
+in analytics' inbox (a message the consumer has taken but not yet acknowledged is
+neither ready nor gone for the broker: only the inbox says it was applied), several
+times in a row. Read only: the outbox is counted as ``stride outbox list`` counts it,
+the queue by a passive declare, the two tables by their event ids.
 """
 
 from __future__ import annotations
@@ -18,7 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
 from shared.config import Settings
+from shared.db import inbox_table, outbox_table
+from shared.time import utcnow
 
 #: consecutive looks that must find nothing waiting
 QUIET_LOOKS = 3
@@ -28,29 +35,81 @@ QUIET_LOOKS = 3
 class Backlog:
     unsent: int  # progress' outbox rows not yet published
     queued: int  # messages ready in analytics' queue
+    unapplied: int = 0  # events progress wrote that analytics' inbox does not hold yet
 
     @property
     def empty(self) -> bool:
-        return self.unsent == 0 and self.queued == 0
+        return self.unsent == 0 and self.queued == 0 and self.unapplied == 0
 
 
-def backlog(settings: Settings) -> Backlog:
+def unapplied_events(
+    producer: Session,
+    consumer_session: Session,
+    consumer: str,
+    event_types: Sequence[str],
+    since: datetime,
+) -> int:
+    """How many events of ``event_types`` in the producer's outbox, written at or after
+    ``since``, are not in ``consumer``'s inbox. Counted first; the ids are compared only
+    when the counts no longer tell (the inbox may also hold events written before
+    ``since``)."""
+    written = (
+        sa.select(outbox_table.c.id)
+        .where(outbox_table.c.event_type.in_(event_types))
+        .where(outbox_table.c.created_at >= since)
+    )
+    applied = (
+        sa.select(inbox_table.c.event_id)
+        .where(inbox_table.c.consumer == consumer)
+        .where(inbox_table.c.event_type.in_(event_types))
+        .where(inbox_table.c.processed_at >= since)
+    )
+
+    def counted(query: Any, session: Session) -> int:
+        return int(
+            session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+        )
+
+    missing = counted(written, producer) - counted(applied, consumer_session)
+    if missing > 0:
+        return missing
+    ids = set(producer.execute(written).scalars())
+    return len(ids - set(consumer_session.execute(applied).scalars()))
+
+
+def backlog(settings: Settings, since: datetime | None = None) -> Backlog:
+    """What progress and analytics still have to do; ``since``: the moment from which
+    progress' events must be in analytics' inbox (None: only the outbox and the queue)."""
     from shared.db import Database
     from shared.events import outbox, topology
     from shared.events.broker import kombu_connection
 
-    database = Database(settings.database_url("progress"))
+    handled = [t for t in _analytics_event_types() if t.startswith("progress.")]
+    progress = Database(settings.database_url("progress"))
+    analytics = Database(settings.database_url("analytics"))
     try:
-        with database.unit_of_work() as session:
+        with progress.unit_of_work() as session, analytics.unit_of_work() as other:
             unsent = outbox.count_unsent(session)
+            unapplied = (
+                0
+                if since is None
+                else unapplied_events(session, other, "analytics", handled, since)
+            )
     finally:
-        database.dispose()
+        progress.dispose()
+        analytics.dispose()
     with kombu_connection(settings) as connection:
         connection.ensure_connection(max_retries=3, timeout=10)
         declared = connection.default_channel.queue_declare(
             topology.consumer_queue_name("analytics"), passive=True
         )
-    return Backlog(unsent=unsent, queued=int(declared.message_count))
+    return Backlog(unsent=unsent, queued=int(declared.message_count), unapplied=unapplied)
+
+
+def _analytics_event_types() -> list[str]:
+    handlers = importlib.import_module("services.analytics.handlers")
+    types: list[str] = handlers.registry.event_types
+    return types
 
 
 class NotCaughtUp(Exception):
@@ -76,8 +135,9 @@ def wait_until_caught_up(
             return clock() - started
         if clock() - started > timeout:
             raise NotCaughtUp(
-                f"after {timeout:.0f} s, {seen.unsent} event(s) still unsent by progress and "
-                f"{seen.queued} queued for analytics"
+                f"after {timeout:.0f} s, {seen.unsent} event(s) still unsent by progress, "
+                f"{seen.queued} queued for analytics and {seen.unapplied} not yet applied "
+                "by it"
             )
         sleep(interval)
 
@@ -85,14 +145,18 @@ def wait_until_caught_up(
 class ServedPlatform:
     """The platform of ``settings`` (its databases and broker), as the judge and the demo
     need it: waiting for its consumers, and fitting the success model by hand
-    (``stride analytics retrain``) on chosen courses as of a chosen moment."""
+    (``stride analytics retrain``) on chosen courses as of a chosen moment. Waiting, every
+    event progress wrote since the platform was taken up must have been applied."""
 
     def __init__(self, settings: Settings, timeout: float = 600.0) -> None:
         self.settings = settings
         self.timeout = timeout
+        self.since = utcnow()
 
     def wait_until_caught_up(self) -> float:
-        return wait_until_caught_up(lambda: backlog(self.settings), timeout=self.timeout)
+        return wait_until_caught_up(
+            lambda: backlog(self.settings, self.since), timeout=self.timeout
+        )
 
     def retrain(self, now: datetime, course_ids: Sequence[str]) -> dict[str, Any]:
         tasks = importlib.import_module("services.analytics.tasks")

@@ -120,9 +120,11 @@ def rows_as_text(database_url: str) -> str:
 def test_no_demographic_value_reaches_any_service(
     client: ApiClient, dataset: Dataset, platform: Platform
 ):
+    served = ServedPlatform(platform.settings, timeout=120)
     import_courses(client, courses_of(dataset), CALENDAR)
-    ServedPlatform(platform.settings, timeout=120).wait_until_caught_up()
-    assert backlog(platform.settings).empty
+    served.wait_until_caught_up()
+    caught_up = backlog(platform.settings, served.since)
+    assert caught_up.empty, caught_up
 
     everything = {s: rows_as_text(platform.settings.database_url(s)) for s in SERVICES}
 

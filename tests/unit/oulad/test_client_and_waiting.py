@@ -110,5 +110,5 @@ def test_caught_up_after_three_empty_looks_in_a_row():
 def test_a_backlog_that_never_drains_is_reported():
     _now, sleep, clock = fake_clock()
 
-    with pytest.raises(NotCaughtUp, match=r"3 event\(s\) still unsent by progress and 7 queued"):
+    with pytest.raises(NotCaughtUp, match=r"3 event\(s\) still unsent by progress, 7 queued"):
         wait_until_caught_up(lambda: Backlog(3, 7), timeout=10, sleep=sleep, clock=clock)

@@ -193,6 +193,20 @@ course_versions = sa.Table(
     comment="bumped with every batch of new facts of the course: the read cache's key",
 )
 
+#: the ``student_id`` of a change to the whole course (its outline)
+WHOLE_COURSE = ""
+
+course_student_versions = sa.Table(
+    "course_student_versions",
+    metadata,
+    sa.Column("course_id", sa.String(ID), primary_key=True),
+    sa.Column("student_id", sa.String(STUDENT), primary_key=True),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Index("ix_course_student_versions_course_version", "course_id", "version"),
+    comment="the course's version when the student's facts in it last changed ('': the "
+    "whole course, its outline): a read cache reloads only what changed since its version",
+)
+
 course_outlines = sa.Table(
     "course_outlines",
     metadata,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -38,10 +38,12 @@ from services.analytics.domain.projections import (
 )
 from services.analytics.domain.risk_model import PRIOR, RiskModel
 from services.analytics.models import (
+    WHOLE_COURSE,
     activity_records,
     assignment_reports,
     attempt_reports,
     course_outlines,
+    course_student_versions,
     course_versions,
     earned_achievements,
     enrollment_reports,
@@ -558,10 +560,15 @@ def add_earned_rows(session: Session, rows: Sequence[Mapping[str, Any]]) -> None
 
 
 # -- the read cache ----------------------------------------------------------------------
-def bump_course_versions(session: Session, course_ids: Sequence[str]) -> None:
-    """Invalidate the cached facts of these courses (in the transaction of the new facts;
-    courses in sorted order, so concurrent consumers lock rows in the same order)."""
-    courses = sorted(set(course_ids))
+def record_changes(
+    session: Session, pairs: Sequence[tuple[str, str]], whole_courses: Sequence[str] = ()
+) -> None:
+    """New facts of these (student, course) pairs, or of everything of ``whole_courses``
+    (a new outline): bump the courses' versions, invalidating their cached facts, and
+    note at which version each student changed, so that a cache reloads only them. In
+    the transaction of the new facts; courses in sorted order, so concurrent consumers
+    lock rows in the same order."""
+    courses = sorted({course for _, course in pairs} | set(whole_courses))
     if not courses:
         return
     statement = _insert_of(session)(course_versions)
@@ -570,6 +577,22 @@ def bump_course_versions(session: Session, course_ids: Sequence[str]) -> None:
             index_elements=["course_id"], set_={"version": course_versions.c.version + 1}
         ),
         [{"course_id": c, "version": 1} for c in courses],
+    )
+    found = session.execute(
+        sa.select(course_versions.c.course_id, course_versions.c.version).where(
+            course_versions.c.course_id.in_(courses)
+        )
+    )
+    versions: dict[str, int] = {course: int(version) for course, version in found}
+    changed = sorted({(course, student) for student, course in pairs})
+    changed += [(course, WHOLE_COURSE) for course in sorted(set(whole_courses))]
+    upsert = _insert_of(session)(course_student_versions)
+    session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=["course_id", "student_id"],
+            set_={"version": upsert.excluded.version},
+        ),
+        [{"course_id": c, "student_id": s, "version": versions[c]} for c, s in changed],
     )
 
 
@@ -580,17 +603,76 @@ def course_version(session: Session, course_id: str) -> int:
     return int(version or 0)
 
 
+def changed_since(session: Session, course_id: str, version: int) -> set[str]:
+    """The students whose facts of the course changed after ``version`` (``WHOLE_COURSE``
+    among them when the whole course did)."""
+    query = sa.select(course_student_versions.c.student_id).where(
+        course_student_versions.c.course_id == course_id,
+        course_student_versions.c.version > version,
+    )
+    return set(session.execute(query).scalars())
+
+
+def catalog_named_by(facts: Iterable[StudentFacts], course_id: str) -> set[tuple[str, str, str]]:
+    """(course, kind, id) of every lesson, quiz and assignment these facts of the course
+    name: what ``catalog_of`` finds in the tables for a course without an outline."""
+    catalog: set[tuple[str, str, str]] = set()
+    for student in facts:
+        for record in student.activities:
+            for kind, item in (
+                ("lesson", record.lesson_id),
+                ("quiz", record.quiz_id),
+                ("assignment", record.assignment_id),
+            ):
+                if item is not None and record.course_id == course_id:
+                    catalog.add((course_id, kind, item))
+        catalog |= {(course_id, "lesson", c.lesson_id) for c in student.lessons}
+        catalog |= {(course_id, "quiz", a.quiz_id) for a in student.attempts}
+        catalog |= {(course_id, "assignment", a.assignment_id) for a in student.assignments}
+    return catalog
+
+
 @dataclass(frozen=True)
 class CourseFacts:
     version: int
     students: Classmates
     catalog: set[tuple[str, str, str]]
+    #: the catalog is the course's outline (else: every item its facts name)
+    outlined: bool = False
+
+
+def load_course(session: Session, course_id: str, version: int) -> CourseFacts:
+    """Every student's facts of the course, and its catalog, read afresh."""
+    outlined = bool(outlines_of(session, [course_id]))
+    return CourseFacts(
+        version,
+        Classmates(facts_of(session, None, course_id)),
+        catalog_of(session, [course_id]),
+        outlined,
+    )
+
+
+def refreshed_course(
+    session: Session, course_id: str, cached: CourseFacts, version: int
+) -> CourseFacts:
+    """``cached`` brought to ``version``: only the students whose facts changed since its
+    version are read again (the whole course when its outline changed). Read after the
+    version, the changes are those up to it at least."""
+    changed = changed_since(session, course_id, cached.version)
+    if WHOLE_COURSE in changed:
+        return load_course(session, course_id, version)
+    fresh = facts_of(session, sorted(changed), course_id)
+    catalog = cached.catalog
+    if not cached.outlined:
+        catalog = catalog | catalog_named_by(fresh.values(), course_id)
+    return CourseFacts(version, cached.students.updated(fresh), catalog, cached.outlined)
 
 
 class CourseFactsCache:
     """The facts and known items of recently read courses, per process and database,
     keyed by the course's version: a read after new facts of the course were committed
-    sees a new version and loads again; nothing stale is ever served."""
+    sees a new version and reads again the facts of the students that changed; nothing
+    stale is ever served."""
 
     def __init__(self, size: int = 32) -> None:
         self.size = size
@@ -608,13 +690,15 @@ class CourseFactsCache:
             if cached is not None and cached.version == version:
                 entries.move_to_end(course_id)
                 return cached
-        loaded = CourseFacts(
-            version,
-            Classmates(facts_of(session, None, course_id)),
-            catalog_of(session, [course_id]),
-        )
+        if cached is not None and cached.version < version:
+            loaded = refreshed_course(session, course_id, cached, version)
+        else:
+            loaded = load_course(session, course_id, version)
         with self._lock:
-            entries[course_id] = loaded
+            current = entries.get(course_id)
+            if current is None or current.version <= loaded.version:
+                entries[course_id] = loaded
+                entries.move_to_end(course_id)
             while len(entries) > self.size:
                 entries.popitem(last=False)
         return loaded

@@ -11,7 +11,10 @@ course gives the same answer, so "now", which moves with every read, is remember
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
+import types
+import typing
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
@@ -24,27 +27,69 @@ T = TypeVar("T")
 REMEMBERED = 256
 
 
-def _moments(value: Any) -> Iterator[datetime]:
-    if isinstance(value, datetime):
-        yield value
-    elif isinstance(value, tuple):
-        for item in value:
-            yield from _moments(item)
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for field in dataclasses.fields(value):
-            yield from _moments(getattr(value, field.name))
+def _may_hold_moments(hint: Any) -> bool:
+    """Whether a field of this type can hold a moment, itself or inside a tuple or a
+    dataclass (which is what ``latest_moment`` looks through)."""
+    if hint is datetime or hint is Any or hint is object:
+        return True
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return True
+    if typing.get_origin(hint) in (tuple, typing.Union, types.UnionType):
+        return any(_may_hold_moments(arg) for arg in typing.get_args(hint) if arg is not Ellipsis)
+    return False
+
+
+@functools.cache
+def _moment_fields(cls: type) -> tuple[str, ...]:
+    """The fields of a dataclass that can hold moments (none for any other type)."""
+    if not dataclasses.is_dataclass(cls):
+        return ()
+    hints = typing.get_type_hints(cls)
+    return tuple(f.name for f in dataclasses.fields(cls) if _may_hold_moments(hints[f.name]))
+
+
+def latest_moment(value: Any) -> datetime | None:
+    """The latest moment in ``value``: itself, or anywhere in its tuples and dataclasses."""
+    latest: datetime | None = None
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, datetime):
+            if latest is None or item > latest:
+                latest = item
+        elif isinstance(item, tuple):
+            pending.extend(item)
+        else:
+            kind: type = type(item)
+            pending.extend(getattr(item, name) for name in _moment_fields(kind))
+    return latest
 
 
 class Classmates(Mapping[str, StudentFacts]):
     """Every student's facts in a course (a read-only mapping by student id)."""
 
-    def __init__(self, students: Mapping[str, StudentFacts]) -> None:
+    def __init__(
+        self,
+        students: Mapping[str, StudentFacts],
+        latest_of: Mapping[str, datetime | None] | None = None,
+    ) -> None:
+        """``latest_of``: the latest moment of some students' facts, already known."""
         self._students = dict(students)
+        known = latest_of or {}
+        self._latest_of = {
+            student: known[student] if student in known else latest_moment(facts)
+            for student, facts in self._students.items()
+        }
         self._latest: datetime | None = max(
-            (m for facts in self._students.values() for m in _moments(facts)), default=None
+            (m for m in self._latest_of.values() if m is not None), default=None
         )
         self._answers: dict[tuple[str, datetime | None], Any] = {}
         self._lock = threading.Lock()
+
+    def updated(self, changed: Mapping[str, StudentFacts]) -> Classmates:
+        """The class with these students' facts replaced (or added); nothing remembered."""
+        unchanged = {s: m for s, m in self._latest_of.items() if s not in changed}
+        return Classmates({**self._students, **changed}, unchanged)
 
     def __getitem__(self, student_id: str) -> StudentFacts:
         return self._students[student_id]

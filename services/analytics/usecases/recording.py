@@ -22,7 +22,7 @@ def _touched(session: Session, pairs: Sequence[tuple[str, str]], now: datetime) 
     """New facts of these pairs: mark them for the worker's refresh and invalidate the
     cached facts of their courses."""
     store.mark_pending(session, pairs, now)
-    store.bump_course_versions(session, [course for _, course in pairs])
+    store.record_changes(session, pairs)
 
 
 def record_activities(session: Session, facts: Sequence[ActivityFact], now: datetime) -> None:
@@ -69,4 +69,4 @@ def record_outlines(session: Session, outlines: Sequence[CourseOutline], now: da
     ]
     for course_id in sorted(set(changed)):
         store.mark_pending(session, store.course_pairs(session, course_id), now)
-    store.bump_course_versions(session, changed)
+    store.record_changes(session, [], whole_courses=changed)

@@ -3,11 +3,12 @@ gives the same documents as computing it again."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 
 import pytest
 
-from services.analytics.domain.classmates import REMEMBERED, Classmates
+from services.analytics.domain.classmates import REMEMBERED, Classmates, latest_moment
 from services.analytics.domain.document import learning_analytics
 from services.analytics.domain.periods import PeriodType, period_of
 from services.analytics.domain.risk_model import PRIOR
@@ -116,3 +117,32 @@ def test_at_most_remembered_answers_are_kept_then_all_are_forgotten():
     ask(REMEMBERED)  # one more: the answers remembered so far are forgotten
     ask(0)
     assert calls[REMEMBERED:] == [REMEMBERED, 0]
+
+
+def test_the_latest_moment_is_found_wherever_the_facts_hold_one():
+    facts = class_of_three()[0]["USR-STU-1"]
+    # day 12 of USR-STU-1's last quiz submission (day 2 + 6 * 2 + 0); nothing later
+    assert latest_moment(facts) == at(14)
+    later = at(40)
+    paused = dataclasses.replace(
+        facts.enrollments[0], status_changes=((later, "paused"),), status="paused"
+    )
+    assert latest_moment(dataclasses.replace(facts, enrollments=(paused,))) == later
+    assert latest_moment(()) is None and latest_moment("no moment") is None
+
+
+def test_an_updated_class_has_the_new_facts_and_their_latest_moment():
+    students, _catalog = class_of_three()
+    classmates = Classmates({s: f for s, f in students.items() if s != "USR-STU-3"})
+    answers = iter(range(4))
+
+    def ask(group: Classmates, moment: datetime) -> int:
+        return group.remembered("answer", moment, lambda: next(answers))
+
+    # day 16 is after every fact of USR-STU-1 and -2: the answer "after the latest fact"
+    assert ask(classmates, at(16)) == ask(classmates, at(30)) == 0
+    updated = classmates.updated({"USR-STU-3": students["USR-STU-3"]})
+    assert dict(updated) == students
+    assert dict(classmates) != students  # the class it came from is unchanged
+    # with USR-STU-3's lesson of day 17, day 16 is no longer after the latest fact
+    assert [ask(updated, at(16)), ask(updated, at(30)), ask(updated, at(30))] == [1, 2, 2]

@@ -1,20 +1,28 @@
 """The read cache: a course's facts are loaded once per version; new facts of the course
-bump its version, so the next read sees them."""
+bump its version, so the next read sees them, reloading only the students whose facts
+changed (the whole course when its outline did)."""
 
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from services.analytics import store
+from shared.events import Envelope
 from tests.unit.analytics.streams import (
     COURSE,
     OTHER_COURSE,
+    OTHER_STUDENT,
+    STUDENT,
     analytics_document,
     analytics_session,
     apply,
     at,
+    outline_published,
     submitted,
 )
+from tests.unit.analytics.test_projections_any_order import streams
 
 pytestmark = pytest.mark.unit
 
@@ -36,3 +44,61 @@ def test_a_course_is_loaded_once_per_version():
 def test_a_redelivered_batch_still_leaves_the_same_document():
     events = [submitted("AT-1", "QZ-1", at(1), 50.0)]
     assert analytics_document(events + events) == analytics_document(events)
+
+
+def test_new_facts_of_one_student_reload_that_student_only():
+    cache = store.CourseFactsCache()
+    with analytics_session() as session:
+        apply(
+            session,
+            [
+                submitted("AT-1", "QZ-1", at(1), 50.0),
+                submitted("AT-2", "QZ-1", at(1), 60.0, student=OTHER_STUDENT),
+            ],
+        )
+        first = cache.get(session, COURSE)
+        apply(session, [submitted("AT-3", "QZ-2", at(2), 90.0)])
+        second = cache.get(session, COURSE)
+        assert second.version > first.version
+        # the other student's facts are the ones already loaded, the changed student's new
+        assert second.students[OTHER_STUDENT] is first.students[OTHER_STUDENT]
+        assert len(second.students[STUDENT].attempts) == 2
+        assert ("CRS-MATH-1001", "quiz", "QZ-2") in second.catalog
+        assert second == store.CourseFactsCache().get(session, COURSE)
+
+
+def test_a_new_outline_reloads_the_whole_course():
+    cache = store.CourseFactsCache()
+    with analytics_session() as session:
+        apply(
+            session,
+            [
+                submitted("AT-1", "QZ-1", at(1), 50.0),
+                submitted("AT-2", "QZ-1", at(1), 60.0, student=OTHER_STUDENT),
+            ],
+        )
+        first = cache.get(session, COURSE)
+        apply(session, [outline_published(1, [{"item_id": "QZ-9", "kind": "quiz"}])])
+        second = cache.get(session, COURSE)
+        assert second.students[OTHER_STUDENT] is not first.students[OTHER_STUDENT]
+        assert second.catalog == {(COURSE, "quiz", "QZ-9")}
+        assert second == store.CourseFactsCache().get(session, COURSE)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), stream=streams())
+def test_read_between_any_batches_the_cache_holds_what_a_fresh_load_finds(
+    data: st.DataObject, stream: list[Envelope]
+) -> None:
+    """Facts arriving in batches, with reads between them: the cached course (its facts
+    reloaded student by student) equals the course loaded afresh, after every batch."""
+    if data.draw(st.booleans()):
+        outline = outline_published(1, [{"item_id": "QZ-0", "kind": "quiz"}])
+        stream.insert(data.draw(st.integers(0, len(stream))), outline)
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=4)))
+    cache = store.CourseFactsCache()
+    with analytics_session() as session:
+        for start, end in zip([0, *cuts], [*cuts, len(stream)], strict=True):
+            apply(session, stream[start:end])
+            if store.course_version(session, COURSE):
+                assert cache.get(session, COURSE) == store.CourseFactsCache().get(session, COURSE)

@@ -112,9 +112,16 @@ class CompiledDumper:
         if type(field) in (fields.Boolean, fields.Raw):
             return None
         if type(field) is fields.Dict:
-            if field.key_field is not None or field.value_field is not None:
-                raise TypeError(f"{name}: typed keys or values")
-            return dict
+            keys = None if field.key_field is None else self._converter(field.key_field)
+            values = None if field.value_field is None else self._converter(field.value_field)
+            if keys is None and values is None:
+                return dict
+            return lambda mapping: {
+                (key if keys is None or key is None else keys(key)): (
+                    value if values is None or value is None else values(value)
+                )
+                for key, value in mapping.items()
+            }
         if type(field) is fields.List:
             inner = self._converter(field.inner)
             if inner is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
@@ -38,9 +38,16 @@ from shared.audit import (
     commit_with_audit,
 )
 from shared.errors import InvalidInput, NotFound
+from shared.serialization import CompiledDumper
 from shared.tasks import send_task_after_commit
 from shared.time import utcnow
-from shared.web import current_principal, read_session, request_session, service_context
+from shared.web import (
+    current_principal,
+    dumped_response,
+    read_session,
+    request_session,
+    service_context,
+)
 
 DESCRIPTION = (
     "LearningAnalytics: aggregates, comparisons, predictions and risk, built by Celery workers."
@@ -57,11 +64,15 @@ def _checked_id(value: str, name: str) -> str:
     return value
 
 
+#: the document through a compiled dumper (the schema stays the documentation)
+DOCUMENT = CompiledDumper(LearningAnalyticsSchema)
+
+
 @blp.route("/students/<student_id>/analytics")
 class StudentAnalyticsView(MethodView):
     @blp.arguments(AnalyticsQuerySchema, location="query", unknown=RAISE)
     @blp.response(200, LearningAnalyticsSchema)
-    def get(self, query: dict[str, Any], student_id: str) -> dict[str, Any]:
+    def get(self, query: dict[str, Any], student_id: str) -> Response:
         """The student's LearningAnalytics for a period, in one course or in all.
 
         Students see their own, parents their children's, teachers their courses'
@@ -85,7 +96,7 @@ class StudentAnalyticsView(MethodView):
         analytics = usecases.student_analytics(read_session(), student_id, course_id, period, now)
         if analytics is None:
             raise audit_missing(principal, action="read", resource=resource)
-        return analytics.document
+        return dumped_response(DOCUMENT, analytics.document)
 
 
 @blp.route("/courses/<course_id>/analytics")

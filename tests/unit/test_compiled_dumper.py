@@ -36,6 +36,8 @@ class Document(Schema):
     many = fields.Nested(Entry, many=True)
     tags = fields.List(fields.String())
     extra = fields.Dict()
+    reasons = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
+    scores = fields.Dict(keys=fields.String(), values=fields.Float())
     anything = fields.Raw()
     secret = fields.String(load_only=True)
     defaulted = fields.String(dump_default="fallback")
@@ -64,6 +66,8 @@ def document(**changes: Any) -> dict[str, Any]:
         "many": [entry],
         "tags": ["a", "b"],
         "extra": {"nested": {"deep": [1, 2]}},
+        "reasons": {"a": "why", "b": None, 3: 4},
+        "scores": {"x": 1, "y": 2.5},
         "anything": [1, "x"],
         "secret": "never shown",
     }
@@ -77,7 +81,7 @@ CASES = {
     "missing keys": {"id": "only the id", "when": MOMENT},
     "attribute object": SimpleNamespace(**document()),
     "naive datetime": document(when=datetime(2013, 1, 1, 12)),
-    "empty collections": document(tags=[], extra={}, entries=[]),
+    "empty collections": document(tags=[], extra={}, entries=[], reasons={}, scores={}),
 }
 
 

@@ -112,21 +112,39 @@ class Earned:
     earned_at: datetime
 
 
-def earned(facts: StudentFacts, until: datetime) -> list[Earned]:
-    """Every achievement earned before ``until``, in order of earning."""
+Measures = dict[Callable[[StudentFacts], list[datetime]], list[datetime]]
+
+
+def measures_of(facts: StudentFacts) -> Measures:
+    """What each rule measures of the facts, each measure taken once (two streak rules
+    share one)."""
+    measures: Measures = {}
+    for rule in RULES:
+        if rule.measure not in measures:
+            measures[rule.measure] = rule.measure(facts)
+    return measures
+
+
+def earned(facts: StudentFacts, until: datetime, measures: Measures | None = None) -> list[Earned]:
+    """Every achievement earned before ``until``, in order of earning (``measures``: the
+    facts' ``measures_of``, when already taken)."""
+    taken = measures_of(facts) if measures is None else measures
     won = []
     for rule in RULES:
-        moments = [m for m in rule.measure(facts) if m < until]
+        moments = [m for m in taken[rule.measure] if m < until]
         if len(moments) >= rule.target:
             won.append(Earned(rule.achievement_id, rule.title, rule.xp, moments[rule.target - 1]))
     return sorted(won, key=lambda e: (e.earned_at, e.achievement_id))
 
 
-def next_achievement(facts: StudentFacts, until: datetime) -> str | None:
+def next_achievement(
+    facts: StudentFacts, until: datetime, measures: Measures | None = None
+) -> str | None:
     """The unearned achievement the student is closest to (largest share of its target)."""
+    taken = measures_of(facts) if measures is None else measures
     progress = []
     for rule in RULES:
-        count = len([m for m in rule.measure(facts) if m < until])
+        count = len([m for m in taken[rule.measure] if m < until])
         if count < rule.target:
             progress.append((-count / rule.target, rule.target, rule.achievement_id, rule.title))
     return min(progress)[3] if progress else None
@@ -146,12 +164,13 @@ def xp_of(facts: StudentFacts, until: datetime) -> int:
 
 
 def achievements_section(facts: StudentFacts, until: datetime) -> dict[str, object]:
-    won = earned(facts, until)
+    measures = measures_of(facts)
+    won = earned(facts, until, measures)
     recent_since = until - timedelta(weeks=VELOCITY_WEEKS)
     return {
         "total_earned": len(won),
         "recent_achievements": [e.title for e in reversed(won[-RECENT:])],
-        "next_achievement": next_achievement(facts, until),
+        "next_achievement": next_achievement(facts, until, measures),
         "achievement_velocity": round(
             len([e for e in won if e.earned_at >= recent_since]) / VELOCITY_WEEKS, 2
         ),

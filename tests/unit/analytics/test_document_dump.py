@@ -1,0 +1,36 @@
+"""The LearningAnalytics document leaves the API through a compiled dumper: the same JSON
+as the schema's own dump, for documents of any event stream."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from services.analytics.api import DOCUMENT
+from services.analytics.schemas import LearningAnalyticsSchema
+from shared.events import Envelope
+from tests.unit.analytics.streams import COURSE, STUDENT, analytics_document
+from tests.unit.analytics.test_projections_any_order import streams
+
+pytestmark = pytest.mark.unit
+
+
+def _types(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _types(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_types(item) for item in value]
+    return type(value).__name__
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stream=streams())
+def test_the_compiled_dump_is_the_schemas_dump(stream: list[Envelope]) -> None:
+    for course in (COURSE, None):
+        document = analytics_document(stream, student=STUDENT, course=course)
+        expected = LearningAnalyticsSchema().dump(document)
+        dumped = DOCUMENT.dump(document)
+        assert dumped == expected
+        assert _types(dumped) == _types(expected)

@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, post_dump, pre_dump
 
 from shared.events.envelope import parse_iso
 from shared.serialization import CompiledDumper, compiled_dumper
+from tests.support.json_types import json_types
 
 pytestmark = pytest.mark.unit
 
@@ -92,15 +93,7 @@ def test_the_same_output_as_marshmallow(schema: type[Schema], case: Any) -> None
     dumped = CompiledDumper(schema).dump(case)
     assert dumped == expected
     assert list(dumped) == list(expected), "keys in the schema's order"
-    assert _types(dumped) == _types(expected), "5 and 5.0 are not the same JSON"
-
-
-def _types(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _types(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_types(item) for item in value]
-    return type(value).__name__
+    assert json_types(dumped) == json_types(expected), "5 and 5.0 are not the same JSON"
 
 
 def test_many() -> None:

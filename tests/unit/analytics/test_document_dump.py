@@ -3,26 +3,17 @@ as the schema's own dump, for documents of any event stream."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 
 from services.analytics.api import DOCUMENT
 from services.analytics.schemas import LearningAnalyticsSchema
 from shared.events import Envelope
+from tests.support.json_types import json_types
 from tests.unit.analytics.streams import COURSE, STUDENT, analytics_document
 from tests.unit.analytics.test_projections_any_order import streams
 
 pytestmark = pytest.mark.unit
-
-
-def _types(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _types(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_types(item) for item in value]
-    return type(value).__name__
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -33,4 +24,4 @@ def test_the_compiled_dump_is_the_schemas_dump(stream: list[Envelope]) -> None:
         expected = LearningAnalyticsSchema().dump(document)
         dumped = DOCUMENT.dump(document)
         assert dumped == expected
-        assert _types(dumped) == _types(expected)
+        assert json_types(dumped) == json_types(expected)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy.orm import Session
 
 from services.analytics import store
 from shared.events import Envelope
@@ -46,17 +47,22 @@ def test_a_redelivered_batch_still_leaves_the_same_document():
     assert analytics_document(events + events) == analytics_document(events)
 
 
+def two_students_cached(session: Session, cache: store.CourseFactsCache) -> store.CourseFacts:
+    """A quiz submitted by each of two students of COURSE, the course read into ``cache``."""
+    apply(
+        session,
+        [
+            submitted("AT-1", "QZ-1", at(1), 50.0),
+            submitted("AT-2", "QZ-1", at(1), 60.0, student=OTHER_STUDENT),
+        ],
+    )
+    return cache.get(session, COURSE)
+
+
 def test_new_facts_of_one_student_reload_that_student_only():
     cache = store.CourseFactsCache()
     with analytics_session() as session:
-        apply(
-            session,
-            [
-                submitted("AT-1", "QZ-1", at(1), 50.0),
-                submitted("AT-2", "QZ-1", at(1), 60.0, student=OTHER_STUDENT),
-            ],
-        )
-        first = cache.get(session, COURSE)
+        first = two_students_cached(session, cache)
         apply(session, [submitted("AT-3", "QZ-2", at(2), 90.0)])
         second = cache.get(session, COURSE)
         assert second.version > first.version
@@ -70,14 +76,7 @@ def test_new_facts_of_one_student_reload_that_student_only():
 def test_a_new_outline_reloads_the_whole_course():
     cache = store.CourseFactsCache()
     with analytics_session() as session:
-        apply(
-            session,
-            [
-                submitted("AT-1", "QZ-1", at(1), 50.0),
-                submitted("AT-2", "QZ-1", at(1), 60.0, student=OTHER_STUDENT),
-            ],
-        )
-        first = cache.get(session, COURSE)
+        first = two_students_cached(session, cache)
         apply(session, [outline_published(1, [{"item_id": "QZ-9", "kind": "quiz"}])])
         second = cache.get(session, COURSE)
         assert second.students[OTHER_STUDENT] is not first.students[OTHER_STUDENT]

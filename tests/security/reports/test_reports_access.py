@@ -123,7 +123,7 @@ def test_course_settings_belong_to_the_course_teachers(app, caller, student):
     assert student.put(f"/courses/{COURSE}/settings", json=scale).status_code == 404
     bad = {"grading_scale": [{"letter": "A", "min_percentage": 50, "gpa_points": 4}]}
     response = caller("admin", "USR-ADM-1").put(f"/courses/{COURSE}/settings", json=bad)
-    assert response.status_code == 422 and "bands" in response.json["errors"]
+    assert response.status_code == 422 and "grading_scale" in response.json["errors"]
 
 
 # -- share links -------------------------------------------------------------------------

@@ -166,7 +166,7 @@ def band(letter: str, minimum: float, points: float) -> dict:
     ],
 )
 def test_a_course_scale_is_refused_naming_its_problem(bands: list[dict], problem: str):
-    assert refusal(bands) == {"bands": [problem]}
+    assert refusal(bands) == {"grading_scale": [problem]}
 
 
 def test_equal_points_in_two_bands_are_allowed():

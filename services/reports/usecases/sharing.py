@@ -127,7 +127,8 @@ def open_share_link(
     fmt: str | None,
     correlation_id: str | None,
 ) -> RenderedDocument:
-    """The shared report's document for whoever holds a valid link (any signed-in user).
+    """The shared report's document for whoever holds a valid link (any signed-in person;
+    a service token never reads a report, not even through a link).
 
     Forged, expired and revoked links answer 404 alike; every attempt is audited.
     """
@@ -135,7 +136,8 @@ def open_share_link(
     report = store.report_by_id(session, link.report_id) if link is not None else None
     now = utcnow()
     valid = (
-        link is not None
+        principal.role != "service"
+        and link is not None
         and report is not None
         and link.revoked_at is None
         and link.expires_at > now

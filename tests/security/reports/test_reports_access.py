@@ -179,3 +179,27 @@ def test_share_links_need_a_shareable_report_a_future_expiry_and_a_right_to_shar
     unshareable = teacher.post("/reports", json=report_request()).json["id"]
     run_jobs(app)
     assert _share(teacher, unshareable).status_code == 409
+
+
+def test_every_view_of_a_document_is_recorded_and_audited(
+    app, caller, teacher, student, ready_report
+):
+    assert student.get(f"/reports/{ready_report}/document?format=html").status_code == 200
+    token = _share(teacher, ready_report).json["share_url"].rsplit("/", 1)[1]
+    holder = caller("parent", "USR-PAR-9", students=[OTHER_STUDENT])
+    assert holder.get(f"/shared/{token}?format=json").status_code == 200
+    # a service token holding the link is refused, and audited as such
+    assert caller("service", "svc-x").get(f"/shared/{token}").status_code == 404
+    accessed = teacher.get(f"/reports/{ready_report}").json["accessed_by"]
+    assert [(a["user_id"], a["role"]) for a in accessed] == [
+        (STUDENT, "student"),
+        ("USR-PAR-9", "parent"),
+        ("USR-TEA-1", "teacher"),
+    ]
+    audited = [(r.actor, r.action, r.outcome) for r in audit_rows(app) if r.actor != "USR-TEA-1"]
+    assert audited == [
+        (STUDENT, "read_document", "allowed"),
+        ("USR-PAR-9", "open_share_link", "allowed"),
+        ("svc-x", "open_share_link", "denied"),
+    ]
+    assert outbox_types(app).count("reports.report.accessed") == 3

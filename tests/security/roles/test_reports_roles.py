@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from services.reports import usecases
+from services.reports import store, usecases
 from shared.auth import KeyPair
 from shared.config import Settings
 from shared.events.contracts.progress import CertificateRequested
@@ -112,8 +112,7 @@ def certificate(world: World) -> str:
             correlation_id=None,
         )
         session.commit()
-        certificate_of = usecases.certificates.store.certificate_of_enrollment
-        found = certificate_of(session, f"ENR-{world.course}")
+        found = store.certificate_of_enrollment(session, f"ENR-{world.course}")
         assert found is not None
         return found.id
 

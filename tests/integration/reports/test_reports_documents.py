@@ -4,6 +4,9 @@ charts embedded with include_graphs, HTML and JSON from the same template, the c
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pypdfium2
 import pytest
@@ -138,3 +141,56 @@ def test_without_pango_readyz_and_the_pdf_job_say_so(app, teacher, monkeypatch):
         assert tasks.build_report.run(report_id, job_id) == "failed"
     report = teacher.get(f"/reports/{report_id}").json
     assert report["status"] == "failed" and report["failure_reason"] == reason
+
+
+WITHOUT_PANGO = """
+import json, sys
+import cffi
+
+# A machine without Debian's libpango: the dynamic loader finds no Pango library.
+loaded = cffi.FFI.dlopen
+
+
+def dlopen(self, name, *args, **kwargs):
+    if name and "pango" in str(name):
+        raise OSError(f"cannot load library {name!r}: cannot open shared object file")
+    return loaded(self, name, *args, **kwargs)
+
+
+cffi.FFI.dlopen = dlopen
+
+from services.reports import documents
+from services.reports.app import create_app
+
+support = documents.pdf_support()
+try:
+    documents.html_to_pdf("<p>x</p>")
+    refused = None
+except documents.RenderingUnavailable as exc:
+    refused = str(exc)
+app = create_app({"DATABASE_URL": sys.argv[1], "TESTING": True})
+ready = app.test_client().get("/readyz")
+print(json.dumps({"support": support, "refused": refused, "status": ready.status_code,
+                  "checks": ready.json["checks"]}))
+"""
+
+
+def test_where_pango_cannot_load_pdf_support_and_readyz_name_it(tmp_path):
+    environment = {**os.environ, "STRIDE_VAR_DIR": str(tmp_path)}
+    for name in list(environment):
+        if name.endswith("_DATABASE_URL") or name == "STRIDE_BROKER_URL":
+            del environment[name]
+    finished = subprocess.run(
+        [sys.executable, "-c", WITHOUT_PANGO, f"sqlite:///{tmp_path}/reports.db"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    seen = json.loads(finished.stdout.strip().splitlines()[-1])
+    assert seen["support"].startswith("unavailable: WeasyPrint cannot load Pango")
+    assert "libpango-1.0-0" in seen["support"] and "cannot open shared object" in seen["support"]
+    assert seen["refused"] == seen["support"]
+    assert seen["status"] == 503 and seen["checks"]["pdf"] == seen["support"]

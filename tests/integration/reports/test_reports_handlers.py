@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.reports import tasks, usecases
-from services.reports.domain.terms import term_ended_before
+from services.reports.domain.terms import TERM_STARTS, term_ended_before
 from services.reports.handlers import registry
 from services.reports.models import (
     AssignmentWorkFact,
@@ -23,7 +23,8 @@ from services.reports.models import (
 from shared.errors import InvalidInput
 from shared.events import Envelope
 from shared.events.contracts import ContractError
-from tests.integration.reports.reports_support import COURSE, STUDENT, outbox_types
+from shared.tasks import task_queue
+from tests.integration.reports.reports_support import COURSE, STUDENT, outbox_types, run_jobs
 
 pytestmark = pytest.mark.integration
 
@@ -194,3 +195,42 @@ def test_end_of_term_reports_are_queued_once_per_student_and_course(app):
     assert report.generated_by == "system:beat" and len(queued) == 1
     beat = tasks.BEAT_SCHEDULE["end-of-term-reports"]
     assert beat["task"] == tasks.SCHEDULE_TERM_REPORTS
+
+
+def test_beat_runs_the_term_reports_on_the_day_after_each_term(app):
+    entry = app.extensions["celery"].conf.beat_schedule["end-of-term-reports"]
+    assert entry["task"] == tasks.SCHEDULE_TERM_REPORTS
+    assert entry["options"]["queue"] == task_queue("reports")
+    schedule = entry["schedule"]
+    days = {(month, day) for month in schedule.month_of_year for day in schedule.day_of_month}
+    assert days == set(TERM_STARTS)
+    for month, day in days:
+        ran = date(2027, month, day)
+        term = term_ended_before(ran)
+        assert term.end == datetime(2027, month, day, tzinfo=UTC)  # the term that just ended
+        assert term_ended_before(term.start.date()).end == term.start  # and the one before it
+
+
+def test_the_scheduled_task_queues_the_term_reports_once(app):
+    apply(
+        app,
+        Envelope(
+            type="progress.enrolled",
+            producer="progress",
+            payload={**ENROLLMENT, "enrolled_at": T0.isoformat(), "status": "not_started"},
+        ),
+    )
+    with app.app_context():
+        first = tasks.schedule_term_reports.apply(kwargs={"today": "2027-01-01"}).get()
+        again = tasks.schedule_term_reports.apply(kwargs={"today": "2027-01-01"}).get()
+    assert first == {"term_start": "2026-09-01T00:00:00+00:00", "queued": 1}
+    assert again == {"term_start": "2026-09-01T00:00:00+00:00", "queued": 0}
+    with app.extensions["stride"].database.engine.connect() as connection:
+        report = connection.execute(sa.select(Report)).one()
+    assert (report.status, report.report_type, report.generated_by) == (
+        "queued",
+        "comprehensive",
+        "system:beat",
+    )
+    assert report.configuration["format"] == "pdf" and report.configuration["include_graphs"]
+    assert run_jobs(app) == ["ready"]

@@ -53,6 +53,8 @@ def test_a_redelivered_or_interrupted_job_yields_one_document_version(app, teach
         job_id = connection.execute(sa.select(Report.job_id)).scalar_one()
     # a worker that died after marking the job running: the redelivery builds it once
     usecases.start_build(database, report_id, job_id)
+    shown = teacher.get(f"/reports/{report_id}").json
+    assert (shown["status"], shown["failure_reason"], shown["summary"]) == ("running", None, None)
     assert run_jobs(app) == ["ready"]
     with app.app_context():
         settings = app.extensions["stride"].settings

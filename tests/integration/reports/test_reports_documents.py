@@ -12,6 +12,7 @@ import pypdfium2
 import pytest
 import sqlalchemy as sa
 
+from services.reports.domain.texts import texts
 from services.reports.models import Report
 from tests.integration.reports.reports_support import (
     STUDENT,
@@ -41,6 +42,11 @@ def _ink(image) -> float:
     return 1 - sum(histogram[250:]) / sum(histogram)
 
 
+def _printed(value) -> str:
+    """A value as the report's template prints it (numbers by %g, nothing as a dash)."""
+    return "-" if value is None else (f"{value:g}" if isinstance(value, int | float) else value)
+
+
 def _colors(image) -> int:
     return len(image.convert("RGB").getcolors(maxcolors=1_000_000) or [])
 
@@ -60,22 +66,19 @@ def test_the_pdf_prints_the_data_and_its_charts(app, teacher):
     text = "\n".join(page_text for page_text, _ in pages).replace("\r", "")
     summary = report["summary"]
     assert STUDENT in text
-    assert f"Overall grade {summary['overall_grade']}" in text
-    printed = {
-        "overall_percentage": "Overall percentage",
-        "attendance_rate": "Attendance rate",
-        "completion_rate": "Completion rate",
-        "total_time_spent": "Time spent (hours)",
-        "quizzes_taken": "Quizzes taken",
-    }
-    for key, label in printed.items():
-        assert f"{label} {summary[key]:g}" in text
-    quiz = report["assessments"]["quizzes"][0]
-    assert f"{quiz['title']} {quiz['date'][:10]} {quiz['score']:g}" in text
+    words = texts("en")
+    for key, value in summary.items():  # every summary value, as the document prints it
+        assert f"{words[key]} {_printed(value)}" in text, key
+    for quiz in report["assessments"]["quizzes"]:
+        row = [quiz["title"], quiz["date"][:10], _printed(quiz["score"]), _printed(quiz["weight"])]
+        assert " ".join([*row, quiz["trend"]]) in text
+    for skill in report["skills"]:
+        assert f"{skill['mastery_level']} {skill['evidence_count']}" in text
     assert "Limits quiz" in text
     first_page = pages[0][1]
     assert _ink(first_page) > 0.02  # printed, not blank
     assert _colors(first_page) > 50  # the charts' colours and anti-aliasing, not text alone
+    assert all(_ink(image) > 0.005 for _, image in pages)  # no blank page
 
 
 def test_without_graphs_the_html_has_no_charts_and_json_follows_the_template(app, teacher):

@@ -13,18 +13,26 @@ from services.reports import tasks, usecases
 from services.reports.domain.terms import TERM_STARTS, term_ended_before
 from services.reports.handlers import registry
 from services.reports.models import (
+    AchievementFact,
     AssignmentWorkFact,
     Certificate,
     EnrollmentFact,
     LessonCompletionFact,
     QuizAttemptFact,
     Report,
+    RiskFact,
 )
 from shared.errors import InvalidInput
 from shared.events import Envelope
 from shared.events.contracts import ContractError
 from shared.tasks import task_queue
-from tests.integration.reports.reports_support import COURSE, STUDENT, outbox_types, run_jobs
+from tests.integration.reports.reports_support import (
+    COURSE,
+    STUDENT,
+    outbox_types,
+    report_request,
+    run_jobs,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -234,3 +242,93 @@ def test_the_scheduled_task_queues_the_term_reports_once(app):
     )
     assert report.configuration["format"] == "pdf" and report.configuration["include_graphs"]
     assert run_jobs(app) == ["ready"]
+
+
+# -- what analytics tells ---------------------------------------------------------------------
+def achievement(achievement_id: str, title: str, at: datetime) -> Envelope:
+    return Envelope(
+        type="analytics.achievement.earned",
+        producer="analytics",
+        subject=STUDENT,
+        course_id=COURSE,
+        payload={
+            "student_id": STUDENT,
+            "course_id": COURSE,
+            "achievement_id": achievement_id,
+            "title": title,
+            "xp": 50,
+            "earned_at": at.isoformat(),
+        },
+    )
+
+
+def risk(level: str, at: datetime, **changes: object) -> Envelope:
+    return Envelope(
+        type="analytics.risk.changed",
+        producer="analytics",
+        subject=STUDENT,
+        course_id=COURSE,
+        payload={
+            "student_id": STUDENT,
+            "course_id": COURSE,
+            "to_level": level,
+            "success_probability": 40,
+            "reasons": ["no activity for 14 days"],
+            "assessed_at": at.isoformat(),
+            **changes,
+        },
+    )
+
+
+def test_achievements_and_risk_levels_are_kept_once_and_in_any_order(app, teacher):
+    apply(app, achievement("ACH-1", "First quiz", T0), risk("low", T0 + timedelta(days=3)))
+    # a second delivery of the same facts (new envelopes), and an older assessment late
+    apply(app, achievement("ACH-1", "First quiz", T0), risk("high", T0 + timedelta(days=1)))
+    apply(app, risk("low", T0 + timedelta(days=3)))
+    database = app.extensions["stride"].database
+    with database.engine.connect() as connection:
+        assert (
+            connection.execute(sa.select(sa.func.count()).select_from(AchievementFact)).scalar()
+            == 1
+        )
+        levels = (
+            connection.execute(sa.select(RiskFact.level).order_by(RiskFact.assessed_at))
+            .scalars()
+            .all()
+        )
+    assert levels == ["high", "low"]
+    body = report_request(
+        period_start=T0.isoformat(), period_end=(T0 + timedelta(days=7)).isoformat()
+    )
+    report_id = teacher.post("/reports", json=body).json["id"]
+    assert run_jobs(app) == ["ready"]
+    report = teacher.get(f"/reports/{report_id}").json
+    assert "Achievement earned: First quiz" in report["feedback"]["achievements"]
+    # the latest assessment (low) decides: no check-ins
+    assert "Regular check-ins with the teacher" not in report["next_steps"]["support_services"]
+    apply(app, risk("high", T0 + timedelta(days=5)))
+    teacher.put(f"/reports/{report_id}/teacher-input", json={})
+    assert run_jobs(app) == ["ready"]
+    report = teacher.get(f"/reports/{report_id}").json
+    assert "Regular check-ins with the teacher" in report["next_steps"]["support_services"]
+
+
+@pytest.mark.parametrize(
+    "envelope",
+    [
+        risk("severe", T0),
+        risk("high", T0, success_probability=140),
+        risk("high", T0, assessed_at="yesterday"),
+        Envelope(
+            type="analytics.achievement.earned",
+            producer="analytics",
+            payload={"student_id": STUDENT, "achievement_id": "ACH-1", "earned_at": T0.isoformat()},
+        ),
+    ],
+)
+def test_a_malformed_analytics_event_is_refused_and_writes_nothing(app, envelope):
+    with pytest.raises(ContractError):
+        apply(app, envelope)
+    with app.extensions["stride"].database.engine.connect() as connection:
+        for model in (AchievementFact, RiskFact):
+            assert connection.execute(sa.select(sa.func.count()).select_from(model)).scalar() == 0

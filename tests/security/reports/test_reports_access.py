@@ -203,3 +203,16 @@ def test_every_view_of_a_document_is_recorded_and_audited(
         ("svc-x", "open_share_link", "denied"),
     ]
     assert outbox_types(app).count("reports.report.accessed") == 3
+
+
+def test_a_cached_json_document_never_shows_stale_share_links(app, teacher, ready_report):
+    """Share links come and go without the report's data changing: the JSON document
+    carries whether the report is shareable, not the links' state (GET /reports/{id}
+    serves that), so the cached document stays true."""
+    first = teacher.get(f"/reports/{ready_report}/document?format=json")
+    link = _share(teacher, ready_report).json
+    again = teacher.get(f"/reports/{ready_report}/document?format=json")
+    assert again.headers["X-Stride-Cache"] == "hit" and again.data == first.data
+    assert again.json["configuration"]["sharing"] == {"shareable": True}
+    sharing = teacher.get(f"/reports/{ready_report}").json["configuration"]["sharing"]
+    assert sharing["expires_at"] == link["expires_at"]

@@ -216,3 +216,18 @@ def test_a_cached_json_document_never_shows_stale_share_links(app, teacher, read
     assert again.json["configuration"]["sharing"] == {"shareable": True}
     sharing = teacher.get(f"/reports/{ready_report}").json["configuration"]["sharing"]
     assert sharing["expires_at"] == link["expires_at"]
+
+
+def test_a_list_shows_no_report_s_content_so_every_view_is_recorded(
+    app, student, teacher, ready_report
+):
+    listed = student.get("/reports").json["items"]
+    [item] = listed
+    assert item["id"] == ready_report and item["status"] == "ready"
+    assert item["document_url"].endswith(f"/reports/{ready_report}/document")
+    content = {"summary", "assessments", "skills", "goals", "feedback", "next_steps"}
+    assert not (content | {"teacher_input", "accessed_by"}) & set(item)
+    # the list viewed nothing; the teacher's read is the one view
+    accessed = teacher.get(f"/reports/{ready_report}").json["accessed_by"]
+    assert [a["user_id"] for a in accessed] == ["USR-TEA-1"]
+    assert [r.action for r in audit_rows(app) if r.actor == STUDENT] == ["list"]

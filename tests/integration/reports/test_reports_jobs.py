@@ -217,3 +217,49 @@ def test_while_progress_is_down_the_job_is_retried_then_failed_with_the_reason(
     report = teacher.get(f"/reports/{report_id}").json
     assert report["status"] == "failed" and "HTTP 503" in report["failure_reason"]
     app.extensions["stride"].database.dispose()
+
+
+def test_outlines_are_read_from_progress_with_a_service_token(settings_for):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from services.reports.sources import ProgressOutlines
+    from shared.auth import TokenVerifier
+
+    seen: list[tuple[str, str]] = []
+    outline = {
+        "outline": {"modules": [{"module_id": "M", "items": [{"item_id": "Q", "kind": "quiz"}]}]}
+    }
+
+    class Progress(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append((self.path, self.headers.get("Authorization", "")))
+            body = json.dumps(outline).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Progress)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings = settings_for(STRIDE_PROGRESS_API_URL=f"http://127.0.0.1:{server.server_port}")
+        items = ProgressOutlines(settings).outline("CRS 1/x")
+        issued = settings_for(
+            STRIDE_PROGRESS_API_URL=f"http://127.0.0.1:{server.server_port}",
+            STRIDE_SERVICE_TOKEN="issued-by-the-identity-provider",
+        )
+        ProgressOutlines(issued).outline(COURSE)
+    finally:
+        server.shutdown()
+    assert items is not None and [(i.item_id, i.kind, i.title) for i in items] == [
+        ("Q", "quiz", "Q")
+    ]
+    (path, minted), (_, given) = seen
+    assert path == "/courses/CRS%201%2Fx/outline"  # the id quoted, never a path of its own
+    principal = TokenVerifier(settings).verify(minted.removeprefix("Bearer "))
+    assert (principal.role, principal.sub) == ("service", "svc-reports")
+    assert given == "Bearer issued-by-the-identity-provider"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -24,6 +24,9 @@ from shared.auth import Principal
 from shared.config import Settings
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.time import utcnow
+
+#: the longest a link may live: anyone signed in who holds it may open it, so none is forever
+MAX_LIFETIME = timedelta(days=90)
 
 
 # -- share links ---------------------------------------------------------------------------
@@ -65,6 +68,10 @@ def create_share_link(
     now = utcnow()
     if expires_at <= now:
         raise InvalidInput.for_field("expires_at", "must be in the future")
+    if expires_at > now + MAX_LIFETIME:
+        raise InvalidInput.for_field(
+            "expires_at", f"a share link lives at most {MAX_LIFETIME.days} days"
+        )
     token = secrets.token_urlsafe(32)
     link = ShareLink(
         id=str(uuid.uuid4()),

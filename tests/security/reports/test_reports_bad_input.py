@@ -3,12 +3,14 @@ nothing written (the report, its share links and the course settings stay as the
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from services.reports.models import CourseSettings, Report, ShareLink
+from shared.time import utcnow
 from tests.integration.reports.reports_support import COURSE, report_request, run_jobs, seed_work
 
 pytestmark = pytest.mark.security
@@ -178,3 +180,15 @@ def test_unknown_ids_are_404(app, teacher, ready_report):
     assert teacher.delete(f"/reports/{ready_report}/share-links/no-such-link").status_code == 404
     assert teacher.get("/certificates/no-such-certificate.pdf").status_code == 404
     assert teacher.get(f"/courses/{COURSE}/settings").status_code == 404
+
+
+def test_a_share_link_lives_at_most_ninety_days(app, teacher, ready_report):
+    far = (utcnow() + timedelta(days=91)).isoformat()
+    response = teacher.post(f"/reports/{ready_report}/share-links", json={"expires_at": far})
+    assert "expires_at" in _problem(response)["errors"]
+    assert _count(app, ShareLink) == 0
+    near = (utcnow() + timedelta(days=89)).isoformat()
+    assert (
+        teacher.post(f"/reports/{ready_report}/share-links", json={"expires_at": near}).status_code
+        == 201
+    )

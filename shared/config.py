@@ -171,7 +171,8 @@ class Settings:
     min_group_size: int = 10
     #: differential-privacy budget (total epsilon) per calendar month for those views
     privacy_budget: float = 10.0
-    #: the origin clients reach the gateway at; links handed out (certificates, shares) start here
+    #: the origin clients reach the gateway at; links handed out (certificates, shares) start
+    #: here (default: the local gateway, http://localhost:STRIDE_GATEWAY_PORT)
     public_url: str = "http://localhost:8080"
     #: base URL of each service's API for service-to-service calls (default: through the gateway)
     service_urls: Mapping[str, str] = field(default_factory=dict)
@@ -264,7 +265,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         pseudonym_key=env.get("STRIDE_PSEUDONYM_KEY", "development-only-pseudonym-key"),
         min_group_size=_int(env, "STRIDE_MIN_GROUP_SIZE", 10),
         privacy_budget=_float(env, "STRIDE_PRIVACY_BUDGET", 10.0),
-        public_url=env.get("STRIDE_PUBLIC_URL", "http://localhost:8080").rstrip("/"),
+        # unset: the gateway this machine runs (`stride up` on STRIDE_GATEWAY_PORT)
+        public_url=(
+            env.get("STRIDE_PUBLIC_URL")
+            or f"http://localhost:{_int(env, 'STRIDE_GATEWAY_PORT', 8080)}"
+        ).rstrip("/"),
         service_urls={
             service: env[f"STRIDE_{service.upper()}_API_URL"].rstrip("/")
             for service in SERVICES

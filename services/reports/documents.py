@@ -148,7 +148,13 @@ def render_report(report: Mapping[str, Any], fmt: str) -> bytes:
         sections: list[str] = getattr(template.make_module(variables), "sections")  # noqa: B009
         body = {key: report[key] for key in METADATA}
         body.update({section: report[section] for section in sections})
-        body["configuration"] = configuration
+        # whether the report may be shared, not its links' state: links come and go
+        # without the data changing, so a cached document would show them stale
+        sharing = configuration.get("sharing") or {}
+        body["configuration"] = {
+            **configuration,
+            "sharing": {"shareable": bool(sharing.get("shareable", False))},
+        }
         return json.dumps(body, default=_json_default, ensure_ascii=False).encode()
     html = template.render(variables)
     if fmt == "html":

@@ -8,6 +8,7 @@ from services.reports.models import Report
 from shared.config import Settings
 from shared.events import Envelope
 from shared.events.contracts import parse_as
+from shared.events.contracts.analytics import AchievementEarned, RiskChanged
 from shared.events.contracts.attempts import AttemptGraded, AttemptResult, AttemptSubmitted
 from shared.events.contracts.progress import (
     AssignmentRecorded,
@@ -21,6 +22,7 @@ from shared.events.contracts.reports import CertificateRendered, ReportAccessed,
 PRODUCER = "reports"
 
 __all__ = [
+    "AchievementEarned",
     "AssignmentRecorded",
     "AttemptGraded",
     "AttemptResult",
@@ -29,6 +31,7 @@ __all__ = [
     "CourseCompleted",
     "Enrolled",
     "LessonCompleted",
+    "RiskChanged",
     "certificate_rendered",
     "parse_as",
     "report_accessed",

@@ -4,9 +4,10 @@ The registry is also the service's subscription: its queue ``stride.reports`` is
 to exactly the event types registered here.
 
 Idempotency: the inbox makes a redelivered event a no-op; on top of that every
-projection is keyed by the event's natural id (completion, attempt, enrollment) and
-merges order-independently (latest state by the event's own time, grading over
-submission), and a certificate is rendered once per enrollment. A payload that breaks
+projection is keyed by the event's natural id (completion, attempt, enrollment,
+achievement, risk assessment's moment) and merges order-independently (latest state by
+the event's own time, grading over submission), and a certificate is rendered once per
+enrollment. A payload that breaks
 its contract raises ``ContractError``: the consumer parks it with the reason.
 """
 
@@ -63,6 +64,16 @@ def project_quiz_attempt(event: Envelope, session: Session) -> None:
         result=result,
         graded=graded,
     )
+
+
+@registry.handles("analytics.achievement.earned")
+def project_achievement(event: Envelope, session: Session) -> None:
+    usecases.record_achievement(session, events.parse_as(event, events.AchievementEarned))
+
+
+@registry.handles("analytics.risk.changed")
+def project_risk_level(event: Envelope, session: Session) -> None:
+    usecases.record_risk_level(session, events.parse_as(event, events.RiskChanged))
 
 
 @registry.handles("progress.certificate.requested")

@@ -3,7 +3,8 @@
 ``reports``, ``report_documents``, ``report_accesses``, ``share_links`` and
 ``course_settings`` are the service's own records; ``enrollments``,
 ``lesson_completions``, ``assignment_works``, ``quiz_attempts`` and ``certificates`` are
-projections of the progress and attempts events it consumes.
+projections of the progress and attempts events it consumes, ``achievements`` and
+``risk_levels`` of the analytics events.
 """
 
 from __future__ import annotations
@@ -201,3 +202,28 @@ class Certificate(Base):
     progress_percentage: Mapped[float] = mapped_column(sa.Float)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
     body: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
+class AchievementFact(Base):
+    """An achievement analytics awarded (``analytics.achievement.earned``), kept once."""
+
+    __tablename__ = "achievements"
+
+    student_id: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
+    achievement_id: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
+    #: "" for an achievement of no course (a key column cannot be null)
+    course_id: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(500))
+    earned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RiskFact(Base):
+    """A risk level analytics assessed (``analytics.risk.changed``): the history is kept,
+    since assessments arrive in any order and a report wants the level at its period's end."""
+
+    __tablename__ = "risk_levels"
+
+    student_id: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
+    course_id: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
+    assessed_at: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    level: Mapped[str] = mapped_column(sa.String(10))

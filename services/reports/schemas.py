@@ -266,8 +266,29 @@ class ReportSchema(Schema):
     teacher_input = fields.Nested(TeacherInputSchema)
 
 
+class ReportListItemSchema(Schema):
+    """A report in a list: what it is and where it stands, without its content (reading
+    the content is a view, recorded in ``accessed_by``: ``GET /reports/{id}``)."""
+
+    id = fields.String()
+    student_id = fields.String()
+    course_id = fields.String(allow_none=True)
+    report_type = fields.String()
+    title = fields.String()
+    description = fields.String(allow_none=True)
+    period_start = fields.AwareDateTime()
+    period_end = fields.AwareDateTime()
+    generated_at = fields.AwareDateTime(allow_none=True)
+    generated_by = fields.String()
+    configuration = fields.Nested(ConfigurationSchema)
+    status = fields.String(metadata={"description": "queued, running, ready or failed"})
+    failure_reason = fields.String(allow_none=True)
+    document_version = fields.Integer()
+    document_url = fields.String()
+
+
 class ReportPageSchema(Schema):
-    items = fields.List(fields.Nested(ReportSchema))
+    items = fields.List(fields.Nested(ReportListItemSchema))
     next_cursor = fields.String(allow_none=True)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from services.reports.domain import work
 from services.reports.domain.work import StudentRecord
 from services.reports.models import (
+    AchievementFact,
     AssignmentWorkFact,
     Certificate,
     CourseSettings,
@@ -22,6 +23,7 @@ from services.reports.models import (
     Report,
     ReportAccess,
     ReportDocument,
+    RiskFact,
     ShareLink,
 )
 from shared.auth import AccessScope
@@ -208,6 +210,8 @@ def student_record(session: Session, student_id: str, course_id: str | None) -> 
         session.execute(sa.select(EnrollmentFact).where(*where(EnrollmentFact))).scalars()
     )
     certificates = session.execute(sa.select(Certificate).where(*where(Certificate))).scalars()
+    achievements = session.execute(sa.select(AchievementFact).where(*where(AchievementFact)))
+    risks = session.execute(sa.select(RiskFact).where(*where(RiskFact)))
     completed = [e.completed_at for e in enrollments if e.completed_at is not None]
     issued = [c.issued_at for c in certificates]
     return StudentRecord(
@@ -229,6 +233,13 @@ def student_record(session: Session, student_id: str, course_id: str | None) -> 
         ),
         course_completed_at=max(completed) if completed else None,
         certificate_issued_at=max(issued) if issued else None,
+        achievements=tuple(
+            work.EarnedAchievement(r.achievement_id, r.title, r.earned_at)
+            for r in achievements.scalars()
+        ),
+        risks=tuple(
+            work.RiskAssessment(r.course_id, r.level, r.assessed_at) for r in risks.scalars()
+        ),
     )
 
 

@@ -88,6 +88,18 @@ def test_environment_points_processes_at_real_servers(tmp_path):
     assert settings.database_url("progress").startswith("sqlite")
 
 
+def test_the_public_url_is_the_gateway_s_origin_unless_set(tmp_path):
+    embedded = load_settings({"STRIDE_VAR_DIR": str(tmp_path)})
+    assert embedded.public_url == "http://localhost:8080"
+    moved = load_settings({"STRIDE_VAR_DIR": str(tmp_path), "STRIDE_GATEWAY_PORT": "9123"})
+    assert moved.public_url == "http://localhost:9123"
+    assert moved.service_url("progress") == "http://localhost:9123/api/progress"
+    public = load_settings(
+        {"STRIDE_GATEWAY_PORT": "9123", "STRIDE_PUBLIC_URL": "https://stride.example.org/"}
+    )
+    assert public.public_url == "https://stride.example.org"
+
+
 def test_bad_values_name_the_variable():
     with pytest.raises(ValueError, match="STRIDE_MAX_CONTENT_LENGTH"):
         load_settings({"STRIDE_MAX_CONTENT_LENGTH": "lots"})

@@ -15,6 +15,8 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from shared.cli import registry_of
+from shared.config import SERVICES
 from shared.events.contracts import activity, contracts
 
 pytestmark = pytest.mark.unit
@@ -34,9 +36,9 @@ def events_of_heading(heading: str) -> set[str]:
     return set(EVENT_NAME.findall(heading))
 
 
-def catalog_rows(text: str) -> list[tuple[set[str], str]]:
-    """(events, state) of each row of the catalog table; ``a.b.c / d / e.f`` abbreviates
-    ``a.b.d`` (the last part replaced) and ``a.e.f`` (the service kept)."""
+def catalog_table(text: str) -> list[tuple[set[str], set[str], str]]:
+    """(events, consumers, state) of each row of the catalog table; ``a.b.c / d / e.f``
+    abbreviates ``a.b.d`` (the last part replaced) and ``a.e.f`` (the service kept)."""
     catalog = dict(sections(text))["## Catalog"]
     rows = []
     for line in catalog.splitlines():
@@ -48,8 +50,14 @@ def catalog_rows(text: str) -> list[tuple[set[str], str]]:
         for short in names[1:]:
             parts = short.split(".")
             events.add(".".join([*first[:-1], *parts] if len(parts) == 1 else [first[0], *parts]))
-        rows.append((events, cells[-1]))
+        consumers = {name.strip() for name in cells[2].split(",")}
+        rows.append((events, consumers, cells[-1]))
     return rows
+
+
+def catalog_rows(text: str) -> list[tuple[set[str], str]]:
+    """(events, state) of each row of the catalog table."""
+    return [(events, state) for events, _consumers, state in catalog_table(text)]
 
 
 def example_keys(body: str) -> list[set[str]]:
@@ -62,9 +70,12 @@ def fields_of(cls: type[msgspec.Struct]) -> set[str]:
 
 def test_the_catalog_is_read_as_written() -> None:
     rows = catalog_rows(PAGE.read_text())
-    assert ({"progress.enrolled", "progress.lesson.completed", "progress.status.changed",
+    assert ({"progress.enrolled", "progress.lesson.completed",
              "progress.assignment.recorded", "progress.course.completed"}
             in [events for events, _state in rows])  # fmt: skip
+    assert {"analytics.risk.changed", "analytics.achievement.earned"} in [
+        events for events, _state in rows
+    ]
     assert any("attempts.attempt.flagged" in events for events, _state in rows)
 
 
@@ -105,3 +116,19 @@ def test_every_documented_event_has_a_contract() -> None:
         if not state.startswith("planned"):
             documented |= events
     assert documented - registered == set()
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_catalog_names_each_service_where_it_consumes(service: str) -> None:
+    """A service is named among a row's consumers if and only if it handles one of the
+    row's events (its queue is bound to exactly the types its registry handles)."""
+    handled = set(registry_of(service).event_types)
+    rows = [
+        (events, consumers)
+        for events, consumers, state in catalog_table(PAGE.read_text())
+        if not state.startswith("planned")
+    ]
+    named = [sorted(events) for events, consumers in rows if service in consumers]
+    consumed = [sorted(events) for events, _consumers in rows if events & handled]
+    assert named == consumed
+    assert handled <= set().union(*(events for events, _consumers in rows))

@@ -23,10 +23,13 @@ from services.reports.domain.work import (
     OutlineItem,
     Period,
     QuizAttempt,
+    RiskAssessment,
     StudentRecord,
 )
 
 SUBMITTED = frozenset({"submitted", "graded", "returned", "late"})
+#: analytics' risk levels that call for regular check-ins with the teacher
+AT_RISK = frozenset({"medium", "high"})
 
 
 @dataclass(frozen=True)
@@ -317,6 +320,11 @@ def _feedback(
     achievements += [
         say(lang, "phrase.perfect", quiz=q["title"]) for q in quizzes if q["score"] == 100
     ]
+    earned = sorted(
+        (a for a in inputs.record.achievements if a.earned_at in inputs.period),
+        key=lambda a: (a.earned_at, a.achievement_id),
+    )
+    achievements += [say(lang, "phrase.achievement", title=a.title) for a in earned]
     behavioral = []
     if summary["attendance_rate"] < 50:
         behavioral.append(say(lang, "phrase.weekly"))
@@ -338,6 +346,19 @@ def _feedback(
             "enrichment": enrichment,
         },
     }
+
+
+def at_risk(risks: Sequence[RiskAssessment], period: Period) -> bool:
+    """Whether analytics' latest assessment by the period's end, in any course, is medium
+    or high (assessments arrive in any order: the latest ``assessed_at`` counts)."""
+    latest: dict[str, RiskAssessment] = {}
+    for risk in risks:
+        if risk.assessed_at > period.end:
+            continue
+        kept = latest.get(risk.course_id)
+        if kept is None or risk.assessed_at > kept.assessed_at:
+            latest[risk.course_id] = risk
+    return any(risk.level in AT_RISK for risk in latest.values())
 
 
 def _next_steps(
@@ -369,6 +390,8 @@ def _next_steps(
     percentage = summary["overall_percentage"]
     if percentage is not None and percentage < 70:
         support.append(say(lang, "phrase.tutoring"))
+    if at_risk(inputs.record.risks, inputs.period):
+        support.append(say(lang, "phrase.check_ins"))
     support += [s for s in inputs.teacher.get("support_services", []) if s not in support]
     parent_actions = []
     if inputs.for_parents:

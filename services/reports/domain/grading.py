@@ -8,6 +8,9 @@ from typing import Any
 
 from shared.errors import InvalidInput
 
+#: the request field a refused scale is named by (``PUT /courses/{id}/settings``)
+SCALE_FIELD = "grading_scale"
+
 
 @dataclass(frozen=True)
 class GradeBand:
@@ -64,7 +67,7 @@ DEFAULT_SCALE = GradingScale(
 def grading_scale_from(bands: Sequence[Mapping[str, Any]]) -> GradingScale:
     """A scale from its bands as a client sends them; refuses overlapping or gapped scales."""
     if not bands:
-        raise InvalidInput.for_field("bands", "must have at least one band")
+        raise InvalidInput.for_field(SCALE_FIELD, "must have at least one band")
     parsed = sorted(
         (
             GradeBand(str(b["letter"]), float(b["min_percentage"]), float(b["gpa_points"]))
@@ -75,13 +78,13 @@ def grading_scale_from(bands: Sequence[Mapping[str, Any]]) -> GradingScale:
     )
     letters = [band.letter for band in parsed]
     if len(set(letters)) != len(letters):
-        raise InvalidInput.for_field("bands", "letters must be distinct")
+        raise InvalidInput.for_field(SCALE_FIELD, "letters must be distinct")
     minimums = [band.min_percentage for band in parsed]
     if len(set(minimums)) != len(minimums):
-        raise InvalidInput.for_field("bands", "min_percentage values must be distinct")
+        raise InvalidInput.for_field(SCALE_FIELD, "min_percentage values must be distinct")
     if parsed[-1].min_percentage != 0:
-        raise InvalidInput.for_field("bands", "the lowest band must start at 0")
+        raise InvalidInput.for_field(SCALE_FIELD, "the lowest band must start at 0")
     points = [band.gpa_points for band in parsed]
     if points != sorted(points, reverse=True):
-        raise InvalidInput.for_field("bands", "gpa_points must not rise as the minimum falls")
+        raise InvalidInput.for_field(SCALE_FIELD, "gpa_points must not rise as the minimum falls")
     return GradingScale(tuple(parsed))

@@ -64,6 +64,24 @@ class CourseSettings:
 
 
 @dataclass(frozen=True)
+class EarnedAchievement:
+    """An achievement analytics awarded the student (``analytics.achievement.earned``)."""
+
+    achievement_id: str
+    title: str
+    earned_at: datetime
+
+
+@dataclass(frozen=True)
+class RiskAssessment:
+    """A risk level analytics assessed for the student in a course (``analytics.risk.changed``)."""
+
+    course_id: str
+    level: str  # low, medium, high
+    assessed_at: datetime
+
+
+@dataclass(frozen=True)
 class StudentRecord:
     """One student's work in one course (or every course, when ``course_id`` is None)."""
 
@@ -74,3 +92,5 @@ class StudentRecord:
     assignments: tuple[AssignmentWork, ...] = ()
     course_completed_at: datetime | None = None
     certificate_issued_at: datetime | None = None
+    achievements: tuple[EarnedAchievement, ...] = ()
+    risks: tuple[RiskAssessment, ...] = ()

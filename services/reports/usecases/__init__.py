@@ -20,11 +20,13 @@ from services.reports.usecases.jobs import (
     start_build,
 )
 from services.reports.usecases.projections import (
+    record_achievement,
     record_assignment_work,
     record_course_completion,
     record_enrollment,
     record_lesson_completion,
     record_quiz_attempt,
+    record_risk_level,
 )
 from services.reports.usecases.report_views import Enqueue, RenderedDocument, report_document
 from services.reports.usecases.requests import (
@@ -60,11 +62,13 @@ __all__ = [
     "list_share_links",
     "new_report",
     "open_share_link",
+    "record_achievement",
     "record_assignment_work",
     "record_course_completion",
     "record_enrollment",
     "record_lesson_completion",
     "record_quiz_attempt",
+    "record_risk_level",
     "report_document",
     "report_file",
     "request_report",

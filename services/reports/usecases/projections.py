@@ -1,4 +1,4 @@
-"""Projections of the progress and attempts events the service consumes."""
+"""Projections of the progress, attempts and analytics events the service consumes."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from sqlalchemy.orm import Session
 
 from services.reports import events, store
 from services.reports.models import (
+    AchievementFact,
     AssignmentWorkFact,
     EnrollmentFact,
     LessonCompletionFact,
     QuizAttemptFact,
+    RiskFact,
 )
 from shared.errors import InvalidInput
 
@@ -134,3 +136,35 @@ def record_quiz_attempt(
         row.time_spent = result.time_spent or row.time_spent
         if row.graded_at is None:
             row.score = result.score
+
+
+def record_achievement(session: Session, earned: events.AchievementEarned) -> None:
+    """Kept once per student, achievement and course (a redelivery changes nothing)."""
+    store.upsert(
+        session,
+        AchievementFact,
+        {
+            "student_id": earned.student_id,
+            "achievement_id": earned.achievement_id,
+            "course_id": earned.course_id or "",
+            "title": earned.title[:500],
+            "earned_at": earned.earned_at,
+        },
+        ["student_id", "achievement_id", "course_id"],
+    )
+
+
+def record_risk_level(session: Session, changed: events.RiskChanged) -> None:
+    """Every assessment is kept by its moment: the report takes the latest by its period's
+    end, whatever order they arrived in."""
+    store.upsert(
+        session,
+        RiskFact,
+        {
+            "student_id": changed.student_id,
+            "course_id": changed.course_id,
+            "assessed_at": changed.assessed_at,
+            "level": changed.to_level,
+        },
+        ["student_id", "course_id", "assessed_at"],
+    )

@@ -102,6 +102,32 @@ def report_document(
     }
 
 
+def report_listing(report: Report) -> dict[str, Any]:
+    """The report as a list shows it: what it is and where it stands, not its content."""
+    configuration = dict(report.configuration)
+    configuration["template"] = template_name(report.report_type, configuration["detail_level"])
+    configuration["sharing"] = {
+        "shareable": bool(configuration.get("sharing", {}).get("shareable", False))
+    }
+    return {
+        "id": report.id,
+        "student_id": report.student_id,
+        "course_id": report.course_id,
+        "report_type": report.report_type,
+        "title": report.title,
+        "description": report.description,
+        "period_start": report.period_start,
+        "period_end": report.period_end,
+        "generated_at": report.generated_at,
+        "generated_by": report.generated_by,
+        "configuration": configuration,
+        "status": report.status,
+        "failure_reason": report.failure_reason,
+        "document_version": report.document_version,
+        "document_url": f"{events.report_url(current_settings(), report.id)}/document",
+    }
+
+
 def current_settings() -> Settings:
     """The settings of the app whose context this runs in (a request or a Celery task)."""
     return service_context().settings
@@ -208,14 +234,12 @@ def document_of(session: Session, report: Report, fmt: str) -> RenderedDocument:
     return RenderedDocument(body, MEDIA_TYPES[fmt], fmt, False)
 
 
-def visible_document(
-    session: Session, principal: Principal, report: Report
-) -> dict[str, Any] | None:
-    """The report's document for a list, if its visibility lets the caller see it."""
+def visible_listing(principal: Principal, report: Report) -> dict[str, Any] | None:
+    """The report as a list shows it, if its visibility lets the caller see it."""
     if principal.role == "service" or not visible_to(
         principal.role,
         report.configuration.get("visibility", {}),
         is_author=report.generated_by == principal.sub,
     ):
         return None
-    return report_document(session, report)
+    return report_listing(report)

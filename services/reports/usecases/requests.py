@@ -19,7 +19,7 @@ from services.reports.usecases.report_views import (
     jsonable,
     record_view,
     report_document,
-    visible_document,
+    visible_listing,
 )
 from shared.audit import audit_access, audit_listing, authorize, commit_with_audit
 from shared.auth import Principal
@@ -181,14 +181,15 @@ def list_reports(
     cursor: str | None,
 ) -> dict[str, Any]:
     """A page of the reports the caller may see (scope, then each report's visibility:
-    a page may hold fewer than ``limit`` items while ``next_cursor`` goes on)."""
+    a page may hold fewer than ``limit`` items while ``next_cursor`` goes on), without
+    their content: reading a report is a view, recorded when it is opened."""
     page = store.reports_page(
         session, principal.scope(), student_id, course_id, limit=limit, cursor=cursor
     )
     items = [
-        document
-        for document in (visible_document(session, principal, report) for report in page.items)
-        if document is not None
+        listing
+        for listing in (visible_listing(principal, report) for report in page.items)
+        if listing is not None
     ]
     audit_listing(
         principal,

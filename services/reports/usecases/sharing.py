@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -24,6 +24,9 @@ from shared.auth import Principal
 from shared.config import Settings
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.time import utcnow
+
+#: the longest a link may live: anyone signed in who holds it may open it, so none is forever
+MAX_LIFETIME = timedelta(days=90)
 
 
 # -- share links ---------------------------------------------------------------------------
@@ -65,6 +68,10 @@ def create_share_link(
     now = utcnow()
     if expires_at <= now:
         raise InvalidInput.for_field("expires_at", "must be in the future")
+    if expires_at > now + MAX_LIFETIME:
+        raise InvalidInput.for_field(
+            "expires_at", f"a share link lives at most {MAX_LIFETIME.days} days"
+        )
     token = secrets.token_urlsafe(32)
     link = ShareLink(
         id=str(uuid.uuid4()),
@@ -127,7 +134,8 @@ def open_share_link(
     fmt: str | None,
     correlation_id: str | None,
 ) -> RenderedDocument:
-    """The shared report's document for whoever holds a valid link (any signed-in user).
+    """The shared report's document for whoever holds a valid link (any signed-in person;
+    a service token never reads a report, not even through a link).
 
     Forged, expired and revoked links answer 404 alike; every attempt is audited.
     """
@@ -135,7 +143,8 @@ def open_share_link(
     report = store.report_by_id(session, link.report_id) if link is not None else None
     now = utcnow()
     valid = (
-        link is not None
+        principal.role != "service"
+        and link is not None
         and report is not None
         and link.revoked_at is None
         and link.expires_at > now

@@ -4,11 +4,15 @@ charts embedded with include_graphs, HTML and JSON from the same template, the c
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pypdfium2
 import pytest
 import sqlalchemy as sa
 
+from services.reports.domain.texts import texts
 from services.reports.models import Report
 from tests.integration.reports.reports_support import (
     STUDENT,
@@ -38,6 +42,11 @@ def _ink(image) -> float:
     return 1 - sum(histogram[250:]) / sum(histogram)
 
 
+def _printed(value) -> str:
+    """A value as the report's template prints it (numbers by %g, nothing as a dash)."""
+    return "-" if value is None else (f"{value:g}" if isinstance(value, int | float) else value)
+
+
 def _colors(image) -> int:
     return len(image.convert("RGB").getcolors(maxcolors=1_000_000) or [])
 
@@ -57,22 +66,19 @@ def test_the_pdf_prints_the_data_and_its_charts(app, teacher):
     text = "\n".join(page_text for page_text, _ in pages).replace("\r", "")
     summary = report["summary"]
     assert STUDENT in text
-    assert f"Overall grade {summary['overall_grade']}" in text
-    printed = {
-        "overall_percentage": "Overall percentage",
-        "attendance_rate": "Attendance rate",
-        "completion_rate": "Completion rate",
-        "total_time_spent": "Time spent (hours)",
-        "quizzes_taken": "Quizzes taken",
-    }
-    for key, label in printed.items():
-        assert f"{label} {summary[key]:g}" in text
-    quiz = report["assessments"]["quizzes"][0]
-    assert f"{quiz['title']} {quiz['date'][:10]} {quiz['score']:g}" in text
+    words = texts("en")
+    for key, value in summary.items():  # every summary value, as the document prints it
+        assert f"{words[key]} {_printed(value)}" in text, key
+    for quiz in report["assessments"]["quizzes"]:
+        row = [quiz["title"], quiz["date"][:10], _printed(quiz["score"]), _printed(quiz["weight"])]
+        assert " ".join([*row, quiz["trend"]]) in text
+    for skill in report["skills"]:
+        assert f"{skill['mastery_level']} {skill['evidence_count']}" in text
     assert "Limits quiz" in text
     first_page = pages[0][1]
     assert _ink(first_page) > 0.02  # printed, not blank
     assert _colors(first_page) > 50  # the charts' colours and anti-aliasing, not text alone
+    assert all(_ink(image) > 0.005 for _, image in pages)  # no blank page
 
 
 def test_without_graphs_the_html_has_no_charts_and_json_follows_the_template(app, teacher):
@@ -138,3 +144,56 @@ def test_without_pango_readyz_and_the_pdf_job_say_so(app, teacher, monkeypatch):
         assert tasks.build_report.run(report_id, job_id) == "failed"
     report = teacher.get(f"/reports/{report_id}").json
     assert report["status"] == "failed" and report["failure_reason"] == reason
+
+
+WITHOUT_PANGO = """
+import json, sys
+import cffi
+
+# A machine without Debian's libpango: the dynamic loader finds no Pango library.
+loaded = cffi.FFI.dlopen
+
+
+def dlopen(self, name, *args, **kwargs):
+    if name and "pango" in str(name):
+        raise OSError(f"cannot load library {name!r}: cannot open shared object file")
+    return loaded(self, name, *args, **kwargs)
+
+
+cffi.FFI.dlopen = dlopen
+
+from services.reports import documents
+from services.reports.app import create_app
+
+support = documents.pdf_support()
+try:
+    documents.html_to_pdf("<p>x</p>")
+    refused = None
+except documents.RenderingUnavailable as exc:
+    refused = str(exc)
+app = create_app({"DATABASE_URL": sys.argv[1], "TESTING": True})
+ready = app.test_client().get("/readyz")
+print(json.dumps({"support": support, "refused": refused, "status": ready.status_code,
+                  "checks": ready.json["checks"]}))
+"""
+
+
+def test_where_pango_cannot_load_pdf_support_and_readyz_name_it(tmp_path):
+    environment = {**os.environ, "STRIDE_VAR_DIR": str(tmp_path)}
+    for name in list(environment):
+        if name.endswith("_DATABASE_URL") or name == "STRIDE_BROKER_URL":
+            del environment[name]
+    finished = subprocess.run(
+        [sys.executable, "-c", WITHOUT_PANGO, f"sqlite:///{tmp_path}/reports.db"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    seen = json.loads(finished.stdout.strip().splitlines()[-1])
+    assert seen["support"].startswith("unavailable: WeasyPrint cannot load Pango")
+    assert "libpango-1.0-0" in seen["support"] and "cannot open shared object" in seen["support"]
+    assert seen["refused"] == seen["support"]
+    assert seen["status"] == 503 and seen["checks"]["pdf"] == seen["support"]

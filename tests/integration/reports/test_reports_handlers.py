@@ -10,20 +10,29 @@ import pytest
 import sqlalchemy as sa
 
 from services.reports import tasks, usecases
-from services.reports.domain.terms import term_ended_before
+from services.reports.domain.terms import TERM_STARTS, term_ended_before
 from services.reports.handlers import registry
 from services.reports.models import (
+    AchievementFact,
     AssignmentWorkFact,
     Certificate,
     EnrollmentFact,
     LessonCompletionFact,
     QuizAttemptFact,
     Report,
+    RiskFact,
 )
 from shared.errors import InvalidInput
 from shared.events import Envelope
 from shared.events.contracts import ContractError
-from tests.integration.reports.reports_support import COURSE, STUDENT, outbox_types
+from shared.tasks import task_queue
+from tests.integration.reports.reports_support import (
+    COURSE,
+    STUDENT,
+    outbox_types,
+    report_request,
+    run_jobs,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -194,3 +203,132 @@ def test_end_of_term_reports_are_queued_once_per_student_and_course(app):
     assert report.generated_by == "system:beat" and len(queued) == 1
     beat = tasks.BEAT_SCHEDULE["end-of-term-reports"]
     assert beat["task"] == tasks.SCHEDULE_TERM_REPORTS
+
+
+def test_beat_runs_the_term_reports_on_the_day_after_each_term(app):
+    entry = app.extensions["celery"].conf.beat_schedule["end-of-term-reports"]
+    assert entry["task"] == tasks.SCHEDULE_TERM_REPORTS
+    assert entry["options"]["queue"] == task_queue("reports")
+    schedule = entry["schedule"]
+    days = {(month, day) for month in schedule.month_of_year for day in schedule.day_of_month}
+    assert days == set(TERM_STARTS)
+    for month, day in days:
+        ran = date(2027, month, day)
+        term = term_ended_before(ran)
+        assert term.end == datetime(2027, month, day, tzinfo=UTC)  # the term that just ended
+        assert term_ended_before(term.start.date()).end == term.start  # and the one before it
+
+
+def test_the_scheduled_task_queues_the_term_reports_once(app):
+    apply(
+        app,
+        Envelope(
+            type="progress.enrolled",
+            producer="progress",
+            payload={**ENROLLMENT, "enrolled_at": T0.isoformat(), "status": "not_started"},
+        ),
+    )
+    with app.app_context():
+        first = tasks.schedule_term_reports.apply(kwargs={"today": "2027-01-01"}).get()
+        again = tasks.schedule_term_reports.apply(kwargs={"today": "2027-01-01"}).get()
+    assert first == {"term_start": "2026-09-01T00:00:00+00:00", "queued": 1}
+    assert again == {"term_start": "2026-09-01T00:00:00+00:00", "queued": 0}
+    with app.extensions["stride"].database.engine.connect() as connection:
+        report = connection.execute(sa.select(Report)).one()
+    assert (report.status, report.report_type, report.generated_by) == (
+        "queued",
+        "comprehensive",
+        "system:beat",
+    )
+    assert report.configuration["format"] == "pdf" and report.configuration["include_graphs"]
+    assert run_jobs(app) == ["ready"]
+
+
+# -- what analytics tells ---------------------------------------------------------------------
+def achievement(achievement_id: str, title: str, at: datetime) -> Envelope:
+    return Envelope(
+        type="analytics.achievement.earned",
+        producer="analytics",
+        subject=STUDENT,
+        course_id=COURSE,
+        payload={
+            "student_id": STUDENT,
+            "course_id": COURSE,
+            "achievement_id": achievement_id,
+            "title": title,
+            "xp": 50,
+            "earned_at": at.isoformat(),
+        },
+    )
+
+
+def risk(level: str, at: datetime, **changes: object) -> Envelope:
+    return Envelope(
+        type="analytics.risk.changed",
+        producer="analytics",
+        subject=STUDENT,
+        course_id=COURSE,
+        payload={
+            "student_id": STUDENT,
+            "course_id": COURSE,
+            "to_level": level,
+            "success_probability": 40,
+            "reasons": ["no activity for 14 days"],
+            "assessed_at": at.isoformat(),
+            **changes,
+        },
+    )
+
+
+def test_achievements_and_risk_levels_are_kept_once_and_in_any_order(app, teacher):
+    apply(app, achievement("ACH-1", "First quiz", T0), risk("low", T0 + timedelta(days=3)))
+    # a second delivery of the same facts (new envelopes), and an older assessment late
+    apply(app, achievement("ACH-1", "First quiz", T0), risk("high", T0 + timedelta(days=1)))
+    apply(app, risk("low", T0 + timedelta(days=3)))
+    database = app.extensions["stride"].database
+    with database.engine.connect() as connection:
+        assert (
+            connection.execute(sa.select(sa.func.count()).select_from(AchievementFact)).scalar()
+            == 1
+        )
+        levels = (
+            connection.execute(sa.select(RiskFact.level).order_by(RiskFact.assessed_at))
+            .scalars()
+            .all()
+        )
+    assert levels == ["high", "low"]
+    body = report_request(
+        period_start=T0.isoformat(), period_end=(T0 + timedelta(days=7)).isoformat()
+    )
+    report_id = teacher.post("/reports", json=body).json["id"]
+    assert run_jobs(app) == ["ready"]
+    report = teacher.get(f"/reports/{report_id}").json
+    assert "Achievement earned: First quiz" in report["feedback"]["achievements"]
+    # the latest assessment (low) decides: no check-ins
+    assert "Regular check-ins with the teacher" not in report["next_steps"]["support_services"]
+    apply(app, risk("high", T0 + timedelta(days=5)))
+    teacher.put(f"/reports/{report_id}/teacher-input", json={})
+    assert run_jobs(app) == ["ready"]
+    report = teacher.get(f"/reports/{report_id}").json
+    assert "Regular check-ins with the teacher" in report["next_steps"]["support_services"]
+
+
+@pytest.mark.parametrize(
+    "envelope",
+    [
+        risk("severe", T0),
+        risk("high", T0, success_probability=140),
+        risk("high", T0, assessed_at="yesterday"),
+        Envelope(
+            type="analytics.achievement.earned",
+            producer="analytics",
+            payload={"student_id": STUDENT, "achievement_id": "ACH-1", "earned_at": T0.isoformat()},
+        ),
+    ],
+)
+def test_a_malformed_analytics_event_is_refused_and_writes_nothing(app, envelope):
+    with pytest.raises(ContractError):
+        apply(app, envelope)
+    with app.extensions["stride"].database.engine.connect() as connection:
+        for model in (AchievementFact, RiskFact):
+            assert connection.execute(sa.select(sa.func.count()).select_from(model)).scalar() == 0

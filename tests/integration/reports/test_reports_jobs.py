@@ -53,6 +53,8 @@ def test_a_redelivered_or_interrupted_job_yields_one_document_version(app, teach
         job_id = connection.execute(sa.select(Report.job_id)).scalar_one()
     # a worker that died after marking the job running: the redelivery builds it once
     usecases.start_build(database, report_id, job_id)
+    shown = teacher.get(f"/reports/{report_id}").json
+    assert (shown["status"], shown["failure_reason"], shown["summary"]) == ("running", None, None)
     assert run_jobs(app) == ["ready"]
     with app.app_context():
         settings = app.extensions["stride"].settings
@@ -148,6 +150,15 @@ def test_the_course_grading_scale_decides_the_letter(app, teacher):
         (report_request(configuration={"format": "docx"}), "configuration"),
         (report_request(configuration={"detail_level": 3}), "configuration"),
         (report_request(student_id=""), "student_id"),
+        (report_request(student_id="S" * 121), "student_id"),
+        (report_request(course_id=7), "course_id"),
+        (report_request(period_start="2026-09-01T00:00:00"), "period_start"),
+        (report_request(configuration={"colour": "red"}), "configuration"),
+        (report_request(configuration={"template": "mine.html.j2"}), "configuration"),
+        (report_request(configuration={"visibility": {"parents": "maybe"}}), "configuration"),
+        (report_request(configuration={"sharing": {"share_url": "x"}}), "configuration"),
+        (report_request(configuration=[]), "configuration"),
+        (report_request(generated_by="USR-ADM-9"), "generated_by"),
         ({"student_id": STUDENT}, "report_type"),
     ],
 )
@@ -215,3 +226,49 @@ def test_while_progress_is_down_the_job_is_retried_then_failed_with_the_reason(
     report = teacher.get(f"/reports/{report_id}").json
     assert report["status"] == "failed" and "HTTP 503" in report["failure_reason"]
     app.extensions["stride"].database.dispose()
+
+
+def test_outlines_are_read_from_progress_with_a_service_token(settings_for):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from services.reports.sources import ProgressOutlines
+    from shared.auth import TokenVerifier
+
+    seen: list[tuple[str, str]] = []
+    outline = {
+        "outline": {"modules": [{"module_id": "M", "items": [{"item_id": "Q", "kind": "quiz"}]}]}
+    }
+
+    class Progress(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append((self.path, self.headers.get("Authorization", "")))
+            body = json.dumps(outline).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Progress)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings = settings_for(STRIDE_PROGRESS_API_URL=f"http://127.0.0.1:{server.server_port}")
+        items = ProgressOutlines(settings).outline("CRS 1/x")
+        issued = settings_for(
+            STRIDE_PROGRESS_API_URL=f"http://127.0.0.1:{server.server_port}",
+            STRIDE_SERVICE_TOKEN="issued-by-the-identity-provider",
+        )
+        ProgressOutlines(issued).outline(COURSE)
+    finally:
+        server.shutdown()
+    assert items is not None and [(i.item_id, i.kind, i.title) for i in items] == [
+        ("Q", "quiz", "Q")
+    ]
+    (path, minted), (_, given) = seen
+    assert path == "/courses/CRS%201%2Fx/outline"  # the id quoted, never a path of its own
+    principal = TokenVerifier(settings).verify(minted.removeprefix("Bearer "))
+    assert (principal.role, principal.sub) == ("service", "svc-reports")
+    assert given == "Bearer issued-by-the-identity-provider"

@@ -123,7 +123,7 @@ def test_course_settings_belong_to_the_course_teachers(app, caller, student):
     assert student.put(f"/courses/{COURSE}/settings", json=scale).status_code == 404
     bad = {"grading_scale": [{"letter": "A", "min_percentage": 50, "gpa_points": 4}]}
     response = caller("admin", "USR-ADM-1").put(f"/courses/{COURSE}/settings", json=bad)
-    assert response.status_code == 422 and "bands" in response.json["errors"]
+    assert response.status_code == 422 and "grading_scale" in response.json["errors"]
 
 
 # -- share links -------------------------------------------------------------------------
@@ -179,3 +179,55 @@ def test_share_links_need_a_shareable_report_a_future_expiry_and_a_right_to_shar
     unshareable = teacher.post("/reports", json=report_request()).json["id"]
     run_jobs(app)
     assert _share(teacher, unshareable).status_code == 409
+
+
+def test_every_view_of_a_document_is_recorded_and_audited(
+    app, caller, teacher, student, ready_report
+):
+    assert student.get(f"/reports/{ready_report}/document?format=html").status_code == 200
+    token = _share(teacher, ready_report).json["share_url"].rsplit("/", 1)[1]
+    holder = caller("parent", "USR-PAR-9", students=[OTHER_STUDENT])
+    assert holder.get(f"/shared/{token}?format=json").status_code == 200
+    # a service token holding the link is refused, and audited as such
+    assert caller("service", "svc-x").get(f"/shared/{token}").status_code == 404
+    accessed = teacher.get(f"/reports/{ready_report}").json["accessed_by"]
+    assert [(a["user_id"], a["role"]) for a in accessed] == [
+        (STUDENT, "student"),
+        ("USR-PAR-9", "parent"),
+        ("USR-TEA-1", "teacher"),
+    ]
+    audited = [(r.actor, r.action, r.outcome) for r in audit_rows(app) if r.actor != "USR-TEA-1"]
+    assert audited == [
+        (STUDENT, "read_document", "allowed"),
+        ("USR-PAR-9", "open_share_link", "allowed"),
+        ("svc-x", "open_share_link", "denied"),
+    ]
+    assert outbox_types(app).count("reports.report.accessed") == 3
+
+
+def test_a_cached_json_document_never_shows_stale_share_links(app, teacher, ready_report):
+    """Share links come and go without the report's data changing: the JSON document
+    carries whether the report is shareable, not the links' state (GET /reports/{id}
+    serves that), so the cached document stays true."""
+    first = teacher.get(f"/reports/{ready_report}/document?format=json")
+    link = _share(teacher, ready_report).json
+    again = teacher.get(f"/reports/{ready_report}/document?format=json")
+    assert again.headers["X-Stride-Cache"] == "hit" and again.data == first.data
+    assert again.json["configuration"]["sharing"] == {"shareable": True}
+    sharing = teacher.get(f"/reports/{ready_report}").json["configuration"]["sharing"]
+    assert sharing["expires_at"] == link["expires_at"]
+
+
+def test_a_list_shows_no_report_s_content_so_every_view_is_recorded(
+    app, student, teacher, ready_report
+):
+    listed = student.get("/reports").json["items"]
+    [item] = listed
+    assert item["id"] == ready_report and item["status"] == "ready"
+    assert item["document_url"].endswith(f"/reports/{ready_report}/document")
+    content = {"summary", "assessments", "skills", "goals", "feedback", "next_steps"}
+    assert not (content | {"teacher_input", "accessed_by"}) & set(item)
+    # the list viewed nothing; the teacher's read is the one view
+    accessed = teacher.get(f"/reports/{ready_report}").json["accessed_by"]
+    assert [a["user_id"] for a in accessed] == ["USR-TEA-1"]
+    assert [r.action for r in audit_rows(app) if r.actor == STUDENT] == ["list"]

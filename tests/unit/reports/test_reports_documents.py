@@ -5,19 +5,27 @@ threads drawing at once never share a figure."""
 from __future__ import annotations
 
 import io
+import json
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pypdfium2
 import pytest
 from PIL import Image
 
-from services.reports import charts
-from services.reports.documents import render_report
+from services.reports import charts, documents
+from services.reports.documents import (
+    DETAIL_LEVELS,
+    REPORT_TYPES,
+    render_report,
+    template_name,
+)
 from services.reports.domain.content import ReportInputs, compose_report
+from services.reports.domain.texts import LANGUAGES, texts
 from services.reports.domain.work import (
     AssignmentWork,
     LessonDone,
@@ -173,3 +181,37 @@ def test_two_threads_render_pdf_and_html_at_once_as_one_thread_does():
         for job in [pool.submit(work, fmt) for fmt in ("pdf", "html")]:
             job.result()
     assert results == {fmt: [alone[fmt]] * 2 for fmt in ("pdf", "html")}
+
+
+SECTIONS = ("summary", "assessments", "skills", "goals", "feedback", "next_steps")
+GOAL = {"goal_id": "G-1", "description": "Finish", "target_date": None, "progress": 10.0,
+        "status": "on_track", "milestones": []}  # fmt: skip
+
+
+def _headings(text: str, language: str) -> set[str]:
+    words = texts(language)
+    return {section for section in SECTIONS if f"\n{words[section]}\n" in f"\n{text}\n"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("detail_level", DETAIL_LEVELS)
+@pytest.mark.parametrize("report_type", REPORT_TYPES)
+def test_json_html_and_pdf_show_the_sections_of_one_template(report_type, detail_level, language):
+    report = document(detail_level=detail_level, language=language, include_graphs=False)
+    report.update(report_type=report_type, goals=[GOAL])
+    as_json = json.loads(render_report(report, "json"))
+    in_json = {section for section in SECTIONS if section in as_json}
+    html = render_report(report, "html").decode()
+    in_html = {s for s in SECTIONS if f"<h2>{texts(language)[s]}</h2>" in html}
+    in_pdf = _headings(_pdf_text(render_report(report, "pdf")).replace("\r", ""), language)
+    assert "summary" in in_json
+    assert in_json == in_html == in_pdf
+    assert f'lang="{language}"' in html
+    assert as_json["configuration"]["detail_level"] == detail_level
+    if detail_level == "comprehensive" and report_type != "grade":
+        assert in_json == set(SECTIONS)
+
+
+def test_each_report_type_and_detail_level_has_its_template():
+    names = {path.name for path in (Path(documents.__file__).parent / "templates").iterdir()}
+    assert {template_name(t, d) for t in REPORT_TYPES for d in DETAIL_LEVELS} <= names

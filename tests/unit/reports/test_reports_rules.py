@@ -14,10 +14,12 @@ from services.reports.domain.visibility import visible_to
 from services.reports.domain.work import (
     AssignmentWork,
     CourseSettings,
+    EarnedAchievement,
     LessonDone,
     OutlineItem,
     Period,
     QuizAttempt,
+    RiskAssessment,
     StudentRecord,
 )
 from shared.errors import InvalidInput
@@ -166,7 +168,7 @@ def band(letter: str, minimum: float, points: float) -> dict:
     ],
 )
 def test_a_course_scale_is_refused_naming_its_problem(bands: list[dict], problem: str):
-    assert refusal(bands) == {"bands": [problem]}
+    assert refusal(bands) == {"grading_scale": [problem]}
 
 
 def test_equal_points_in_two_bands_are_allowed():
@@ -648,3 +650,45 @@ def test_every_phrase_of_the_report_is_in_its_language():
     assert report(record(), language="es")["next_steps"]["immediate_focus"] == (
         "Mantener el ritmo actual"
     )
+
+
+# -- what analytics tells: achievements and risk --------------------------------------------
+
+
+def test_achievements_earned_in_the_period_are_named_in_order():
+    student = record(
+        achievements=(
+            EarnedAchievement("ACH-2", "Week streak", day(9)),
+            EarnedAchievement("ACH-1", "First quiz", day(2)),
+            EarnedAchievement("ACH-0", "Before the period", day(-3)),
+            EarnedAchievement("ACH-3", "After the period", day(29)),
+        )
+    )
+    assert report(student)["feedback"]["achievements"] == [
+        "Achievement earned: First quiz",
+        "Achievement earned: Week streak",
+    ]
+    spanish = report(student, language="es")["feedback"]["achievements"]
+    assert spanish == ["Logro obtenido: First quiz", "Logro obtenido: Week streak"]
+
+
+@pytest.mark.parametrize(
+    ("risks", "offered"),
+    [
+        ((), False),
+        ((RiskAssessment("CRS-1", "high", day(5)),), True),
+        ((RiskAssessment("CRS-1", "medium", day(-10)),), True),  # still at risk in the period
+        ((RiskAssessment("CRS-1", "high", day(5)), RiskAssessment("CRS-1", "low", day(9))), False),
+        ((RiskAssessment("CRS-1", "low", day(9)), RiskAssessment("CRS-1", "high", day(5))), False),
+        ((RiskAssessment("CRS-1", "low", day(5)), RiskAssessment("CRS-1", "high", day(40))), False),
+        ((RiskAssessment("CRS-1", "low", day(5)), RiskAssessment("CRS-2", "high", day(6))), True),
+    ],
+)
+def test_a_student_at_risk_at_the_period_s_end_is_offered_check_ins(risks, offered):
+    teacher = {"support_services": ["Math lab"]}
+    steps = report(record(risks=risks), teacher=teacher)["next_steps"]
+    check_ins = ["Regular check-ins with the teacher"] if offered else []
+    assert steps["support_services"] == [*check_ins, "Math lab"]
+    if offered:
+        spanish = report(record(risks=risks), language="es")["next_steps"]["support_services"]
+        assert spanish == ["Seguimiento regular con el docente"]

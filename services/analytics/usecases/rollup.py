@@ -19,6 +19,7 @@ from services.analytics.domain.features import MINUTES_DAYS, RECENT_DAYS
 from services.analytics.domain.periods import Period
 from shared.db import Database
 from shared.errors import InvalidInput
+from shared.progress import quiet
 
 #: how far back a cached course keeps the records themselves (a month and the one before)
 CACHED_DETAIL_DAYS = 70
@@ -48,10 +49,6 @@ class Aggregated:
     days: int
     records: int
     rows: int
-
-
-def quiet(_done: int, _total: int, _label: str) -> None:
-    return None
 
 
 def aggregate_days(

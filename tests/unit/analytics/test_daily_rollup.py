@@ -46,10 +46,13 @@ TYPES = ["lesson_start", "video_play", "quiz_start", "login", "resource_download
 
 
 @st.composite
-def batches(draw: st.DrawFn, student: str, prefix: str, days: tuple[int, int]) -> list[Envelope]:
-    """Batches of records of ``student`` on days ``days``, each batch in one zone."""
+def batches(
+    draw: st.DrawFn, student: str, prefix: str, days: tuple[int, int], least: int = 1
+) -> list[Envelope]:
+    """``least`` to 3 batches of records of ``student`` on days ``days``, each batch in
+    one zone."""
     events = []
-    for n in range(draw(st.integers(1, 3))):
+    for n in range(draw(st.integers(least, 3))):
         zone = draw(st.sampled_from(ZONES))
         records = []
         for k in range(draw(st.integers(1, 6))):
@@ -85,8 +88,10 @@ def streams(draw: st.DrawFn) -> tuple[list[Envelope], list[Envelope]]:
     late: list[Envelope] = []
     for student in (STUDENT, OTHER_STUDENT):
         early.append(enrolled(at(0), student=student))
-        early += draw(batches(student, f"{student}-early", (0, 30)))
-        late += draw(batches(student, f"{student}-late", (0, 44)))
+        # some students' records all fall in a few days long before the detailed window
+        span = draw(st.sampled_from([2, 8, 30]))
+        early += draw(batches(student, f"{student}-early", (0, span)))
+        late += draw(batches(student, f"{student}-late", (0, draw(st.sampled_from([span, 44]))), 0))
         for n in draw(st.lists(st.integers(1, 40), max_size=3, unique=True)):
             attempt = f"AT-{student}-{n}"
             early.append(started(attempt, f"QZ-{n % 2}", at(n), number=1, student=student))

@@ -144,7 +144,7 @@ def outputs(session: Session) -> dict[str, Any]:
     return found
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(stream=streams(), second_run=st.booleans())
 def test_reads_with_the_roll_up_give_what_every_record_gives(
     stream: tuple[list[Envelope], list[Envelope]], second_run: bool

@@ -776,20 +776,30 @@ def utc_day(moment: datetime) -> date:
 
 
 def mark_days_stale(session: Session, facts: Sequence[ActivityFact], now: datetime) -> None:
-    """New records of days before today (UTC): their days, if rolled up, are stale, rolled
-    up again by the next run and read from the records until then. An upsert, not an
-    update: it waits for a roll-up of the day in progress (which locks the day's row
-    before reading its records), so a record is either in that roll-up or marks the day
-    stale after it."""
+    """New records of rolled-up days: their days are stale, rolled up again by the next
+    run and read from the records until then.
+
+    For days before today (UTC) an upsert, not an update: it waits for a roll-up of the
+    day in progress (which locks the day's row before reading its records), so a record
+    is either in that roll-up or marks the day stale after it. Today and later days
+    cannot be closed yet; they are only updated when rolled up all the same (a clock
+    ahead), without creating the hot row of today."""
     today = utc_day(now)
-    days = sorted({day for f in facts if (day := utc_day(f.occurred_at)) < today})
-    if not days:
-        return
-    statement = _insert_of(session)(aggregated_days)
-    session.execute(
-        statement.on_conflict_do_update(index_elements=["day"], set_={"stale": True}),
-        [{"day": day, "aggregated_at": None, "stale": False} for day in days],
-    )
+    days = {utc_day(f.occurred_at) for f in facts}
+    earlier = sorted(day for day in days if day < today)
+    if earlier:
+        statement = _insert_of(session)(aggregated_days)
+        session.execute(
+            statement.on_conflict_do_update(index_elements=["day"], set_={"stale": True}),
+            [{"day": day, "aggregated_at": None, "stale": False} for day in earlier],
+        )
+    later = sorted(day for day in days if day >= today)
+    if later:
+        session.execute(
+            aggregated_days.update()
+            .where(aggregated_days.c.day.in_(later), aggregated_days.c.aggregated_at.is_not(None))
+            .values(stale=True)
+        )
 
 
 def rolled_spans(session: Session, before: date) -> list[tuple[date, date]]:

@@ -720,7 +720,7 @@ class CourseFactsCache:
 
     A course is loaded with its history before ``keep_rolled_before`` rolled up; a
     reading that needs the records themselves from earlier on (``rolled_before``, an
-    old period) reads the course afresh, without keeping it."""
+    old period) loads the course afresh with them, and that is kept."""
 
     def __init__(self, size: int = 32) -> None:
         self.size = size
@@ -744,9 +744,7 @@ class CourseFactsCache:
             if cached is not None and cached.version == version and cached.serves(rolled_before):
                 entries.move_to_end(course_id)
                 return cached
-        if cached is not None and not cached.serves(rolled_before):
-            return load_course(session, course_id, version, rolled_before)
-        if cached is not None and cached.version < version:
+        if cached is not None and cached.version < version and cached.serves(rolled_before):
             loaded = refreshed_course(session, course_id, cached, version)
         else:
             keep = rolled_before

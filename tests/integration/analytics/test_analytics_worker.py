@@ -126,7 +126,7 @@ def test_the_nightly_roll_up_on_the_worker_leaves_the_analytics_as_they_were(wor
     database = worker_app.extensions["stride"].database
     # the worker rolls up the days closed by its own clock (2026-12 on): days 0 to 24 are
     now = at(45)
-    period = period_of(PeriodType.MONTHLY, None, None, now)
+    period = period_of(PeriodType.WEEKLY, None, None, now)  # history before day 17 rolled up
 
     def analytics() -> list[object]:
         with database.unit_of_work() as session:

@@ -9,7 +9,11 @@ Measures, each ``--runs`` times (median quoted):
   process's peak resident memory;
 * **document**: the LearningAnalytics document (``usecases.student_analytics``, the use
   case behind ``GET /students/{id}/analytics``, without HTTP) of ``--reads`` random
-  students: p50 and p95 milliseconds.
+  students: p50 and p95 milliseconds, for October (the seeded records run from September
+  to November) and for the month of now;
+* with ``--roll-up``: the same again after the nightly roll-up of the closed days
+  (``usecases.aggregate_days``, timed), which the reads use for history before their
+  detailed window.
 
     .venv/bin/python bench/analytics.py                       # full size (10,000 students)
     .venv/bin/python bench/analytics.py --students 200 --records 20000 --attempts 2000 --runs 1
@@ -132,9 +136,9 @@ def recompute(database: Database) -> float:
     return time.perf_counter() - began
 
 
-def reads(database: Database, students: int, count: int) -> list[float]:
+def reads(database: Database, students: int, count: int, month: datetime) -> list[float]:
     rng = random.Random(7)
-    period = period_of(PeriodType.MONTHLY, START + timedelta(days=40), None, datetime.now(UTC))
+    period = period_of(PeriodType.MONTHLY, month, None, datetime.now(UTC))
     timings = []
     for _ in range(count):
         student = f"USR-STU-{rng.randrange(students)}"
@@ -148,6 +152,23 @@ def reads(database: Database, students: int, count: int) -> list[float]:
     return timings
 
 
+def measure(database: Database, args: argparse.Namespace) -> None:
+    times = [recompute(database) for _ in range(args.runs)]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"recompute: median {statistics.median(times):.2f} s (runs: "
+        + ", ".join(f"{t:.2f}" for t in times)
+        + f"), peak RSS {peak:.0f} MiB"
+    )
+    for label, month in (("October", START + timedelta(days=40)), ("now", datetime.now(UTC))):
+        latencies = sorted(reads(database, args.students, args.reads, month))
+        p95 = latencies[max(0, round(0.95 * len(latencies)) - 1)]
+        print(
+            f"document of {label}'s month ({args.reads} reads): "
+            f"p50 {statistics.median(latencies):.1f} ms, p95 {p95:.1f} ms"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=10_000)
@@ -156,6 +177,9 @@ def main() -> int:
     parser.add_argument("--courses", type=int, default=50)
     parser.add_argument("--reads", type=int, default=200)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--roll-up", action="store_true", help="measure again after the nightly roll-up"
+    )
     args = parser.parse_args()
     name = f"stride_bench_analytics_{uuid.uuid4().hex[:8]}"
     admin_url = POSTGRES.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
@@ -168,19 +192,20 @@ def main() -> int:
         began = time.perf_counter()
         seed(database, args.students, args.records, args.attempts, args.courses)
         print(f"seeded in {time.perf_counter() - began:.1f} s", flush=True)
-        times = [recompute(database) for _ in range(args.runs)]
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        latencies = sorted(reads(database, args.students, args.reads))
-        p95 = latencies[max(0, round(0.95 * len(latencies)) - 1)]
         print(
             f"students={args.students} records={args.records} attempts={args.attempts} "
-            f"runs={args.runs}\n"
-            f"recompute: median {statistics.median(times):.2f} s (runs: "
-            + ", ".join(f"{t:.2f}" for t in times)
-            + f"), peak RSS {peak:.0f} MiB\n"
-            f"document ({args.reads} reads): p50 {statistics.median(latencies):.1f} ms, "
-            f"p95 {p95:.1f} ms"
+            f"runs={args.runs}"
         )
+        measure(database, args)
+        if args.roll_up:
+            began = time.perf_counter()
+            done = usecases.aggregate_days(database, datetime.now(UTC), timedelta(hours=48))
+            print(
+                f"roll-up: {done.days} days, {done.records:,} records into {done.rows:,} rows "
+                f"in {time.perf_counter() - began:.1f} s; with it:"
+            )
+            store.course_facts_cache = store.CourseFactsCache()
+            measure(database, args)
         database.dispose()
     finally:
         with psycopg.connect(admin_url, autocommit=True) as connection:

@@ -12,7 +12,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -382,6 +382,8 @@ def cmd_analytics(args: argparse.Namespace, settings: Settings) -> int:
     from shared.time import utcnow
 
     tasks = importlib.import_module("services.analytics.tasks")
+    if args.action == "aggregate":
+        return _aggregate(tasks, args, settings)
     if args.action == "retrain":
         model = tasks.run_retrain(settings, args.now or utcnow(), args.courses)
         print(
@@ -392,6 +394,35 @@ def cmd_analytics(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     status: int = tasks.run_evaluation(settings, args.split, args.now or utcnow())
     return status
+
+
+def _aggregate(tasks: Any, args: argparse.Namespace, settings: Settings) -> int:
+    """``stride analytics aggregate``: the nightly roll-up of activity records, by hand."""
+    from shared.errors import InvalidInput
+    from shared.progress import progress_bar, quiet
+    from shared.time import utcnow
+
+    shown = sys.stderr.isatty()
+    try:
+        done = tasks.run_aggregate(
+            settings, args.now or utcnow(), args.day, progress_bar if shown else quiet
+        )
+    except InvalidInput as error:
+        print(f"analytics aggregate: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"analytics: {done.days:,} day(s) rolled up, {done.records:,} record(s) "
+        f"into {done.rows:,} row(s)"
+    )
+    return 0
+
+
+def _day(text: str) -> date:
+    """``YYYY-MM-DD``."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a day (YYYY-MM-DD): {text!r}") from None
 
 
 def _moment(text: str) -> datetime:
@@ -626,9 +657,11 @@ def build_parser() -> argparse.ArgumentParser:
     activity.set_defaults(run=cmd_activity)
 
     analytics = commands.add_parser(
-        "analytics", help="the success model: its quality (evaluate), a fit by hand (retrain)"
+        "analytics",
+        help="the success model: its quality (evaluate), a fit by hand (retrain); the "
+        "nightly roll-up of activity records, by hand (aggregate)",
     )
-    analytics.add_argument("action", choices=["evaluate", "retrain"])
+    analytics.add_argument("action", choices=["evaluate", "retrain", "aggregate"])
     analytics.add_argument(
         "--split",
         type=_moment,
@@ -639,7 +672,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--now",
         type=_moment,
         help="evaluate: judge enrollments finished before it; retrain: fit on those "
-        "finished before it (default: now)",
+        "finished before it; aggregate: roll up the days closed by then (default: now)",
+    )
+    analytics.add_argument(
+        "--day",
+        type=_day,
+        help="aggregate: roll up this UTC day only (again), YYYY-MM-DD; it must be closed",
     )
     analytics.add_argument(
         "--courses", nargs="+", help="retrain: on the enrollments of these courses only"

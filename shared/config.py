@@ -184,6 +184,8 @@ class Settings:
     activity_retention_days: int = 1095
     #: keep query strings in page_url and referrer_url (stripped by default)
     activity_keep_url_query: bool = False
+    #: analytics rolls up a UTC day of activity records once it ended this many hours ago
+    analytics_rollup_grace_hours: int = 48
 
     def service_url(self, service: str) -> str:
         return self.service_urls.get(service) or f"{self.public_url}/api/{service}"
@@ -281,6 +283,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         activity_archive_after_months=_int(env, "STRIDE_ACTIVITY_ARCHIVE_AFTER_MONTHS", 12),
         activity_retention_days=_int(env, "STRIDE_ACTIVITY_RETENTION_DAYS", 1095),
         activity_keep_url_query=_bool(env, "STRIDE_ACTIVITY_KEEP_URL_QUERY", False),
+        analytics_rollup_grace_hours=_int(env, "STRIDE_ANALYTICS_ROLLUP_GRACE_HOURS", 48),
     )
     if settings.is_production:
         _refuse_development_defaults(settings, env)

@@ -20,6 +20,7 @@ from services.activity.domain import parse_month
 from shared.config import Settings
 from shared.db import Database
 from shared.migrations import upgrade
+from shared.progress import progress_bar
 from shared.tasks import define_retention_task, retention_schedule, task_queue
 from shared.time import utcnow
 
@@ -85,16 +86,6 @@ def apply_retention() -> dict[str, int]:
 
 
 # -- the same jobs by hand ---------------------------------------------------------------
-def progress_bar(done: int, total: int, label: str) -> None:
-    """``archive 2025-10 [##########----------]  50%  12,000/24,000`` on standard error."""
-    width = 30
-    filled = width if total == 0 else min(width, width * done // total)
-    percent = 100 if total == 0 else min(100, 100 * done // total)
-    bar = "#" * filled + "-" * (width - filled)
-    end = "\n" if done >= total else ""
-    print(f"\r{label} [{bar}] {percent:3d}%  {done:,}/{total:,}", end=end, file=sys.stderr)
-
-
 def run_command(action: str, month: str | None, settings: Settings, *, show_progress: bool) -> int:
     """``stride activity partitions|archive|restore YYYY-MM|retention``; the exit status."""
     url = settings.database_url("activity")

@@ -229,3 +229,35 @@ outline_items = sa.Table(
     sa.Column("due_at", UTCDateTime(), nullable=True),
     comment="the items of the outline in course_outlines, in course order",
 )
+
+#: the ``course_id`` of an activity_days row of records without a course
+NO_COURSE = ""
+
+activity_days = sa.Table(
+    "activity_days",
+    metadata,
+    sa.Column("day", sa.Date, primary_key=True, comment="the UTC day of the records"),
+    sa.Column("student_id", sa.String(STUDENT), primary_key=True),
+    sa.Column("course_id", sa.String(ID), primary_key=True, comment="'': records without one"),
+    sa.Column("local_date", sa.Date, primary_key=True, comment="the day in the records' zone"),
+    sa.Column("time_zone", sa.String(64), primary_key=True),
+    sa.Column("records", sa.Integer, nullable=False),
+    sa.Column("first_record_id", sa.String(ID), nullable=False),
+    sa.Column("first_at", UTCDateTime(), nullable=False),
+    sa.Column("last_record_id", sa.String(ID), nullable=False),
+    sa.Column("last_at", UTCDateTime(), nullable=False),
+    sa.Column("items", sa.JSON, nullable=False, comment="[lesson, quiz, assignment] named"),
+    sa.Index("ix_activity_days_student_day", "student_id", "day"),
+    sa.Index("ix_activity_days_course_day", "course_id", "day"),
+    comment="the activity records of a closed UTC day, rolled up per student, course, local "
+    "day and zone: what reads of history beyond the detailed window use",
+)
+
+aggregated_days = sa.Table(
+    "aggregated_days",
+    metadata,
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("aggregated_at", UTCDateTime(), nullable=True, comment="null: never rolled up"),
+    sa.Column("stale", sa.Boolean, nullable=False, comment="records came after its roll-up"),
+    comment="the UTC days of activity_days: rolled up, and not stale, they are read from it",
+)

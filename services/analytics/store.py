@@ -11,7 +11,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,9 +37,13 @@ from services.analytics.domain.projections import (
     merge_enrollments,
 )
 from services.analytics.domain.risk_model import PRIOR, RiskModel
+from services.analytics.domain.sessions import local
 from services.analytics.models import (
+    NO_COURSE,
     WHOLE_COURSE,
+    activity_days,
     activity_records,
+    aggregated_days,
     assignment_reports,
     attempt_reports,
     course_outlines,
@@ -166,16 +170,37 @@ def _where(table: sa.Table, student_ids: Sequence[str] | None, course_id: str | 
 
 
 def facts_of(
-    session: Session, student_ids: Sequence[str] | None, course_id: str | None
+    session: Session,
+    student_ids: Sequence[str] | None,
+    course_id: str | None,
+    rolled_before: date | None = None,
 ) -> dict[str, StudentFacts]:
-    """The facts of these students (``None``: every student), in one course or in all."""
+    """The facts of these students (``None``: every student), in one course or in all.
+
+    With ``rolled_before``, the activity records of the rolled-up UTC days before it come
+    from ``activity_days`` (``rolled_up_records``), the others from the records
+    themselves: the same analytics for every computation that looks at those days only
+    as a whole (see ``rolled_up_records``)."""
     activities: dict[str, list[ActivityFact]] = {}
-    for row in session.execute(
-        sa.select(activity_records).where(_where(activity_records, student_ids, course_id))
-    ).mappings():
+    raw = sa.select(activity_records).where(_where(activity_records, student_ids, course_id))
+    spans = rolled_spans(session, rolled_before) if rolled_before is not None else []
+    for first, end in spans:
+        moments = (_midnight(first), _midnight(end))
+        raw = raw.where(
+            sa.not_(
+                sa.and_(
+                    activity_records.c.occurred_at >= moments[0],
+                    activity_records.c.occurred_at < moments[1],
+                )
+            )
+        )
+    for row in session.execute(raw).mappings():
         values = dict(row)
         values["kind"] = Kind(values["kind"])
         activities.setdefault(row["student_id"], []).append(ActivityFact(**values))
+    if spans:
+        for fact in rolled_up_records(session, student_ids, course_id, spans):
+            activities.setdefault(fact.student_id, []).append(fact)
     attempts = [
         AttemptReport(**{**dict(row), "kind": ReportKind(row["kind"])})
         for row in session.execute(
@@ -245,8 +270,10 @@ def facts_of(
     }
 
 
-def student_facts(session: Session, student_id: str, course_id: str | None) -> StudentFacts:
-    found = facts_of(session, [student_id], course_id)
+def student_facts(
+    session: Session, student_id: str, course_id: str | None, rolled_before: date | None = None
+) -> StudentFacts:
+    found = facts_of(session, [student_id], course_id, rolled_before)
     return found.get(student_id) or StudentFacts(student_id, (), (), (), (), ())
 
 
@@ -639,16 +666,27 @@ class CourseFacts:
     catalog: set[tuple[str, str, str]]
     #: the catalog is the course's outline (else: every item its facts name)
     outlined: bool = False
+    #: the activity records of rolled-up days before it are rolled up (``facts_of``)
+    rolled_before: date | None = None
+
+    def serves(self, rolled_before: date | None) -> bool:
+        """Its facts fit a reading whose history before ``rolled_before`` may be rolled up."""
+        if self.rolled_before is None:
+            return True
+        return rolled_before is not None and self.rolled_before <= rolled_before
 
 
-def load_course(session: Session, course_id: str, version: int) -> CourseFacts:
+def load_course(
+    session: Session, course_id: str, version: int, rolled_before: date | None = None
+) -> CourseFacts:
     """Every student's facts of the course, and its catalog, read afresh."""
     outlined = bool(outlines_of(session, [course_id]))
     return CourseFacts(
         version,
-        Classmates(facts_of(session, None, course_id)),
+        Classmates(facts_of(session, None, course_id, rolled_before)),
         catalog_of(session, [course_id]),
         outlined,
+        rolled_before,
     )
 
 
@@ -660,19 +698,29 @@ def refreshed_course(
     version, the changes are those up to it at least."""
     changed = changed_since(session, course_id, cached.version)
     if WHOLE_COURSE in changed:
-        return load_course(session, course_id, version)
-    fresh = facts_of(session, sorted(changed), course_id)
+        return load_course(session, course_id, version, cached.rolled_before)
+    fresh = facts_of(session, sorted(changed), course_id, cached.rolled_before)
     catalog = cached.catalog
     if not cached.outlined:
         catalog = catalog | catalog_named_by(fresh.values(), course_id)
-    return CourseFacts(version, cached.students.updated(fresh), catalog, cached.outlined)
+    return CourseFacts(
+        version,
+        cached.students.updated(fresh),
+        catalog,
+        cached.outlined,
+        cached.rolled_before,
+    )
 
 
 class CourseFactsCache:
     """The facts and known items of recently read courses, per process and database,
     keyed by the course's version: a read after new facts of the course were committed
     sees a new version and reads again the facts of the students that changed; nothing
-    stale is ever served."""
+    stale is ever served.
+
+    A course is loaded with its history before ``keep_rolled_before`` rolled up; a
+    reading that needs the records themselves from earlier on (``rolled_before``, an
+    old period) loads the course afresh with them, and that is kept."""
 
     def __init__(self, size: int = 32) -> None:
         self.size = size
@@ -681,19 +729,28 @@ class CourseFactsCache:
         )
         self._lock = threading.Lock()
 
-    def get(self, session: Session, course_id: str) -> CourseFacts:
+    def get(
+        self,
+        session: Session,
+        course_id: str,
+        rolled_before: date | None = None,
+        keep_rolled_before: date | None = None,
+    ) -> CourseFacts:
         engine = session.get_bind().engine
         version = course_version(session, course_id)
         with self._lock:
             entries = self._by_engine.setdefault(engine, OrderedDict())
             cached = entries.get(course_id)
-            if cached is not None and cached.version == version:
+            if cached is not None and cached.version == version and cached.serves(rolled_before):
                 entries.move_to_end(course_id)
                 return cached
-        if cached is not None and cached.version < version:
+        if cached is not None and cached.version < version and cached.serves(rolled_before):
             loaded = refreshed_course(session, course_id, cached, version)
         else:
-            loaded = load_course(session, course_id, version)
+            keep = rolled_before
+            if rolled_before is not None and keep_rolled_before is not None:
+                keep = min(rolled_before, keep_rolled_before)
+            loaded = load_course(session, course_id, version, keep)
         with self._lock:
             current = entries.get(course_id)
             if current is None or current.version <= loaded.version:
@@ -705,3 +762,226 @@ class CourseFactsCache:
 
 
 course_facts_cache = CourseFactsCache()
+
+
+# -- the daily roll-up of activity records -----------------------------------------------
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def utc_day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()
+
+
+def mark_days_stale(session: Session, facts: Sequence[ActivityFact], now: datetime) -> None:
+    """New records of rolled-up days: their days are stale, rolled up again by the next
+    run and read from the records until then.
+
+    For days before today (UTC) an upsert, not an update: it waits for a roll-up of the
+    day in progress (which locks the day's row before reading its records), so a record
+    is either in that roll-up or marks the day stale after it. Today and later days
+    cannot be closed yet; they are only updated when rolled up all the same (a clock
+    ahead), without creating the hot row of today."""
+    today = utc_day(now)
+    days = {utc_day(f.occurred_at) for f in facts}
+    earlier = sorted(day for day in days if day < today)
+    if earlier:
+        statement = _insert_of(session)(aggregated_days)
+        session.execute(
+            statement.on_conflict_do_update(index_elements=["day"], set_={"stale": True}),
+            [{"day": day, "aggregated_at": None, "stale": False} for day in earlier],
+        )
+    later = sorted(day for day in days if day >= today)
+    if later:
+        session.execute(
+            aggregated_days.update()
+            .where(aggregated_days.c.day.in_(later), aggregated_days.c.aggregated_at.is_not(None))
+            .values(stale=True)
+        )
+
+
+def rolled_spans(session: Session, before: date) -> list[tuple[date, date]]:
+    """The rolled-up, not stale days before ``before``, as [first, end) runs of days."""
+    query = (
+        sa.select(aggregated_days.c.day)
+        .where(
+            aggregated_days.c.day < before,
+            aggregated_days.c.aggregated_at.is_not(None),
+            aggregated_days.c.stale.is_(False),
+        )
+        .order_by(aggregated_days.c.day)
+    )
+    spans: list[tuple[date, date]] = []
+    for day in session.execute(query).scalars():
+        if spans and spans[-1][1] == day:
+            spans[-1] = (spans[-1][0], day + timedelta(days=1))
+        else:
+            spans.append((day, day + timedelta(days=1)))
+    return spans
+
+
+def _rolled_fact(
+    row: Mapping[str, Any],
+    record_id: str,
+    moment: datetime,
+    items: Sequence[str | None] = (None, None, None),
+) -> ActivityFact:
+    """A record of no duration standing for a rolled-up day's record ``record_id``."""
+    return ActivityFact(
+        record_id=record_id,
+        student_id=row["student_id"],
+        course_id=row["course_id"] if row["course_id"] != NO_COURSE else None,
+        occurred_at=moment,
+        activity_type="rolled_up",
+        kind=Kind.OTHER,
+        content_type=None,
+        duration_seconds=0.0,
+        session_id=None,
+        lesson_id=items[0],
+        quiz_id=items[1],
+        assignment_id=items[2],
+        resource_id=None,
+        interaction_count=0,
+        page_viewed=False,
+        time_zone=row["time_zone"],
+    )
+
+
+def rolled_up_records(
+    session: Session,
+    student_ids: Sequence[str] | None,
+    course_id: str | None,
+    spans: Sequence[tuple[date, date]],
+) -> list[ActivityFact]:
+    """The records of the rolled-up days, as each row's first and last record (their
+    moments, ids and zone) and one record at the first moment per item the day named,
+    all of no duration. Every reading of history before the detailed window takes of
+    the records only that: local days and their first moments (streaks, XP), the first
+    and the last moment (start, last activity), the zone of the latest record, and the
+    items named (a course's catalog without an outline)."""
+    if not spans:
+        return []
+    conditions = [sa.and_(activity_days.c.day >= s, activity_days.c.day < e) for s, e in spans]
+    query = sa.select(activity_days).where(sa.or_(*conditions))
+    if student_ids is not None:
+        query = query.where(activity_days.c.student_id.in_(list(student_ids)))
+    if course_id is not None:
+        query = query.where(activity_days.c.course_id == course_id)
+    facts: list[ActivityFact] = []
+    for found in session.execute(query).mappings():
+        row = dict(found)
+        first = (row["first_record_id"], row["first_at"])
+        facts.append(_rolled_fact(row, *first))
+        facts += [_rolled_fact(row, *first, items=items) for items in row["items"]]
+        if row["records"] > 1:
+            facts.append(_rolled_fact(row, row["last_record_id"], row["last_at"]))
+    return facts
+
+
+def _rows_of_day(session: Session, day: date) -> tuple[int, list[dict[str, Any]]]:
+    """The day's records, folded per (student, course, local day, zone)."""
+    query = sa.select(
+        activity_records.c.student_id,
+        activity_records.c.record_id,
+        activity_records.c.course_id,
+        activity_records.c.occurred_at,
+        activity_records.c.time_zone,
+        activity_records.c.lesson_id,
+        activity_records.c.quiz_id,
+        activity_records.c.assignment_id,
+    ).where(
+        activity_records.c.occurred_at >= _midnight(day),
+        activity_records.c.occurred_at < _midnight(day + timedelta(days=1)),
+    )
+    rows: dict[tuple[str, str, date, str], dict[str, Any]] = {}
+    count = 0
+    for r in session.execute(query):
+        count += 1
+        key = (
+            r.student_id,
+            r.course_id if r.course_id is not None else NO_COURSE,
+            local(r.occurred_at, r.time_zone).date(),
+            r.time_zone,
+        )
+        moment = (r.occurred_at, r.record_id)
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = {
+                "day": day,
+                "student_id": key[0],
+                "course_id": key[1],
+                "local_date": key[2],
+                "time_zone": key[3],
+                "records": 0,
+                "first": moment,
+                "last": moment,
+                "items": set(),
+            }
+        row["records"] += 1
+        row["first"] = min(row["first"], moment)
+        row["last"] = max(row["last"], moment)
+        named = (r.lesson_id, r.quiz_id, r.assignment_id)
+        if any(item is not None for item in named):
+            row["items"].add(named)
+    folded = []
+    for row in rows.values():
+        (first_at, first_id), (last_at, last_id) = row.pop("first"), row.pop("last")
+        items = sorted(row.pop("items"), key=lambda t: tuple(item or "" for item in t))
+        folded.append(
+            {
+                **row,
+                "first_record_id": first_id,
+                "first_at": first_at,
+                "last_record_id": last_id,
+                "last_at": last_at,
+                "items": [list(t) for t in items],
+            }
+        )
+    return count, folded
+
+
+def aggregate_day(session: Session, day: date, now: datetime) -> tuple[int, int]:
+    """Roll up the records of one UTC day (again): (records read, rows written).
+
+    Idempotent: the day's rows are replaced by those its records give. The day's row
+    in ``aggregated_days`` is locked first, so that a record of the day stored
+    meanwhile either is read here or marks the day stale after this roll-up."""
+    statement = _insert_of(session)(aggregated_days)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["day"], set_={"stale": aggregated_days.c.stale}
+        ),
+        [{"day": day, "aggregated_at": None, "stale": False}],
+    )
+    session.execute(activity_days.delete().where(activity_days.c.day == day))
+    count, rows = _rows_of_day(session, day)
+    if rows:
+        session.execute(activity_days.insert(), rows)
+    session.execute(
+        aggregated_days.update()
+        .where(aggregated_days.c.day == day)
+        .values(aggregated_at=now, stale=False)
+    )
+    return count, len(rows)
+
+
+def days_to_aggregate(session: Session, last_closed: date) -> list[date]:
+    """The days up to ``last_closed`` never rolled up (from the day after the latest
+    rolled-up one, or from the first record's) and the stale ones, in order."""
+    watermark = session.execute(
+        sa.select(sa.func.max(aggregated_days.c.day)).where(
+            aggregated_days.c.aggregated_at.is_not(None)
+        )
+    ).scalar_one_or_none()
+    if watermark is None:
+        first = session.execute(sa.select(sa.func.min(activity_records.c.occurred_at))).scalar()
+        start = utc_day(first) if first is not None else last_closed + timedelta(days=1)
+    else:
+        start = watermark + timedelta(days=1)
+    days = {start + timedelta(days=n) for n in range((last_closed - start).days + 1)}
+    waiting = sa.select(aggregated_days.c.day).where(
+        aggregated_days.c.day <= last_closed,
+        sa.or_(aggregated_days.c.stale.is_(True), aggregated_days.c.aggregated_at.is_(None)),
+    )
+    days |= set(session.execute(waiting).scalars())
+    return sorted(days)

@@ -5,15 +5,19 @@
   Idempotent: a refresh computes from the facts and writes only what changed.
 * ``analytics.retrain_risk_model`` (nightly): fit the success model on the finished
   enrollments. Idempotent apart from keeping one more model row.
+* ``analytics.aggregate_days`` (nightly, off-peak): roll up the closed UTC days of
+  activity records, and the stale ones, into ``activity_days``. Idempotent: a day
+  rolled up again gets the same rows.
 
 ``run_evaluation`` is ``stride analytics evaluate`` (read only); ``run_retrain`` is
-``stride analytics retrain``: the nightly fit, by hand, as of a chosen moment.
+``stride analytics retrain``: the nightly fit, by hand, as of a chosen moment;
+``run_aggregate`` is ``stride analytics aggregate``: the nightly roll-up, by hand.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +30,7 @@ from services.analytics.domain.evaluation import CheckpointScore
 from shared.config import Settings
 from shared.db import Database
 from shared.migrations import upgrade
+from shared.progress import quiet
 from shared.tasks import define_retention_task, retention_schedule, task_queue
 from shared.time import utcnow
 
@@ -42,6 +47,11 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "retrain-risk-model": {
         "task": "analytics.retrain_risk_model",
         "schedule": crontab(hour=2, minute=30),
+        "options": QUEUE,
+    },
+    "aggregate-days": {
+        "task": "analytics.aggregate_days",
+        "schedule": crontab(hour=3, minute=15),
         "options": QUEUE,
     },
 }
@@ -72,6 +82,14 @@ def retrain_risk_model() -> dict[str, Any]:
         model = usecases.retrain_risk_model(session, utcnow())
         session.commit()
     return {"source": model.source, "trained_on": model.trained_on}
+
+
+@shared_task(name="analytics.aggregate_days")
+def aggregate_days() -> dict[str, int]:
+    """Roll up the closed days not rolled up yet, and the stale ones."""
+    grace = timedelta(hours=current_app.extensions["stride"].settings.analytics_rollup_grace_hours)
+    done = usecases.aggregate_days(_database(), utcnow(), grace)
+    return {"days": done.days, "records": done.records, "rows": done.rows}
 
 
 @shared_task(name="analytics.recompute")
@@ -123,6 +141,25 @@ def run_retrain(
     finally:
         database.dispose()
     return {"source": model.source, "trained_on": model.trained_on}
+
+
+def run_aggregate(
+    settings: Settings,
+    now: datetime,
+    day: date | None = None,
+    progress: Callable[[int, int, str], None] = quiet,
+) -> usecases.Aggregated:
+    """``stride analytics aggregate``: the nightly roll-up as of ``now`` (of ``day``
+    only, if given), on the analytics database of ``settings``."""
+    url = settings.database_url("analytics")
+    if settings.auto_migrate:
+        upgrade("analytics", url, Path(__file__).parent / "migrations")
+    database = Database(url)
+    try:
+        grace = timedelta(hours=settings.analytics_rollup_grace_hours)
+        return usecases.aggregate_days(database, now, grace, day, progress)
+    finally:
+        database.dispose()
 
 
 def evaluation_table(scores: Sequence[CheckpointScore]) -> str:

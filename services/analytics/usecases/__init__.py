@@ -34,8 +34,11 @@ from services.analytics.usecases.refresh import (
     retrain_risk_model,
     run_recompute,
 )
+from services.analytics.usecases.rollup import Aggregated, aggregate_days
 
 __all__ = [
+    "Aggregated",
+    "aggregate_days",
     "course_analytics",
     "evaluate_risk_model",
     "leaderboard",

@@ -17,6 +17,7 @@ from services.analytics.domain.periods import Period
 from services.analytics.domain.projections import (
     StudentFacts,
 )
+from services.analytics.usecases.rollup import cached_rolled_before, rolled_before
 
 
 def student_analytics(
@@ -27,13 +28,15 @@ def student_analytics(
     now: datetime,
 ) -> Analytics | None:
     """The student's LearningAnalytics; None when analytics knows nothing of the student
-    (in that course)."""
+    (in that course). The records of rolled-up days before the period, the one before
+    it and the prediction's windows are read rolled up."""
+    rolled = rolled_before(min(period.end, now), period)
     if course_id is None:
-        facts = store.student_facts(session, student_id, None)
+        facts = store.student_facts(session, student_id, None, rolled)
         classmates: Mapping[str, StudentFacts] = {}
         catalog = store.catalog_of(session, store.student_courses(session, student_id))
     else:
-        course = store.course_facts_cache.get(session, course_id)
+        course = store.course_facts_cache.get(session, course_id, rolled, cached_rolled_before(now))
         classmates, catalog = course.students, course.catalog
         found = classmates.get(student_id)
         if found is None:
@@ -51,7 +54,9 @@ def course_analytics(session: Session, course_id: str, now: datetime) -> dict[st
     """The class view of a course; None when analytics knows nothing of the course."""
     if not store.course_known(session, course_id):
         return None
-    course = store.course_facts_cache.get(session, course_id)
+    course = store.course_facts_cache.get(
+        session, course_id, rolled_before(now), cached_rolled_before(now)
+    )
     return class_view(
         course_id, course.students, course.catalog, store.latest_risk_model(session), now
     )
@@ -60,7 +65,7 @@ def course_analytics(session: Session, course_id: str, now: datetime) -> dict[st
 def student_achievements(
     session: Session, student_id: str, course_id: str, now: datetime
 ) -> dict[str, Any] | None:
-    facts = store.student_facts(session, student_id, course_id)
+    facts = store.student_facts(session, student_id, course_id, rolled_before(now))
     if not any((facts.activities, facts.attempts, facts.lessons, facts.assignments)) and not (
         facts.enrollments
     ):
@@ -99,6 +104,6 @@ def leaderboard(
     members = store.leaderboard_members_of(session, course_id)
     if viewer is not None and viewer not in members:
         return None
-    facts = store.facts_of(session, members, course_id)
+    facts = store.facts_of(session, members, course_id, rolled_before(now))
     rows = ranking({m: xp_of(facts[m], now) if m in facts else 0 for m in members})
     return rows if viewer is None else neighbours_of(rows, viewer)

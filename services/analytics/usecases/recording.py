@@ -27,6 +27,7 @@ def _touched(session: Session, pairs: Sequence[tuple[str, str]], now: datetime) 
 
 def record_activities(session: Session, facts: Sequence[ActivityFact], now: datetime) -> None:
     store.add_activities(session, facts)
+    store.mark_days_stale(session, facts, now)
     _touched(session, [(f.student_id, f.course_id) for f in facts if f.course_id is not None], now)
 
 

@@ -15,6 +15,7 @@ from services.analytics.domain.achievements import Earned, earned
 from services.analytics.domain.evaluation import CheckpointScore, default_split, evaluate
 from services.analytics.domain.predictions import Assessment, assess
 from services.analytics.domain.risk_model import RiskModel, train, training_set
+from services.analytics.usecases.rollup import rolled_before
 from shared.db import Database
 from shared.events import Envelope, record_events
 from shared.events.contracts.analytics import AchievementEarned, RiskChanged
@@ -40,7 +41,7 @@ def refresh_students(session: Session, pairs: Sequence[tuple[str, str]], now: da
         by_course.setdefault(course_id, []).append(student_id)
     written: list[Envelope] = []
     for course_id, students in by_course.items():
-        facts = store.facts_of(session, students, course_id)
+        facts = store.facts_of(session, students, course_id, rolled_before(now))
         levels = store.risk_levels_of(session, course_id, students)
         known = store.earned_ids_of(session, course_id, students)
         assessed, earned_rows = [], []

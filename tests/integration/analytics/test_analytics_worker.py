@@ -1,5 +1,6 @@
 """The analytics Celery worker on RabbitMQ and PostgreSQL: it drains the pairs the consumer
-marked (coalesced refresh) and runs an admin's recompute job, reporting its progress."""
+marked (coalesced refresh), runs an admin's recompute job, reporting its progress, and
+rolls up the closed days of activity records (the nightly task), late records included."""
 
 from __future__ import annotations
 
@@ -15,12 +16,23 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from services.analytics import store
+from services.analytics import store, usecases
+from services.analytics.domain.periods import PeriodType, period_of
+from services.analytics.models import activity_days, aggregated_days
 from shared.config import Settings
 from shared.db import outbox_table
 from shared.tasks import send_task_after_commit
 from tests.integration.analytics.analytics_api_support import Caller, feed, make_app
-from tests.unit.analytics.streams import COURSE, OTHER_STUDENT, at, submitted
+from tests.unit.analytics.streams import (
+    COURSE,
+    OTHER_STUDENT,
+    activity,
+    at,
+    enrolled,
+    lesson_completed,
+    record,
+    submitted,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -101,3 +113,63 @@ def test_an_admin_recompute_job_runs_on_the_worker(worker_app, token_for):
     assert wait_for(finished)
     final = admin.get(f"/recompute-jobs/{job['id']}").json
     assert (final["total"], final["done"]) == (4, 4)
+
+
+def test_the_nightly_roll_up_on_the_worker_leaves_the_analytics_as_they_were(worker_app):
+    records = [
+        record(f"LOG-{n}", ["login", "lesson_start", "video_play"][n % 3], at(n % 25, hours=n % 9))
+        for n in range(60)
+    ]
+    feed(worker_app, [enrolled(at(0)), activity(records[:40], time_zone="Asia/Tokyo")])
+    feed(worker_app, [activity(records[40:]), lesson_completed("LSN-1", at(3))])
+    feed(worker_app, [submitted("AT-1", "QZ-1", at(30), 80.0)])
+    database = worker_app.extensions["stride"].database
+    # the worker rolls up the days closed by its own clock (2026-12 on): days 0 to 24 are
+    now = at(45)
+    period = period_of(PeriodType.WEEKLY, None, None, now)  # history before day 17 rolled up
+
+    def analytics() -> list[object]:
+        with database.unit_of_work() as session:
+            document = usecases.student_analytics(
+                session, records[0]["student_id"], None, period, now
+            )
+            achievements = usecases.student_achievements(
+                session, records[0]["student_id"], COURSE, now
+            )
+            return [document and document.document, achievements]
+
+    every_record = analytics()
+
+    def rolled_up(day: object) -> bool:
+        with database.unit_of_work() as session:
+            query = sa.select(aggregated_days.c.stale).where(
+                aggregated_days.c.day == day, aggregated_days.c.aggregated_at.is_not(None)
+            )
+            return session.execute(query).scalar_one_or_none() is False
+
+    def aggregate() -> None:
+        with database.unit_of_work() as session:
+            send_task_after_commit(
+                session, worker_app.extensions["celery"], "analytics.aggregate_days"
+            )
+            session.commit()
+
+    aggregate()
+    assert wait_for(lambda: rolled_up(at(24).date()))
+    assert analytics() == every_record
+    # a late record of a rolled-up day: the day is stale, read from its records, and
+    # rolled up again by the next run, counted once
+    late = activity([record("LOG-LATE", "login", at(2, hours=5))])
+    feed(worker_app, [late, late])
+    assert not rolled_up(at(2).date())
+    with_late = analytics()
+    aggregate()
+    assert wait_for(lambda: rolled_up(at(2).date()))
+    assert analytics() == with_late
+    with database.unit_of_work() as session:
+        counted = session.execute(
+            sa.select(sa.func.sum(activity_days.c.records)).where(
+                activity_days.c.day <= at(24).date()
+            )
+        ).scalar_one()
+    assert counted == 61

@@ -98,3 +98,17 @@ def test_fewer_than_three_courses_give_no_calibration():
     standardized, labels, days = overconfident_early(np.random.default_rng(7))
     assert fit_calibrations(standardized, labels, days, ["CRS-A", "CRS-B"] * 2000) == ()
     assert fit_calibrations(standardized, labels, days, None) == ()
+
+
+def test_log_odds_of_one_rule_held_out_course_by_course_need_no_correction():
+    # every course follows the same rule; each course's log-odds come from the fit on
+    # the others, which hold thousands of examples even for the course of 40
+    rng = np.random.default_rng(0)
+    courses = ["CRS-A"] * 2000 + ["CRS-B"] * 2000 + ["CRS-C"] * 40
+    signal = rng.normal(size=len(courses))
+    labels = (rng.random(len(courses)) < 1 / (1 + np.exp(-1.5 * signal))).astype(int)
+    days = np.full(len(courses), 7)
+    found = fit_calibrations(signal.reshape(-1, 1), labels, days, courses)
+    assert {(c.slope, c.shift) for c in found} == {(found[0].slope, found[0].shift)}
+    assert found[0].slope == pytest.approx(1.0, abs=0.02)
+    assert found[0].shift == pytest.approx(0.0, abs=0.02)

@@ -112,3 +112,20 @@ def test_log_odds_of_one_rule_held_out_course_by_course_need_no_correction():
     assert {(c.slope, c.shift) for c in found} == {(found[0].slope, found[0].shift)}
     assert found[0].slope == pytest.approx(1.0, abs=0.02)
     assert found[0].shift == pytest.approx(0.0, abs=0.02)
+
+
+def test_the_fits_without_each_course_are_the_unit_l2_likelihood_maxima():
+    # three courses alike: 10 students at +1 (7 succeed) and 10 at -1 (3 succeed)
+    column = np.array(([1.0] * 10 + [-1.0] * 10) * 3)
+    labels = np.array(([1] * 7 + [0] * 3 + [1] * 3 + [0] * 7) * 3)
+    courses = [course for course in ("CRS-A", "CRS-B", "CRS-C") for _ in range(20)]
+    found = fit_calibrations(column.reshape(-1, 1), labels, np.full(60, 7), courses)
+    # by symmetry each fit on 40 examples is w * x with no intercept, where
+    # w = C * 40 * (0.7 - sigmoid(w)) maximizes the likelihood under 0.5 * w^2 with C = 1
+    low, high = 0.0, 10.0
+    for _ in range(100):
+        w = (low + high) / 2
+        low, high = (w, high) if w < 40 * (0.7 - 1 / (1 + math.exp(-w))) else (low, w)
+    # the held-out log-odds are +-w; scaled without a penalty they give 70% and 30%
+    assert found[0].slope == pytest.approx(logit(0.7) / w, rel=1e-3)
+    assert found[0].shift == pytest.approx(0.0, abs=1e-3)

@@ -129,3 +129,45 @@ def test_the_fits_without_each_course_are_the_unit_l2_likelihood_maxima():
     # the held-out log-odds are +-w; scaled without a penalty they give 70% and 30%
     assert found[0].slope == pytest.approx(logit(0.7) / w, rel=1e-3)
     assert found[0].shift == pytest.approx(0.0, abs=1e-3)
+
+
+def by_day(counts: dict[int, tuple[int, int, float]]) -> tuple[np.ndarray, ...]:
+    """(standardized, labels, days) with, on each day, (successes, failures, strength):
+    the feature sits ``strength`` above 0 for a success and below it for a failure."""
+    rng = np.random.default_rng(11)
+    labels = np.concatenate([[1] * s + [0] * f for s, f, _ in counts.values()])
+    days = np.concatenate([[day] * (s + f) for day, (s, f, _) in counts.items()])
+    strength = np.concatenate([[k] * (s + f) for s, f, k in counts.values()])
+    signal = rng.normal(size=len(labels)) + strength * (2 * labels - 1)
+    return signal.reshape(-1, 1), labels, days
+
+
+def test_a_day_needs_30_held_out_predictions_of_each_outcome_for_its_own_calibration():
+    counts = {7: (30, 30, 0.2), 14: (40, 29, 2.0), 60: (29, 40, 2.0), 150: (300, 300, 1.0)}
+    standardized, labels, days = by_day(counts)
+    courses = [f"CRS-{n % 3}" for n in range(len(labels))]
+    found = {c.day: c for c in fit_calibrations(standardized, labels, days, courses)}
+    overall = found[30.0]  # no example on day 30: the calibration of all days together
+    assert replace(found[14.0], day=30.0) == replace(found[60.0], day=30.0) == overall
+    assert (found[7.0].slope, found[7.0].shift) != (overall.slope, overall.shift)
+    assert (found[150.0].slope, found[150.0].shift) != (overall.slope, overall.shift)
+
+
+def test_a_scaling_that_turns_the_log_odds_around_is_not_kept():
+    # each course's log-odds come from the other two, whose trend it goes against:
+    # the held-out log-odds are highest where the outcomes are worst
+    rates = {"CRS-A": (1.0, 5), "CRS-B": (0.0, 9), "CRS-C": (-1.0, 5)}  # value, successes of 10
+    column = np.array([value for value, _ in rates.values() for _ in range(10)] * 4)
+    labels = np.array([int(n < s) for _, s in rates.values() for n in range(10)] * 4)
+    courses = [course for course in rates for _ in range(10)] * 4
+    days = np.full(len(labels), 7)
+    assert fit_calibrations(column.reshape(-1, 1), labels, days, courses) == ()
+
+
+def test_a_scaling_that_flattens_the_log_odds_is_not_kept():
+    # nothing tells the students apart and half of each course succeeds: every held-out
+    # log-odds is 0, and so is the slope of their scaling
+    labels = np.array([1, 0] * 60)
+    courses = [f"CRS-{n % 3}" for n in range(120)]
+    found = fit_calibrations(np.zeros((120, 1)), labels, np.full(120, 7), courses)
+    assert found == ()

@@ -51,6 +51,12 @@ def test_a_day_between_two_calibrated_days_takes_the_line_between_them(day, expe
     assert calibration_at(TWO_DAYS, day) == pytest.approx(expected)
 
 
+def test_the_slope_and_the_shift_each_follow_their_own_line():
+    days = (Calibration(10.0, 3.0, -1.0), Calibration(20.0, 1.0, 2.0), Calibration(40.0, 1.5, 4.0))
+    assert calibration_at(days, 15.0) == pytest.approx((2.0, 0.5))
+    assert calibration_at(days, 35.0) == pytest.approx((1.375, 3.5))
+
+
 def test_the_probability_and_the_contributions_use_the_calibration_of_the_students_day():
     # only the intercept (0.4) and the days_enrolled term (0 per day) at the centers:
     # the log-odds are slope * 0.4 + shift on each day

@@ -160,21 +160,27 @@ class Inner:
     at: datetime
 
 
-@dataclasses.dataclass(frozen=True)
-class EveryKind:
-    name: str
-    count: int
-    at: datetime
-    maybe: datetime | None
-    union: typing.Union[datetime, None]  # noqa: UP007 (the older spelling is read too)
-    moments: tuple[datetime, ...]
-    pair: tuple[str, datetime]
-    names: tuple[str, ...]
-    inner: Inner
-    inner_or_none: Inner | None
-    anything: Any
-    thing: object
-    maybe_name: str | None
+def every_kind() -> type:
+    """A dataclass with a field of every kind, made afresh on each call: the fields of a
+    class are worked out once and remembered, so each test sees them worked out."""
+
+    @dataclasses.dataclass(frozen=True)
+    class EveryKind:
+        name: str
+        count: int
+        at: datetime
+        maybe: datetime | None
+        union: typing.Union[datetime, None]  # noqa: UP007 (the older spelling is read too)
+        moments: tuple[datetime, ...]
+        pair: tuple[str, datetime]
+        names: tuple[str, ...]
+        inner: Inner
+        inner_or_none: Inner | None
+        anything: Any
+        thing: object
+        maybe_name: str | None
+
+    return EveryKind
 
 
 MOMENT_FIELDS = (
@@ -191,7 +197,7 @@ MOMENT_FIELDS = (
 
 
 def test_the_fields_looked_through_are_those_whose_type_can_hold_a_moment():
-    assert _moment_fields(EveryKind) == MOMENT_FIELDS
+    assert _moment_fields(every_kind()) == MOMENT_FIELDS
     assert _moment_fields(Inner) == ("at",)
     assert _moment_fields(str) == ()
 
@@ -220,7 +226,7 @@ def test_the_latest_moment_is_found_in_any_field_that_can_hold_one(field: str):
         "inner": Inner(late),
         "inner_or_none": Inner(late),
     }.get(field, late)
-    assert latest_moment(EveryKind(**{**values, field: latest})) == late  # type: ignore[arg-type]
+    assert latest_moment(every_kind()(**{**values, field: latest})) == late
 
 
 def test_a_student_whose_facts_changed_has_the_latest_moment_of_the_new_facts():

@@ -196,14 +196,14 @@ MOMENT_FIELDS = (
 )
 
 
-def test_the_fields_looked_through_are_those_whose_type_can_hold_a_moment():
+def test_latest_moment_looks_through_the_fields_whose_type_can_hold_one():
     assert _moment_fields(every_kind()) == MOMENT_FIELDS
     assert _moment_fields(Inner) == ("at",)
     assert _moment_fields(str) == ()
 
 
 @pytest.mark.parametrize("field", MOMENT_FIELDS)
-def test_the_latest_moment_is_found_in_any_field_that_can_hold_one(field: str):
+def test_a_latest_moment_is_found_in_every_field_that_can_hold_one(field: str):
     early, late = at(1), at(9)
     values: dict[str, object] = {
         "name": "a",

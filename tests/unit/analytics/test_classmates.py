@@ -4,11 +4,18 @@ gives the same documents as computing it again."""
 from __future__ import annotations
 
 import dataclasses
+import typing
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
-from services.analytics.domain.classmates import REMEMBERED, Classmates, latest_moment
+from services.analytics.domain.classmates import (
+    REMEMBERED,
+    Classmates,
+    _moment_fields,
+    latest_moment,
+)
 from services.analytics.domain.document import learning_analytics
 from services.analytics.domain.periods import PeriodType, period_of
 from services.analytics.domain.risk_model import PRIOR
@@ -146,3 +153,96 @@ def test_an_updated_class_has_the_new_facts_and_their_latest_moment():
     assert dict(classmates) != students  # the class it came from is unchanged
     # with USR-STU-3's lesson of day 17, day 16 is no longer after the latest fact
     assert [ask(updated, at(16)), ask(updated, at(30)), ask(updated, at(30))] == [1, 2, 2]
+
+
+@dataclasses.dataclass(frozen=True)
+class Inner:
+    at: datetime
+
+
+def every_kind() -> type:
+    """A dataclass with a field of every kind, made afresh on each call: the fields of a
+    class are worked out once and remembered, so each test sees them worked out."""
+
+    @dataclasses.dataclass(frozen=True)
+    class EveryKind:
+        name: str
+        count: int
+        at: datetime
+        maybe: datetime | None
+        union: typing.Union[datetime, None]  # noqa: UP007 (the older spelling is read too)
+        moments: tuple[datetime, ...]
+        pair: tuple[str, datetime]
+        names: tuple[str, ...]
+        inner: Inner
+        inner_or_none: Inner | None
+        anything: Any
+        thing: object
+        maybe_name: str | None
+
+    return EveryKind
+
+
+MOMENT_FIELDS = (
+    "at",
+    "maybe",
+    "union",
+    "moments",
+    "pair",
+    "inner",
+    "inner_or_none",
+    "anything",
+    "thing",
+)
+
+
+def test_latest_moment_looks_through_the_fields_whose_type_can_hold_one():
+    assert _moment_fields(every_kind()) == MOMENT_FIELDS
+    assert _moment_fields(Inner) == ("at",)
+    assert _moment_fields(str) == ()
+
+
+@pytest.mark.parametrize("field", MOMENT_FIELDS)
+def test_a_latest_moment_is_found_in_every_field_that_can_hold_one(field: str):
+    early, late = at(1), at(9)
+    values: dict[str, object] = {
+        "name": "a",
+        "count": 1,
+        "at": early,
+        "maybe": early,
+        "union": None,
+        "moments": (early, early),
+        "pair": ("a", early),
+        "names": ("a",),
+        "inner": Inner(early),
+        "inner_or_none": None,
+        "anything": early,
+        "thing": "no moment",
+        "maybe_name": None,
+    }
+    latest = {
+        "moments": (early, late),
+        "pair": ("a", late),
+        "inner": Inner(late),
+        "inner_or_none": Inner(late),
+    }.get(field, late)
+    assert latest_moment(every_kind()(**{**values, field: latest})) == late
+
+
+def test_a_student_whose_facts_changed_has_the_latest_moment_of_the_new_facts():
+    students, _catalog = class_of_three()
+    classmates = Classmates(students)
+    answers = iter(range(4))
+
+    def ask(group: Classmates, moment: datetime) -> int:
+        return group.remembered("answer", moment, lambda: next(answers))
+
+    # day 30 is after every fact (the latest is day 17): one answer from then on
+    assert ask(classmates, at(30)) == ask(classmates, at(50)) == 0
+    facts = students["USR-STU-1"]
+    paused = dataclasses.replace(
+        facts.enrollments[0], status_changes=((at(40), "paused"),), status="paused"
+    )
+    updated = classmates.updated({"USR-STU-1": dataclasses.replace(facts, enrollments=(paused,))})
+    # USR-STU-1 paused on day 40: day 30 is before that fact, day 50 after it
+    assert [ask(updated, at(30)), ask(updated, at(50)), ask(updated, at(45))] == [1, 2, 2]

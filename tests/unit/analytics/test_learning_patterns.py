@@ -211,6 +211,22 @@ def test_the_preferred_content_is_the_one_with_most_time():
     assert patterns["preferred_content_type"] == "video"
 
 
+@pytest.mark.parametrize(
+    ("video", "text", "interactive", "preferred"),
+    [(10, 30, 20, "text"), (10, 20, 30, "interactive"), (0, 0, 5, "interactive")],
+)
+def test_text_or_interactive_content_is_preferred_when_it_has_most_time(
+    video: int, text: int, interactive: int, preferred: str
+):
+    records = [
+        record("R1", "video_play", at(1), duration=60 * video),
+        record("R2", "lesson_start", at(2), duration=60 * text, lesson_id="LSN-1"),
+        record("R3", "quiz_start", at(3), duration=60 * interactive, quiz_id="QZ-1"),
+    ]
+    patterns = analytics_document([activity(records)])["learning_patterns"]
+    assert patterns["preferred_content_type"] == preferred
+
+
 def lessons_facts(count: int) -> StudentFacts:
     with analytics_session() as session:
         apply(session, [lesson_completed(f"LSN-{n}", at(1, n)) for n in range(count)])

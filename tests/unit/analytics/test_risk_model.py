@@ -304,3 +304,28 @@ def test_an_example_without_an_enrollment_is_from_no_course():
     found, courses = training_set(students.values(), at(80))
     assert [ok for _, ok in found] == [False] * len(found) and len(found) > 0
     assert courses == [""] * len(found)
+
+
+def test_a_checkpoint_day_with_30_of_each_outcome_gets_its_own_calibration():
+    def calibrations(completers: int, leavers: int) -> dict[float, tuple[float, float]]:
+        found = examples(completers, leavers)
+        courses = [("CRS-A", "CRS-B", "CRS-C")[n % 3] for n in range(len(found))]
+        model = train(found, at(200), courses)
+        return {c.day: (c.slope, c.shift) for c in model.calibrations}
+
+    # 35 successes and 35 failures on days 7 and 14, only failures from day 30 on
+    found = calibrations(35, 35)
+    overall = found[30.0]
+    assert {found[day] for day in CHECKPOINT_DAYS if day >= 30} == {overall}
+    assert found[7.0] != overall and found[14.0] != overall and found[7.0] != found[14.0]
+    # 25 of each on days 7 and 14: too few, every day takes the calibration of all days
+    assert len(set(calibrations(25, 25).values())) == 1
+
+
+def test_a_feature_that_never_varies_keeps_a_unit_scale_and_learns_nothing():
+    found = examples(25, 25)
+    assert {f.paused for f, _ in found} == {0.0}
+    model = train(found, at(200))
+    assert model.scales[NAMES.index("paused")] == 1.0
+    assert model.coefficients[NAMES.index("paused")] == 0.0
+    assert model.contributions(replace(found[0][0], paused=1.0))["paused"] == 0.0

@@ -94,6 +94,12 @@ def celery_init_app(
         task_queues=(task_queue_definition(service),),
         # Quorum queues refuse global QoS: Celery then uses per-consumer prefetch.
         worker_detect_quorum_queues=True,
+        # With a quorum task queue each worker also declares native delayed delivery's
+        # 28 level queues (``celery_delayed_0`` ...), as quorum queues by default: 28
+        # Raft groups per vhost, enough to leave a small broker (2 cores, many test
+        # vhosts) stalled in AMQP handshakes. Classic queues serve the countdowns; the
+        # tasks' own queue stays a quorum queue.
+        broker_native_delayed_delivery_queue_type="classic",
         task_default_delivery_mode="persistent",
         worker_prefetch_multiplier=1,
         worker_hijack_root_logger=False,

@@ -85,6 +85,8 @@ def test_a_worker_on_a_quorum_queue_runs_a_task_sent_through_the_outbox(
         # The purge deleted the old published row; the task row itself was sent.
         assert remaining == {task_id}, log[-3000:]
         assert queue_type(task_queue("reports")) == "quorum"
+        # native delayed delivery's level queues are classic: light on a small broker
+        assert queue_type("celery_delayed_0") == "classic"
     finally:
         relay.publisher.close()
         worker.terminate()

@@ -74,16 +74,7 @@ def report_document(
         "expires_at": max((link.expires_at for link in links), default=None),
     }
     return {
-        "id": report.id,
-        "student_id": report.student_id,
-        "course_id": report.course_id,
-        "report_type": report.report_type,
-        "title": report.title,
-        "description": report.description,
-        "period_start": report.period_start,
-        "period_end": report.period_end,
-        "generated_at": report.generated_at,
-        "generated_by": report.generated_by,
+        **_what_it_is(report),
         "accessed_by": [
             {"user_id": a.user_id, "role": a.role, "accessed_at": a.accessed_at}
             for a in store.accesses_of(session, report.id)
@@ -102,13 +93,8 @@ def report_document(
     }
 
 
-def report_listing(report: Report) -> dict[str, Any]:
-    """The report as a list shows it: what it is and where it stands, not its content."""
-    configuration = dict(report.configuration)
-    configuration["template"] = template_name(report.report_type, configuration["detail_level"])
-    configuration["sharing"] = {
-        "shareable": bool(configuration.get("sharing", {}).get("shareable", False))
-    }
+def _what_it_is(report: Report) -> dict[str, Any]:
+    """The fields that say which report this is, in the document and in a list alike."""
     return {
         "id": report.id,
         "student_id": report.student_id,
@@ -120,6 +106,18 @@ def report_listing(report: Report) -> dict[str, Any]:
         "period_end": report.period_end,
         "generated_at": report.generated_at,
         "generated_by": report.generated_by,
+    }
+
+
+def report_listing(report: Report) -> dict[str, Any]:
+    """The report as a list shows it: what it is and where it stands, not its content."""
+    configuration = dict(report.configuration)
+    configuration["template"] = template_name(report.report_type, configuration["detail_level"])
+    configuration["sharing"] = {
+        "shareable": bool(configuration.get("sharing", {}).get("shareable", False))
+    }
+    return {
+        **_what_it_is(report),
         "configuration": configuration,
         "status": report.status,
         "failure_reason": report.failure_reason,

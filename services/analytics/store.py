@@ -9,8 +9,8 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -169,6 +169,29 @@ def _where(table: sa.Table, student_ids: Sequence[str] | None, course_id: str | 
     return sa.and_(sa.true(), *conditions)
 
 
+def _read(
+    session: Session,
+    table: sa.Table,
+    cls: type[Any],
+    where: Any,
+    convert: Mapping[str, Callable[[Any], Any]] | None = None,
+) -> Iterator[Any]:
+    """The rows of ``table`` matching ``where`` as ``cls`` (a dataclass whose fields are
+    columns of the table), built from each row's values in the fields' order, with
+    ``convert`` applied to the named fields."""
+    names = [f.name for f in fields(cls)]
+    query = sa.select(*(table.c[name] for name in names)).where(where)
+    conversions = [(names.index(name), to) for name, to in (convert or {}).items()]
+    for row in session.execute(query):
+        if conversions:
+            values = list(row)
+            for index, to in conversions:
+                values[index] = to(values[index])
+            yield cls(*values)
+        else:
+            yield cls(*row)
+
+
 def facts_of(
     session: Session,
     student_ids: Sequence[str] | None,
@@ -182,49 +205,58 @@ def facts_of(
     themselves: the same analytics for every computation that looks at those days only
     as a whole (see ``rolled_up_records``)."""
     activities: dict[str, list[ActivityFact]] = {}
-    raw = sa.select(activity_records).where(_where(activity_records, student_ids, course_id))
+    raw = _where(activity_records, student_ids, course_id)
     spans = rolled_spans(session, rolled_before) if rolled_before is not None else []
     for first, end in spans:
         moments = (_midnight(first), _midnight(end))
-        raw = raw.where(
+        raw = sa.and_(
+            raw,
             sa.not_(
                 sa.and_(
                     activity_records.c.occurred_at >= moments[0],
                     activity_records.c.occurred_at < moments[1],
                 )
-            )
+            ),
         )
-    for row in session.execute(raw).mappings():
-        values = dict(row)
-        values["kind"] = Kind(values["kind"])
-        activities.setdefault(row["student_id"], []).append(ActivityFact(**values))
+    for fact in _read(session, activity_records, ActivityFact, raw, {"kind": Kind}):
+        activities.setdefault(fact.student_id, []).append(fact)
     if spans:
         for fact in rolled_up_records(session, student_ids, course_id, spans):
             activities.setdefault(fact.student_id, []).append(fact)
-    attempts = [
-        AttemptReport(**{**dict(row), "kind": ReportKind(row["kind"])})
-        for row in session.execute(
-            sa.select(attempt_reports).where(_where(attempt_reports, student_ids, course_id))
-        ).mappings()
-    ]
-    lessons = [
-        LessonCompletion(**dict(row))
-        for row in session.execute(
-            sa.select(lesson_completions).where(_where(lesson_completions, student_ids, course_id))
-        ).mappings()
-    ]
-    assignments = [
-        AssignmentReport(**dict(row))
-        for row in session.execute(
-            sa.select(assignment_reports).where(_where(assignment_reports, student_ids, course_id))
-        ).mappings()
-    ]
-    enrollments = [
-        EnrollmentReport(**{**dict(row), "kind": EnrollmentReportKind(row["kind"])})
-        for row in session.execute(
-            sa.select(enrollment_reports).where(_where(enrollment_reports, student_ids, course_id))
-        ).mappings()
-    ]
+    attempts: list[AttemptReport] = list(
+        _read(
+            session,
+            attempt_reports,
+            AttemptReport,
+            _where(attempt_reports, student_ids, course_id),
+            {"kind": ReportKind},
+        )
+    )
+    lessons: list[LessonCompletion] = list(
+        _read(
+            session,
+            lesson_completions,
+            LessonCompletion,
+            _where(lesson_completions, student_ids, course_id),
+        )
+    )
+    assignments: list[AssignmentReport] = list(
+        _read(
+            session,
+            assignment_reports,
+            AssignmentReport,
+            _where(assignment_reports, student_ids, course_id),
+        )
+    )
+    enrollments: list[EnrollmentReport] = list(
+        _read(
+            session,
+            enrollment_reports,
+            EnrollmentReport,
+            _where(enrollment_reports, student_ids, course_id),
+            {"kind": EnrollmentReportKind},
+        )
+    )
     students = set(activities) | {r.student_id for r in attempts}
     students |= {c.student_id for c in lessons} | {r.student_id for r in assignments}
     students |= {r.student_id for r in enrollments}
@@ -716,15 +748,23 @@ class CourseFactsCache:
     """The facts and known items of recently read courses, per process and database,
     keyed by the course's version: a read after new facts of the course were committed
     sees a new version and reads again the facts of the students that changed; nothing
-    stale is ever served.
+    stale is ever served. One thread brings a course forward while the others that need
+    it wait for its facts (a newer version serves them too), so a busy course is read
+    again once per process, not once per thread.
 
     A course is loaded with its history before ``keep_rolled_before`` rolled up; a
     reading that needs the records themselves from earlier on (``rolled_before``, an
     old period) loads the course afresh with them, and that is kept."""
 
+    #: how long a reader waits for another thread's load before loading itself
+    WAIT_SECONDS = 30.0
+
     def __init__(self, size: int = 32) -> None:
         self.size = size
         self._by_engine: weakref.WeakKeyDictionary[Engine, OrderedDict[str, CourseFacts]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._loading: weakref.WeakKeyDictionary[Engine, dict[str, threading.Event]] = (
             weakref.WeakKeyDictionary()
         )
         self._lock = threading.Lock()
@@ -738,26 +778,45 @@ class CourseFactsCache:
     ) -> CourseFacts:
         engine = session.get_bind().engine
         version = course_version(session, course_id)
-        with self._lock:
-            entries = self._by_engine.setdefault(engine, OrderedDict())
-            cached = entries.get(course_id)
-            if cached is not None and cached.version == version and cached.serves(rolled_before):
-                entries.move_to_end(course_id)
-                return cached
-        if cached is not None and cached.version < version and cached.serves(rolled_before):
-            loaded = refreshed_course(session, course_id, cached, version)
-        else:
-            keep = rolled_before
-            if rolled_before is not None and keep_rolled_before is not None:
-                keep = min(rolled_before, keep_rolled_before)
-            loaded = load_course(session, course_id, version, keep)
-        with self._lock:
-            current = entries.get(course_id)
-            if current is None or current.version <= loaded.version:
-                entries[course_id] = loaded
-                entries.move_to_end(course_id)
-            while len(entries) > self.size:
-                entries.popitem(last=False)
+        while True:
+            with self._lock:
+                entries = self._by_engine.setdefault(engine, OrderedDict())
+                loading = self._loading.setdefault(engine, {})
+                cached = entries.get(course_id)
+                if (
+                    cached is not None
+                    and cached.version >= version
+                    and cached.serves(rolled_before)
+                ):
+                    entries.move_to_end(course_id)
+                    return cached
+                other = loading.get(course_id)
+                if other is None:
+                    done = loading[course_id] = threading.Event()
+                    break
+            if not other.wait(self.WAIT_SECONDS):  # else look again: its facts may serve
+                done = threading.Event()  # the other load is stuck: load alone
+                break
+        try:
+            if cached is not None and cached.version < version and cached.serves(rolled_before):
+                loaded = refreshed_course(session, course_id, cached, version)
+            else:
+                keep = rolled_before
+                if rolled_before is not None and keep_rolled_before is not None:
+                    keep = min(rolled_before, keep_rolled_before)
+                loaded = load_course(session, course_id, version, keep)
+            with self._lock:
+                current = entries.get(course_id)
+                if current is None or current.version <= loaded.version:
+                    entries[course_id] = loaded
+                    entries.move_to_end(course_id)
+                while len(entries) > self.size:
+                    entries.popitem(last=False)
+        finally:
+            with self._lock:
+                if loading.get(course_id) is done:
+                    del loading[course_id]
+            done.set()
         return loaded
 
 

@@ -25,6 +25,8 @@ T = TypeVar("T")
 
 #: answers remembered per course before the oldest are forgotten
 REMEMBERED = 256
+#: answers remembered per student (``Classmates.each``) before they are forgotten
+REMEMBERED_EACH = 32
 
 
 def _may_hold_moments(hint: Any) -> bool:
@@ -72,8 +74,10 @@ class Classmates(Mapping[str, StudentFacts]):
         self,
         students: Mapping[str, StudentFacts],
         latest_of: Mapping[str, datetime | None] | None = None,
+        each_of: Mapping[str, dict[tuple[str, datetime | None], Any]] | None = None,
     ) -> None:
-        """``latest_of``: the latest moment of some students' facts, already known."""
+        """``latest_of``: the latest moment of some students' facts, already known;
+        ``each_of``: their answers of ``each``, already computed."""
         self._students = dict(students)
         known = latest_of or {}
         self._latest_of = {
@@ -84,12 +88,21 @@ class Classmates(Mapping[str, StudentFacts]):
             (m for m in self._latest_of.values() if m is not None), default=None
         )
         self._answers: dict[tuple[str, datetime | None], Any] = {}
+        self._each: dict[str, dict[tuple[str, datetime | None], Any]] = {
+            student: dict(answers)
+            for student, answers in (each_of or {}).items()
+            if student in self._students
+        }
         self._lock = threading.Lock()
 
     def updated(self, changed: Mapping[str, StudentFacts]) -> Classmates:
-        """The class with these students' facts replaced (or added); nothing remembered."""
+        """The class with these students' facts replaced (or added). What was remembered
+        of the whole class is forgotten; the answers of ``each`` of the other students
+        are kept."""
         unchanged = {s: m for s, m in self._latest_of.items() if s not in changed}
-        return Classmates({**self._students, **changed}, unchanged)
+        with self._lock:
+            kept = {s: dict(a) for s, a in self._each.items() if s not in changed}
+        return Classmates({**self._students, **changed}, unchanged, kept)
 
     def __getitem__(self, student_id: str) -> StudentFacts:
         return self._students[student_id]
@@ -117,6 +130,36 @@ class Classmates(Mapping[str, StudentFacts]):
             self._answers[key] = answer
         return answer
 
+    def each(self, name: str, at: datetime, compute: Callable[[StudentFacts], T]) -> dict[str, T]:
+        """``compute(facts)`` of every student as of ``at``. The answer of one student
+        depends on ``at`` only through that student's facts before it, so it is
+        remembered per student, and kept by ``updated`` for the students whose facts
+        did not change: after new facts of a few students, only theirs are computed."""
+        return self.remembered(f"each:{name}", at, lambda: self._each_afresh(name, at, compute))
+
+    def _each_afresh(
+        self, name: str, at: datetime, compute: Callable[[StudentFacts], T]
+    ) -> dict[str, T]:
+        answers: dict[str, T] = {}
+        missing: list[tuple[str, tuple[str, datetime | None]]] = []
+        with self._lock:
+            for student, latest in self._latest_of.items():
+                key = (name, None if latest is None or at > latest else at)
+                known = self._each.get(student)
+                if known is not None and key in known:
+                    answers[student] = known[key]
+                else:
+                    missing.append((student, key))
+        computed = [(student, key, compute(self._students[student])) for student, key in missing]
+        with self._lock:
+            for student, key, answer in computed:
+                known = self._each.setdefault(student, {})
+                if len(known) >= REMEMBERED_EACH:
+                    known.clear()
+                known[key] = answer
+                answers[student] = answer
+        return answers
+
 
 def remembered(
     classmates: Mapping[str, StudentFacts], name: str, at: datetime, compute: Callable[[], T]
@@ -125,3 +168,16 @@ def remembered(
     if isinstance(classmates, Classmates):
         return classmates.remembered(name, at, compute)
     return compute()
+
+
+def remembered_each(
+    classmates: Mapping[str, StudentFacts],
+    name: str,
+    at: datetime,
+    compute: Callable[[StudentFacts], T],
+) -> dict[str, T]:
+    """``compute(facts)`` of every student, remembered per student with the class when
+    it is a ``Classmates`` (see ``Classmates.each``)."""
+    if isinstance(classmates, Classmates):
+        return classmates.each(name, at, compute)
+    return {student: compute(facts) for student, facts in classmates.items()}

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from services.analytics.domain.classmates import remembered
+from services.analytics.domain.classmates import remembered_each
 from services.analytics.domain.nulls import NullReasons, mean, rounded
 from services.analytics.domain.performance import best_scores, scored_attempts
 from services.analytics.domain.periods import Period
@@ -89,11 +89,8 @@ def comparison_metrics(
         "peer_comparison.behind_peers",
     ]
     mine = course_score(facts, period.end)
-    scores = remembered(
-        classmates,
-        "course_scores",
-        period.end,
-        lambda: {student: course_score(other, period.end) for student, other in classmates.items()},
+    scores = remembered_each(
+        classmates, "course_score", period.end, lambda other: course_score(other, period.end)
     )
     others = [
         score

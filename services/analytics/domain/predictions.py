@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.analytics.domain.classmates import remembered
+from services.analytics.domain.classmates import remembered, remembered_each
 from services.analytics.domain.features import Features, features_of, start_of
 from services.analytics.domain.nulls import NullReasons
 from services.analytics.domain.performance import best_scores, items_done
@@ -182,29 +182,38 @@ def pace_per_day(facts: StudentFacts, as_of: datetime) -> float:
     return len(recent) / window
 
 
+def days_to_items(facts: StudentFacts, as_of: datetime) -> dict[tuple[str, str, str], float]:
+    """Days from the student's start to their doing each item they did before ``as_of``."""
+    start = start_of(facts)
+    if start is None:
+        return {}
+    moments: dict[tuple[str, str, str], datetime] = {}
+    for c in facts.lessons:
+        key = (c.course_id, "lesson", c.lesson_id)
+        moments[key] = min(moments.get(key, c.completed_at), c.completed_at)
+    for a in facts.attempts:
+        if a.passed and not a.is_practice and a.completed_at is not None:
+            key = (a.course_id, "quiz", a.quiz_id)
+            moments[key] = min(moments.get(key, a.completed_at), a.completed_at)
+    for s in facts.assignments:
+        key = (s.course_id, "assignment", s.assignment_id)
+        moments[key] = min(moments.get(key, s.first_submitted_at), s.first_submitted_at)
+    return {
+        key: (moment - start).total_seconds() / 86400
+        for key, moment in moments.items()
+        if moment < as_of
+    }
+
+
 def milestone_order(
     classmates: Mapping[str, StudentFacts], as_of: datetime
 ) -> dict[tuple[str, str, str], float]:
     """Median days from each classmate's start to their doing each item."""
     days: dict[tuple[str, str, str], list[float]] = {}
-    for facts in classmates.values():
-        start = start_of(facts)
-        if start is None:
-            continue
-        moments: dict[tuple[str, str, str], datetime] = {}
-        for c in facts.lessons:
-            key = (c.course_id, "lesson", c.lesson_id)
-            moments[key] = min(moments.get(key, c.completed_at), c.completed_at)
-        for a in facts.attempts:
-            if a.passed and not a.is_practice and a.completed_at is not None:
-                key = (a.course_id, "quiz", a.quiz_id)
-                moments[key] = min(moments.get(key, a.completed_at), a.completed_at)
-        for s in facts.assignments:
-            key = (s.course_id, "assignment", s.assignment_id)
-            moments[key] = min(moments.get(key, s.first_submitted_at), s.first_submitted_at)
-        for key, moment in moments.items():
-            if moment < as_of:
-                days.setdefault(key, []).append((moment - start).total_seconds() / 86400)
+    each = remembered_each(classmates, "days_to_items", as_of, lambda f: days_to_items(f, as_of))
+    for student in sorted(each):
+        for key, value in each[student].items():
+            days.setdefault(key, []).append(value)
     return {key: statistics.median(values) for key, values in days.items()}
 
 

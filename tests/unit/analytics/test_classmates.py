@@ -15,6 +15,7 @@ from services.analytics.domain.classmates import (
     Classmates,
     _moment_fields,
     latest_moment,
+    remembered_each,
 )
 from services.analytics.domain.document import learning_analytics
 from services.analytics.domain.periods import PeriodType, period_of
@@ -246,3 +247,45 @@ def test_a_student_whose_facts_changed_has_the_latest_moment_of_the_new_facts():
     updated = classmates.updated({"USR-STU-1": dataclasses.replace(facts, enrollments=(paused,))})
     # USR-STU-1 paused on day 40: day 30 is before that fact, day 50 after it
     assert [ask(updated, at(30)), ask(updated, at(50)), ask(updated, at(45))] == [1, 2, 2]
+
+
+def test_an_updated_class_computes_each_answer_again_only_for_the_students_that_changed():
+    students, _catalog = class_of_three()
+    classmates = Classmates(students)
+    calls: list[tuple[str, datetime]] = []
+
+    def each(group: Classmates, moment: datetime) -> dict[str, int]:
+        def compute(facts: Any) -> int:
+            calls.append((facts.student_id, moment))
+            return len(facts.attempts) + len(calls)
+
+        return group.each("answer", moment, compute)
+
+    first = each(classmates, at(30))
+    assert sorted(first) == sorted(students) and len(calls) == 3
+    assert each(classmates, at(40)) == first and len(calls) == 3  # after every fact: the same
+    facts = students["USR-STU-2"]
+    paused = dataclasses.replace(
+        facts.enrollments[0], status_changes=((at(35), "paused"),), status="paused"
+    )
+    updated = classmates.updated({"USR-STU-2": dataclasses.replace(facts, enrollments=(paused,))})
+    again = each(updated, at(30))
+    assert calls[3:] == [("USR-STU-2", at(30))]  # only the student whose facts changed
+    assert {s: v for s, v in again.items() if s != "USR-STU-2"} == {
+        s: v for s, v in first.items() if s != "USR-STU-2"
+    }
+    # day 30 is now before USR-STU-2's latest fact (day 35) but after the others': only
+    # USR-STU-2's answer depends on the moment
+    each(updated, at(32))
+    assert calls[4:] == [("USR-STU-2", at(32))]
+
+
+def test_each_answer_of_a_plain_mapping_is_computed_for_every_student():
+    students, _catalog = class_of_three()
+    assert remembered_each(students, "answer", at(30), lambda f: f.student_id) == {
+        s: s for s in students
+    }
+    classmates = Classmates(students)
+    assert remembered_each(classmates, "answer", at(30), lambda f: f.student_id) == {
+        s: s for s in students
+    }

@@ -4,12 +4,18 @@ changed (the whole course when its outline did)."""
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
+
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from services.analytics import store
+from services.analytics.models import metadata
+from shared.db import platform_metadata
 from shared.events import Envelope
 from tests.unit.analytics.streams import (
     COURSE,
@@ -40,6 +46,49 @@ def test_a_course_is_loaded_once_per_version():
         second = cache.get(session, COURSE)
         assert second is not first and second.version == first.version + 1
         assert len(second.students["USR-STU-1"].attempts) == 2
+
+
+def test_threads_that_find_a_new_version_at_once_share_one_load(tmp_path: Path):
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'analytics.db'}")
+    platform_metadata.create_all(engine)
+    metadata.create_all(engine)
+    cache = store.CourseFactsCache()
+    with Session(engine) as session:
+        apply(session, [submitted("AT-1", "QZ-1", at(1), 50.0)])
+        session.commit()
+        first = cache.get(session, COURSE)
+        apply(session, [submitted("AT-2", "QZ-1", at(2), 70.0, student=OTHER_STUDENT)])
+        session.commit()
+    start = threading.Barrier(8)
+    found: list[store.CourseFacts] = []
+
+    def read() -> None:
+        with Session(engine) as session:
+            start.wait()
+            found.append(cache.get(session, COURSE))
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+        assert not thread.is_alive()
+    engine.dispose()
+    assert len(found) == 8 and found[0].version == first.version + 1
+    # one thread brought the course forward; the others waited for it and got its facts
+    assert all(facts is found[0] for facts in found)
+
+
+def test_a_reader_stops_waiting_for_a_load_that_does_not_end_and_loads_alone():
+    cache = store.CourseFactsCache()
+    cache.WAIT_SECONDS = 0.05
+    with analytics_session() as session:
+        apply(session, [submitted("AT-1", "QZ-1", at(1), 50.0)])
+        stuck = threading.Event()  # another thread's load of the course, never ending
+        cache._loading[session.get_bind().engine] = {COURSE: stuck}
+        facts = cache.get(session, COURSE)
+        assert len(facts.students[STUDENT].attempts) == 1
+        assert cache._loading[session.get_bind().engine] == {COURSE: stuck}
 
 
 def test_a_redelivered_batch_still_leaves_the_same_document():

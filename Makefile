@@ -60,7 +60,7 @@ mutation: $(STAMP)
 	for package in $(MUTATION_PACKAGES); do \
 		$(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) "$$package.*" || exit 1; \
 	done
-	$(BIN)/python tests/mutation/scores.py $(MUTATION_PACKAGES)
+	$(BIN)/python tests/mutation/scores.py --record $(MUTATION_PACKAGES)
 
 bench: $(STAMP) servers
 	$(BIN)/python bench/backbone.py

@@ -41,8 +41,17 @@ activity_records = sa.Table(
     sa.Column("interaction_count", sa.Integer, nullable=False),
     sa.Column("page_viewed", sa.Boolean, nullable=False),
     sa.Column("time_zone", sa.String(64), nullable=False),
+    sa.Column(
+        "course_version",
+        sa.BigInteger,
+        nullable=True,
+        comment="the course's version that the record's transaction made (null: stored "
+        "before versions, or without a course): a read cache at an older version reads only "
+        "the records after it",
+    ),
     sa.Index("ix_activity_records_student_time", "student_id", "occurred_at"),
     sa.Index("ix_activity_records_course_time", "course_id", "occurred_at"),
+    sa.Index("ix_activity_records_course_version", "course_id", "course_version"),
 )
 
 attempt_reports = sa.Table(

@@ -85,10 +85,17 @@ def _rows(facts: Sequence[Any]) -> list[dict[str, Any]]:
     return [{key: _plain(value) for key, value in asdict(fact).items()} for fact in facts]
 
 
-def add_activities(session: Session, facts: Sequence[ActivityFact]) -> None:
+def add_activities(
+    session: Session, facts: Sequence[ActivityFact], versions: Mapping[str, int] | None = None
+) -> None:
+    """Store the records not stored yet, each with its course's version in ``versions``
+    (what ``record_changes`` made in this transaction), by which a read cache finds them."""
     # One record id may appear twice in one batch: keep one, as the key does across batches.
     unique = {(fact.student_id, fact.record_id): fact for fact in facts}
-    insert_new(session, activity_records, _rows(list(unique.values())))
+    rows = _rows(list(unique.values()))
+    for row in rows:
+        row["course_version"] = (versions or {}).get(row["course_id"])
+    insert_new(session, activity_records, rows)
 
 
 def add_attempt_reports(session: Session, reports: Sequence[AttemptReport]) -> None:
@@ -204,6 +211,16 @@ def facts_of(
     from ``activity_days`` (``rolled_up_records``), the others from the records
     themselves: the same analytics for every computation that looks at those days only
     as a whole (see ``rolled_up_records``)."""
+    activities = _activities_of(session, student_ids, course_id, rolled_before)
+    return _with_reports(session, activities, student_ids, course_id)
+
+
+def _activities_of(
+    session: Session,
+    student_ids: Sequence[str] | None,
+    course_id: str | None,
+    rolled_before: date | None,
+) -> dict[str, list[ActivityFact]]:
     activities: dict[str, list[ActivityFact]] = {}
     raw = _where(activity_records, student_ids, course_id)
     spans = rolled_spans(session, rolled_before) if rolled_before is not None else []
@@ -223,6 +240,17 @@ def facts_of(
     if spans:
         for fact in rolled_up_records(session, student_ids, course_id, spans):
             activities.setdefault(fact.student_id, []).append(fact)
+    return activities
+
+
+def _with_reports(
+    session: Session,
+    activities: Mapping[str, Sequence[ActivityFact]],
+    student_ids: Sequence[str] | None,
+    course_id: str | None,
+) -> dict[str, StudentFacts]:
+    """The facts of these students: their ``activities``, and their reports (attempts,
+    lessons, assignments, enrollments) and courses' outlines read here."""
     attempts: list[AttemptReport] = list(
         _read(
             session,
@@ -621,15 +649,17 @@ def add_earned_rows(session: Session, rows: Sequence[Mapping[str, Any]]) -> None
 # -- the read cache ----------------------------------------------------------------------
 def record_changes(
     session: Session, pairs: Sequence[tuple[str, str]], whole_courses: Sequence[str] = ()
-) -> None:
+) -> dict[str, int]:
     """New facts of these (student, course) pairs, or of everything of ``whole_courses``
     (a new outline): bump the courses' versions, invalidating their cached facts, and
     note at which version each student changed, so that a cache reloads only them. In
     the transaction of the new facts; courses in sorted order, so concurrent consumers
-    lock rows in the same order."""
+    lock rows in the same order. Returns each course's new version: the row of a
+    course stays locked until the transaction ends, so versions follow the order in
+    which the transactions of a course commit."""
     courses = sorted({course for _, course in pairs} | set(whole_courses))
     if not courses:
-        return
+        return {}
     statement = _insert_of(session)(course_versions)
     session.execute(
         statement.on_conflict_do_update(
@@ -653,6 +683,7 @@ def record_changes(
         ),
         [{"course_id": c, "student_id": s, "version": versions[c]} for c, s in changed],
     )
+    return versions
 
 
 def course_version(session: Session, course_id: str) -> int:
@@ -722,16 +753,48 @@ def load_course(
     )
 
 
+def records_since(session: Session, course_id: str, version: int) -> dict[str, list[ActivityFact]]:
+    """The course's activity records stored at a version after ``version``, by student."""
+    where = sa.and_(
+        activity_records.c.course_id == course_id, activity_records.c.course_version > version
+    )
+    found: dict[str, list[ActivityFact]] = {}
+    for fact in _read(session, activity_records, ActivityFact, where, {"kind": Kind}):
+        found.setdefault(fact.student_id, []).append(fact)
+    return found
+
+
 def refreshed_course(
     session: Session, course_id: str, cached: CourseFacts, version: int
 ) -> CourseFacts:
     """``cached`` brought to ``version``: only the students whose facts changed since its
-    version are read again (the whole course when its outline changed). Read after the
-    version, the changes are those up to it at least."""
+    version are read again (the whole course when its outline changed), and of their
+    activity records only those stored after it, added to the ones cached (records are
+    never changed once stored). Read after the version, the changes are those up to it
+    at least; a record read twice (stored after the version was read, before the load
+    read the records) is kept once. A student with a new record of a rolled-up day
+    (before ``rolled_before``) is read again whole, as that day is now read record by
+    record."""
     changed = changed_since(session, course_id, cached.version)
     if WHOLE_COURSE in changed:
         return load_course(session, course_id, version, cached.rolled_before)
-    fresh = facts_of(session, sorted(changed), course_id, cached.rolled_before)
+    new_records = records_since(session, course_id, cached.version)
+    boundary = _midnight(cached.rolled_before) if cached.rolled_before is not None else None
+    whole = {
+        student
+        for student, records in new_records.items()
+        if boundary is not None and any(r.occurred_at < boundary for r in records)
+    }
+    added: dict[str, list[ActivityFact]] = {}
+    for student in sorted(changed - whole):
+        known = cached.students[student].activities if student in cached.students else ()
+        merged = {r.record_id: r for r in known}
+        for record in new_records.get(student, []):
+            merged.setdefault(record.record_id, record)
+        added[student] = list(merged.values())
+    fresh = _with_reports(session, added, sorted(added), course_id)
+    if whole:
+        fresh |= facts_of(session, sorted(whole), course_id, cached.rolled_before)
     catalog = cached.catalog
     if not cached.outlined:
         catalog = catalog | catalog_named_by(fresh.values(), course_id)

@@ -26,9 +26,13 @@ def _touched(session: Session, pairs: Sequence[tuple[str, str]], now: datetime) 
 
 
 def record_activities(session: Session, facts: Sequence[ActivityFact], now: datetime) -> None:
-    store.add_activities(session, facts)
+    """The records, stamped with the course versions they make (so a read cache reads
+    only the records after its version); their days stale if rolled up already."""
+    pairs = [(f.student_id, f.course_id) for f in facts if f.course_id is not None]
+    versions = store.record_changes(session, pairs)
+    store.add_activities(session, facts, versions)
     store.mark_days_stale(session, facts, now)
-    _touched(session, [(f.student_id, f.course_id) for f in facts if f.course_id is not None], now)
+    store.mark_pending(session, pairs, now)
 
 
 def record_attempt_reports(

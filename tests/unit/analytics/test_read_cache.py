@@ -22,11 +22,13 @@ from tests.unit.analytics.streams import (
     OTHER_COURSE,
     OTHER_STUDENT,
     STUDENT,
+    activity,
     analytics_document,
     analytics_session,
     apply,
     at,
     outline_published,
+    record,
     submitted,
 )
 from tests.unit.analytics.test_projections_any_order import streams
@@ -120,6 +122,54 @@ def test_new_facts_of_one_student_reload_that_student_only():
         assert len(second.students[STUDENT].attempts) == 2
         assert ("CRS-MATH-1001", "quiz", "QZ-2") in second.catalog
         assert second == store.CourseFactsCache().get(session, COURSE)
+
+
+def test_new_records_of_a_student_are_added_to_the_records_cached():
+    cache = store.CourseFactsCache()
+    with analytics_session() as session:
+        apply(session, [activity([record(f"R-{d}", "lesson_start", at(d)) for d in (1, 2)])])
+        first = cache.get(session, COURSE)
+        apply(
+            session, [activity([record("R-0", "video_play", at(0)), record("R-3", "login", at(3))])]
+        )
+        second = cache.get(session, COURSE)
+        cached, now = first.students[STUDENT].activities, second.students[STUDENT].activities
+        assert [r.record_id for r in now] == ["R-0", "R-1", "R-2", "R-3"]
+        assert now[1] is cached[0] and now[2] is cached[1]  # kept, not read again
+        apply(session, [activity([record("R-3", "login", at(3))])])  # the same record again
+        third = cache.get(session, COURSE)
+        assert [r.record_id for r in third.students[STUDENT].activities] == [
+            "R-0",
+            "R-1",
+            "R-2",
+            "R-3",
+        ]
+        assert third == store.CourseFactsCache().get(session, COURSE)
+
+
+def test_a_late_record_of_a_rolled_up_day_reads_that_student_again_whole():
+    cache = store.CourseFactsCache()
+    with analytics_session() as session:
+        apply(
+            session,
+            [
+                activity([record(f"R-{d}", "lesson_start", at(d, hours=9)) for d in (0, 1)]),
+                activity(
+                    [record("R-9", "lesson_start", at(0, hours=10), student=OTHER_STUDENT)],
+                    student=OTHER_STUDENT,
+                ),
+            ],
+        )
+        store.aggregate_day(session, at(0).date(), at(3))
+        first = cache.get(session, COURSE, rolled_before=at(1).date())
+        assert first.rolled_before == at(1).date()
+        late = record("R-late", "video_play", at(0, hours=11))
+        apply(session, [activity([late])])  # day 0 was rolled up: now it is stale
+        second = cache.get(session, COURSE, rolled_before=at(1).date())
+        assert "R-late" in {r.record_id for r in second.students[STUDENT].activities}
+        assert second.students[OTHER_STUDENT] is first.students[OTHER_STUDENT]
+        fresh = store.facts_of(session, [STUDENT], COURSE, at(1).date())[STUDENT]
+        assert second.students[STUDENT] == fresh
 
 
 def test_a_new_outline_reloads_the_whole_course():

@@ -73,6 +73,14 @@ def test_a_score_trend_is_a_reason_only_when_the_latest_score_fell():
     assert reasons_of(single, rising, at_risk=True) == []
     assert reasons_of(up, rising, at_risk=True) == []
     assert reasons_of(down, rising, at_risk=True) == ["score_trend"]
+    # at the edges: two results are enough, one is not; a fall is below 0, not 0 or a bit
+    assert reasons_of(student(score_trend=-4.0, results=2), rising) == ["score_trend"]
+    assert reasons_of(student(score_trend=-4.0, results=1), rising, at_risk=True) == []
+    for flat in (0.0, 0.5):
+        assert rising.contributions(student(score_trend=flat, results=3))["score_trend"] < (
+            REASON_THRESHOLD
+        )
+        assert reasons_of(student(score_trend=flat, results=3), rising, at_risk=True) == []
 
 
 def typical_of(facts: StudentFacts, intercept: float) -> RiskModel:

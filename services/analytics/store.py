@@ -251,39 +251,16 @@ def _with_reports(
 ) -> dict[str, StudentFacts]:
     """The facts of these students: their ``activities``, and their reports (attempts,
     lessons, assignments, enrollments) and courses' outlines read here."""
-    attempts: list[AttemptReport] = list(
-        _read(
-            session,
-            attempt_reports,
-            AttemptReport,
-            _where(attempt_reports, student_ids, course_id),
-            {"kind": ReportKind},
-        )
-    )
-    lessons: list[LessonCompletion] = list(
-        _read(
-            session,
-            lesson_completions,
-            LessonCompletion,
-            _where(lesson_completions, student_ids, course_id),
-        )
-    )
-    assignments: list[AssignmentReport] = list(
-        _read(
-            session,
-            assignment_reports,
-            AssignmentReport,
-            _where(assignment_reports, student_ids, course_id),
-        )
-    )
-    enrollments: list[EnrollmentReport] = list(
-        _read(
-            session,
-            enrollment_reports,
-            EnrollmentReport,
-            _where(enrollment_reports, student_ids, course_id),
-            {"kind": EnrollmentReportKind},
-        )
+
+    def reports(table: sa.Table, cls: type[Any], kind: type[Any] | None = None) -> list[Any]:
+        where = _where(table, student_ids, course_id)
+        return list(_read(session, table, cls, where, {"kind": kind} if kind else None))
+
+    attempts: list[AttemptReport] = reports(attempt_reports, AttemptReport, ReportKind)
+    lessons: list[LessonCompletion] = reports(lesson_completions, LessonCompletion)
+    assignments: list[AssignmentReport] = reports(assignment_reports, AssignmentReport)
+    enrollments: list[EnrollmentReport] = reports(
+        enrollment_reports, EnrollmentReport, EnrollmentReportKind
     )
     students = set(activities) | {r.student_id for r in attempts}
     students |= {c.student_id for c in lessons} | {r.student_id for r in assignments}

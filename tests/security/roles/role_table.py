@@ -1,6 +1,10 @@
 """Running one row of a role table: a fresh, uniquely named course (and quiz) per row, so
 every role's request is made on its own records in an app shared by the whole table.
 
+A table is a test module that names its service (``SERVICE_UNDER_TEST``) and its
+``ROWS``, and imports the three tests at the end of this module; ``conftest.py`` gives
+them the module's app (on SQLite and on PostgreSQL) and one case per row.
+
 A row names one endpoint of the app's ``url_map`` (method and rule), how to prepare
 the records it needs (as an admin or a teacher of the course would), the request, and
 the status every role of ``stride_http.ROLES`` must get.
@@ -198,3 +202,24 @@ def app_on_backend(
         flask_app = make_app(service, settings, url)
         yield flask_app
         database_of(flask_app).dispose()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_what_the_rules_say(
+    app: Flask, role_settings: Settings, row: Row, role: str
+) -> None:
+    world = World(app, role_settings)
+    response = send(world, row, role)
+    expected = row.expected[role]
+    assert outcome(response, expected) == expected, response.get_json(silent=True)
+
+
+def test_every_endpoint_has_a_row_and_every_row_an_endpoint(
+    app: Flask, request: pytest.FixtureRequest
+) -> None:
+    check_every_endpoint_has_a_row(app, request.module.ROWS)
+
+
+def test_every_row_names_every_role(request: pytest.FixtureRequest) -> None:
+    for row in request.module.ROWS:
+        assert set(row.expected) == set(ROLES), row.id

@@ -10,16 +10,12 @@ fails here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from flask import Flask
 
 from services.reports import store, usecases
-from shared.auth import KeyPair
-from shared.config import Settings
 from shared.events.contracts.progress import CertificateRequested
 from shared.time import utcnow
 from tests.integration.reports.reports_support import END, START, run_jobs
@@ -29,13 +25,11 @@ from tests.security.roles.role_table import (
     Row,
     World,
     all_roles,
-    app_on_backend,
-    check_every_endpoint_has_a_row,
-    outcome,
-    role_table_settings,
-    send,
+    test_each_role_gets_what_the_rules_say,
+    test_every_endpoint_has_a_row_and_every_row_an_endpoint,
+    test_every_row_names_every_role,
 )
-from tests.support.stride_http import ROLES, STUDENT, database_of
+from tests.support.stride_http import STUDENT, database_of
 
 pytestmark = [pytest.mark.security, pytest.mark.integration]
 
@@ -273,39 +267,10 @@ ROWS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def role_settings(tmp_path_factory: pytest.TempPathFactory, jwt_keys: KeyPair) -> Settings:
-    return role_table_settings(tmp_path_factory.mktemp("reports-roles"), jwt_keys)
+SERVICE_UNDER_TEST = "reports"
 
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def app(
-    request: pytest.FixtureRequest,
-    role_settings: Settings,
-    tmp_path_factory: pytest.TempPathFactory,
-    postgres_server: str,
-) -> Iterator[Flask]:
-    """One app per backend for the whole table: each row works in a course of its own."""
-    yield from app_on_backend(
-        "reports", request.param, role_settings, tmp_path_factory, postgres_server
-    )
-
-
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("row", ROWS, ids=lambda row: row.id)
-def test_each_role_gets_what_the_rules_say(
-    app: Flask, role_settings: Settings, row: Row, role: str
-):
-    world = World(app, role_settings)
-    response = send(world, row, role)
-    expected = row.expected[role]
-    assert outcome(response, expected) == expected, response.get_json(silent=True)
-
-
-def test_every_endpoint_has_a_row_and_every_row_an_endpoint(app: Flask):
-    check_every_endpoint_has_a_row(app, ROWS)
-
-
-def test_every_row_names_every_role():
-    for row in ROWS:
-        assert set(row.expected) == set(ROLES), row.id
+__all__ = [
+    "test_each_role_gets_what_the_rules_say",
+    "test_every_endpoint_has_a_row_and_every_row_an_endpoint",
+    "test_every_row_names_every_role",
+]

@@ -5,10 +5,12 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
+from flask import Flask
 from sqlalchemy.orm import Session
 
 from shared.config import Settings
@@ -219,3 +221,38 @@ def run_loops_until(loops: list[Any], done: Callable[[], bool], timeout: float =
 
 def new_relay(service: str, database: Database, settings: Settings) -> OutboxRelay:
     return OutboxRelay(service, database, open_publisher(settings), batch_size=200)
+
+
+def service_on_rabbitmq(
+    service: str, make_app: Callable[[Settings, str], Flask], registry: HandlerRegistry
+) -> tuple[Any, Any, Any]:
+    """The fixtures ``broker_settings``, ``pg_app`` and ``consumer`` of a test module
+    that runs ``service`` on the real servers: its app on a PostgreSQL database of its
+    own, and its handlers consuming from a RabbitMQ queue of their own (one retry)::
+
+        broker_settings, pg_app, consumer = backbone.service_on_rabbitmq(
+            "analytics", make_app, registry
+        )
+    """
+
+    @pytest.fixture
+    def broker_settings(settings_for: Callable[..., Settings], rabbitmq_url: str) -> Settings:
+        return settings_for(STRIDE_BROKER_URL=rabbitmq_url, STRIDE_CONSUMER_MAX_RETRIES="1")
+
+    @pytest.fixture
+    def pg_app(
+        broker_settings: Settings, make_postgres_database: Callable[[str], str]
+    ) -> Iterator[Flask]:
+        app = make_app(broker_settings, make_postgres_database(service))
+        yield app
+        app.extensions["stride"].database.dispose()
+
+    @pytest.fixture
+    def consumer(pg_app: Flask, broker_settings: Settings) -> Iterator[EventConsumer]:
+        consumer = service_consumer_on_own_queue(
+            registry, pg_app.extensions["stride"].database, broker_settings
+        )
+        yield consumer
+        delete_queues(broker_settings, consumer)
+
+    return broker_settings, pg_app, consumer

@@ -6,18 +6,15 @@ analytics.risk.changed through the outbox relay."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
 
 import pytest
-from flask import Flask
 from kombu import Queue
 
 from services.analytics import store, usecases
 from services.analytics.handlers import registry as analytics_registry
-from shared.config import Settings
 from shared.events import Envelope
 from shared.events.broker import kombu_connection
-from shared.events.consumer import ERROR_HEADER, EventConsumer
+from shared.events.consumer import ERROR_HEADER
 from shared.events.publishers import open_publisher
 from shared.events.relay import OutboxRelay
 from shared.events.topology import events_exchange
@@ -38,27 +35,9 @@ from tests.unit.analytics.streams import (
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def broker_settings(settings_for: Callable[..., Settings], rabbitmq_url: str) -> Settings:
-    return settings_for(STRIDE_BROKER_URL=rabbitmq_url, STRIDE_CONSUMER_MAX_RETRIES="1")
-
-
-@pytest.fixture
-def pg_app(
-    broker_settings: Settings, make_postgres_database: Callable[[str], str]
-) -> Iterator[Flask]:
-    app = make_app(broker_settings, make_postgres_database("analytics"))
-    yield app
-    app.extensions["stride"].database.dispose()
-
-
-@pytest.fixture
-def consumer(pg_app: Flask, broker_settings: Settings) -> Iterator[EventConsumer]:
-    consumer = backbone.service_consumer_on_own_queue(
-        analytics_registry, pg_app.extensions["stride"].database, broker_settings
-    )
-    yield consumer
-    backbone.delete_queues(broker_settings, consumer)
+broker_settings, pg_app, consumer = backbone.service_on_rabbitmq(
+    "analytics", make_app, analytics_registry
+)
 
 
 def test_events_in_any_order_and_twice_show_in_the_document(

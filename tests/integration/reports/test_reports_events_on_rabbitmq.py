@@ -5,7 +5,6 @@ dead-letter queue with its reason while its neighbours are applied."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -14,9 +13,8 @@ from flask import Flask
 
 from services.reports.handlers import registry as reports_registry
 from services.reports.models import Certificate, EnrollmentFact, QuizAttemptFact
-from shared.config import Settings
 from shared.events import Envelope
-from shared.events.consumer import ERROR_HEADER, EventConsumer
+from shared.events.consumer import ERROR_HEADER
 from tests.integration.reports.reports_support import COURSE, STUDENT, make_app, outbox_types
 from tests.support import backbone
 
@@ -26,27 +24,9 @@ T0 = datetime(2026, 9, 3, 10, tzinfo=UTC)
 ENROLLMENT = {"enrollment_id": "ENR-1", "student_id": STUDENT, "course_id": COURSE}
 
 
-@pytest.fixture
-def broker_settings(settings_for: Callable[..., Settings], rabbitmq_url: str) -> Settings:
-    return settings_for(STRIDE_BROKER_URL=rabbitmq_url, STRIDE_CONSUMER_MAX_RETRIES="1")
-
-
-@pytest.fixture
-def pg_app(
-    broker_settings: Settings, make_postgres_database: Callable[[str], str]
-) -> Iterator[Flask]:
-    app = make_app(broker_settings, make_postgres_database("reports"))
-    yield app
-    app.extensions["stride"].database.dispose()
-
-
-@pytest.fixture
-def consumer(pg_app: Flask, broker_settings: Settings) -> Iterator[EventConsumer]:
-    consumer = backbone.service_consumer_on_own_queue(
-        reports_registry, pg_app.extensions["stride"].database, broker_settings
-    )
-    yield consumer
-    backbone.delete_queues(broker_settings, consumer)
+broker_settings, pg_app, consumer = backbone.service_on_rabbitmq(
+    "reports", make_app, reports_registry
+)
 
 
 def _counts(app: Flask) -> dict[str, int]:

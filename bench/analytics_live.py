@@ -53,9 +53,16 @@ REPO_ROOT = BENCH.parent
 sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(BENCH))
 
-from activity import calibration, driver_url, http_request, open_loop, percentile  # noqa: E402
+from activity import (  # noqa: E402
+    calibration,
+    driver_url,
+    http_request,
+    open_loop,
+    percentile,
+    rss_mb,
+)
 from analytics import seed  # noqa: E402
-from quiet import process_cpu, tree_cpu  # noqa: E402
+from quiet import child_pids, process_cpu, tree_cpu  # noqa: E402
 
 from services.analytics.app import MIGRATIONS  # noqa: E402
 from shared.auth import development_keys, mint_token  # noqa: E402
@@ -323,6 +330,8 @@ class RunResult:
     read_cpu_server_ms: float
     read_cpu_postgres_ms: float
     reflect: Reflect
+    #: resident memory of each gunicorn worker after the reads and after the events (MB)
+    worker_rss_mb: tuple[list[float], list[float]] = ([], [])
 
 
 def run_once(args: argparse.Namespace) -> RunResult:
@@ -372,7 +381,9 @@ def run_once(args: argparse.Namespace) -> RunResult:
         read_server = 1000 * (tree_cpu(server.pid) - server_cpu) / requests
         read_pg = 1000 * (backends_cpu() - pg_cpu) / requests
         plain = driver_url(url)
+        rss_after_reads = [rss_mb(pid) for pid in child_pids(server.pid)]
         live = reflect(args, args.port, admin, plain, consumer.pid)
+        rss_at_end = [rss_mb(pid) for pid in child_pids(server.pid)]
         return RunResult(
             read_p50=percentile(latencies, 0.50),
             read_p95=percentile(latencies, 0.95),
@@ -381,6 +392,7 @@ def run_once(args: argparse.Namespace) -> RunResult:
             read_cpu_server_ms=read_server,
             read_cpu_postgres_ms=read_pg,
             reflect=live,
+            worker_rss_mb=(rss_after_reads, rss_at_end),
         )
     finally:
         for process in processes:
@@ -414,6 +426,14 @@ def print_run(run: int, r: RunResult) -> None:
         f"published {live.published:,}, applied "
         f"{live.applied_per_s:,.0f} events/s, consumer CPU {live.consumer_cpu_ms:.2f} ms/event"
         + (f"; errors: {live.errors[:3]}" if live.errors else ""),
+        flush=True,
+    )
+    after_reads, at_end = r.worker_rss_mb
+    print(
+        "        gunicorn workers' resident memory (MB): after the reads "
+        + ", ".join(f"{m:,.0f}" for m in after_reads)
+        + "; at the end "
+        + ", ".join(f"{m:,.0f}" for m in at_end),
         flush=True,
     )
 

@@ -186,6 +186,9 @@ class Settings:
     activity_keep_url_query: bool = False
     #: analytics rolls up a UTC day of activity records once it ended this many hours ago
     analytics_rollup_grace_hours: int = 48
+    #: an analytics API process caches the facts of courses with at most this many
+    #: students in all (beside the course read last)
+    analytics_cache_students: int = 20_000
 
     def service_url(self, service: str) -> str:
         return self.service_urls.get(service) or f"{self.public_url}/api/{service}"
@@ -284,6 +287,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         activity_retention_days=_int(env, "STRIDE_ACTIVITY_RETENTION_DAYS", 1095),
         activity_keep_url_query=_bool(env, "STRIDE_ACTIVITY_KEEP_URL_QUERY", False),
         analytics_rollup_grace_hours=_int(env, "STRIDE_ANALYTICS_ROLLUP_GRACE_HOURS", 48),
+        analytics_cache_students=_int(env, "STRIDE_ANALYTICS_CACHE_STUDENTS", 20_000),
     )
     if settings.is_production:
         _refuse_development_defaults(settings, env)

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from services.analytics import store
 from services.analytics.api import DESCRIPTION, blp
 from services.analytics.tasks import BEAT_SCHEDULE
 from shared.tasks import celery_init_app
@@ -25,4 +26,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         description=DESCRIPTION,
     )
     celery_init_app(app, "analytics", BEAT_SCHEDULE)
+    # one cache per process, shared by its apps: the budget of the last app made
+    store.course_facts_cache.students = app.extensions["stride"].settings.analytics_cache_students
     return app

@@ -799,8 +799,12 @@ class CourseFactsCache:
     #: how long a reader waits for another thread's load before loading itself
     WAIT_SECONDS = 30.0
 
-    def __init__(self, size: int = 32) -> None:
+    def __init__(self, size: int = 32, students: int = 20_000) -> None:
+        """At most ``size`` courses, and no more students in all than ``students``
+        (``STRIDE_ANALYTICS_CACHE_STUDENTS``) beside the course read last: the least
+        recently read courses are forgotten first."""
         self.size = size
+        self.students = students
         self._by_engine: weakref.WeakKeyDictionary[Engine, OrderedDict[str, CourseFacts]] = (
             weakref.WeakKeyDictionary()
         )
@@ -850,8 +854,12 @@ class CourseFactsCache:
                 if current is None or current.version <= loaded.version:
                     entries[course_id] = loaded
                     entries.move_to_end(course_id)
-                while len(entries) > self.size:
-                    entries.popitem(last=False)
+                cached_students = sum(len(c.students) for c in entries.values())
+                while len(entries) > 1 and (
+                    len(entries) > self.size or cached_students > self.students
+                ):
+                    _course, forgotten = entries.popitem(last=False)
+                    cached_students -= len(forgotten.students)
         finally:
             with self._lock:
                 if loading.get(course_id) is done:

@@ -93,6 +93,28 @@ def test_a_reader_stops_waiting_for_a_load_that_does_not_end_and_loads_alone():
         assert cache._loading[session.get_bind().engine] == {COURSE: stuck}
 
 
+def test_courses_are_forgotten_oldest_first_beyond_the_students_budget():
+    cache = store.CourseFactsCache(students=3)
+    with analytics_session() as session:
+        for course in ("CRS-A", "CRS-B", "CRS-C"):
+            apply(
+                session,
+                [
+                    submitted(f"AT-{course}-{n}", "QZ-1", at(1), 50.0, student=s, course=course)
+                    for n, s in enumerate((STUDENT, OTHER_STUDENT))
+                ],
+            )
+        a = cache.get(session, "CRS-A")
+        assert cache.get(session, "CRS-A") is a
+        b = cache.get(session, "CRS-B")  # 4 students: CRS-A, the oldest, is forgotten
+        assert cache.get(session, "CRS-B") is b
+        assert cache.get(session, "CRS-A") is not a  # loaded again; now CRS-B is forgotten
+        assert cache.get(session, "CRS-B") is not b
+        big = store.CourseFactsCache(students=1)  # a course over the budget alone is kept
+        c = big.get(session, "CRS-C")
+        assert big.get(session, "CRS-C") is c
+
+
 def test_a_redelivered_batch_still_leaves_the_same_document():
     events = [submitted("AT-1", "QZ-1", at(1), 50.0)]
     assert analytics_document(events + events) == analytics_document(events)

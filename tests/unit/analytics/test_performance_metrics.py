@@ -102,7 +102,7 @@ def test_improvement_is_the_later_halfs_mean_minus_the_earlier_halfs(
     assert improvement(scores) == change
 
 
-def test_strengths_best_first_weaknesses_worst_first_and_60_is_not_weak():
+def test_strengths_best_first_weaknesses_worst_first_80_strong_and_60_not_weak():
     events = [
         submitted("AT-1", "QZ-A", at(1), 85.0),
         submitted("AT-2", "QZ-B", at(1), 95.0),
@@ -110,10 +110,18 @@ def test_strengths_best_first_weaknesses_worst_first_and_60_is_not_weak():
         submitted("AT-4", "QZ-D", at(1), 50.0),
         submitted("AT-5", "QZ-E", at(1), 30.0),
         submitted("AT-6", "QZ-F", at(1), 60.0),
+        submitted("AT-7", "QZ-G", at(1), 80.0),
+        submitted("AT-8", "QZ-H", at(1), 79.5),
     ]
     metrics = analytics_document(events)["performance_metrics"]
-    assert metrics["strengths"] == ["QZ-B", "QZ-C", "QZ-A"]
+    assert metrics["strengths"] == ["QZ-B", "QZ-C", "QZ-A", "QZ-G"]
     assert metrics["weaknesses"] == ["QZ-E", "QZ-D"]
+
+
+def test_grade_distribution_counts_every_result_of_a_band():
+    events = [submitted(f"AT-{n}", f"QZ-{n}", at(1), 92.0 + n) for n in range(3)]
+    distribution = analytics_document(events)["performance_metrics"]["grade_distribution"]
+    assert distribution == {"a_count": 3, "b_count": 0, "c_count": 0, "d_count": 0, "f_count": 0}
 
 
 def test_no_completion_rate_before_any_item_is_known():

@@ -6,7 +6,13 @@ from datetime import timedelta
 
 import pytest
 
-from services.analytics.domain.achievements import achievements_section, earned, xp_of
+from services.analytics.domain.achievements import (
+    RULES,
+    achievements_section,
+    earned,
+    next_achievement,
+    xp_of,
+)
 from services.analytics.store import student_facts
 from tests.unit.analytics.streams import (
     COURSE,
@@ -120,3 +126,16 @@ def test_xp_counts_each_thing_done_before_the_moment():
 def test_velocity_is_achievements_per_week_over_four_weeks():
     facts = facts_of([lesson_completed("LSN-1", at(1))])
     assert achievements_section(facts, at(2))["achievement_velocity"] == 0.25
+
+
+def test_the_next_achievement_is_the_one_with_the_largest_share_of_its_target_done():
+    # two days in a row: 2 of 3 for the three-day streak, 2 of 7 for the seven-day one
+    facts = facts_of([activity([record(f"D{n}", "login", at(n)) for n in (0, 1)])])
+    assert next_achievement(facts, at(5)) == "Three-day streak"
+
+
+def test_no_next_achievement_once_every_one_is_earned():
+    facts = facts_of([])
+    every = {rule.measure: [at(n) for n in range(rule.target)] for rule in RULES}
+    assert len(earned(facts, at(30), every)) == len(RULES)
+    assert next_achievement(facts, at(30), every) is None

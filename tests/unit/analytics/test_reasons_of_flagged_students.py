@@ -129,3 +129,15 @@ def test_years_after_the_start_count_as_one_year():
     assert (on_day_150.days_enrolled, a_year.days_enrolled) == (150.0, 365.0)
     assert years.days_enrolled == 365.0
     assert PRIOR.probability(years) == PRIOR.probability(a_year)
+
+
+def test_an_assessment_gives_a_weak_reason_to_a_student_at_risk_only():
+    facts = one_student()  # a mean score of 70
+    centers = dict(zip(NAMES, typical_of(facts, 0.0).centers, strict=True))
+    centers["mean_score"] = 71.0  # one point under the typical student: a weak reason
+    likely = replace(PRIOR, intercept=2.0, centers=tuple(centers.values()))  # about 88%
+    unlikely = replace(PRIOR, intercept=-2.0, centers=tuple(centers.values()))  # about 12%
+    assert REASON_THRESHOLD < likely.contributions(features_of(facts, at(30)))["mean_score"] < 0
+    low, high = assess(facts, likely, at(30)), assess(facts, unlikely, at(30))
+    assert low is not None and (low.level, low.reason_keys) == ("low", ())
+    assert high is not None and (high.level, high.reason_keys) == ("high", ("mean_score",))

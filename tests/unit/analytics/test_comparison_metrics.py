@@ -131,3 +131,67 @@ def test_shares_of_peers_are_rounded_to_two_decimals():
     ]
     peers = analytics_document(events)["comparison_metrics"]["peer_comparison"]
     assert peers == {"ahead_of_peers": 33.33, "similar_to_peers": 33.33, "behind_peers": 33.33}
+
+
+def class_of(mine: float, *others: float) -> list:
+    events = [submitted("AT-1", "QZ-1", at(1), mine)]
+    for n, score in enumerate(others):
+        events += classmate(f"USR-STU-PEER-{n}", score)
+    return events
+
+
+def test_vs_class_average_and_percentile_rank_worked_out_and_rounded():
+    # 80 against 50, 78, 90: the class average 72.666..., 2 of 3 below
+    metrics = analytics_document(class_of(80.0, 50.0, 78.0, 90.0))["comparison_metrics"]
+    assert metrics["vs_class_average"] == 10.09  # 100 x (80 - 72.667) / 72.667
+    assert metrics["percentile_rank"] == 66.67
+
+
+def test_a_classmate_with_the_same_score_counts_half():
+    metrics = analytics_document(class_of(80.0, 50.0, 80.0, 90.0))["comparison_metrics"]
+    assert metrics["percentile_rank"] == 50.0  # (1 below + 1 equal / 2) / 3
+
+
+def test_five_points_either_way_is_still_similar():
+    metrics = analytics_document(class_of(80.0, 75.0, 85.0))["comparison_metrics"]
+    assert metrics["peer_comparison"] == {
+        "ahead_of_peers": 0.0,
+        "similar_to_peers": 100.0,
+        "behind_peers": 0.0,
+    }
+
+
+def test_a_class_average_of_0_gives_no_ratio_and_says_why():
+    document = analytics_document(class_of(80.0, 0.0, 0.0))
+    assert document["comparison_metrics"]["vs_class_average"] is None
+    assert document["null_reasons"]["comparison_metrics.vs_class_average"] == (
+        "the class average is 0"
+    )
+    assert document["comparison_metrics"]["percentile_rank"] == 100.0
+
+
+def test_a_class_average_under_1_point_still_gives_a_ratio():
+    metrics = analytics_document(class_of(80.0, 0.0, 1.0))["comparison_metrics"]
+    assert metrics["vs_class_average"] == 15900.0  # 100 x (80 - 0.5) / 0.5
+
+
+def test_a_student_without_a_result_has_no_class_comparison_and_is_told_why():
+    events = [activity([record("R1", "login", at(1))]), *classmate("USR-STU-A", 70.0)]
+    document = analytics_document(events)
+    assert document["comparison_metrics"]["percentile_rank"] is None
+    assert document["null_reasons"]["comparison_metrics.percentile_rank"] == (
+        "the student has no quiz or assignment result in the course yet"
+    )
+
+
+def test_less_than_a_minute_in_the_previous_period_is_still_compared_with():
+    events = [
+        activity(
+            [
+                record("R1", "lesson_start", at(1), duration=60, lesson_id="LSN-1"),
+                record("R0", "lesson_start", at(-6), duration=30, lesson_id="LSN-1"),
+            ]
+        )
+    ]
+    metrics = analytics_document(events)["comparison_metrics"]
+    assert metrics["vs_previous_period"] == 100.0  # 1 minute against half a minute

@@ -41,6 +41,8 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from activity import calibration
+
 from services.analytics import store, usecases
 from services.analytics.domain.periods import PeriodType, period_of
 from services.analytics.domain.projections import (
@@ -181,6 +183,7 @@ def main() -> int:
         "--roll-up", action="store_true", help="measure again after the nightly roll-up"
     )
     args = parser.parse_args()
+    print(calibration(), flush=True)
     name = f"stride_bench_analytics_{uuid.uuid4().hex[:8]}"
     admin_url = POSTGRES.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
     with psycopg.connect(admin_url, autocommit=True) as connection:
@@ -207,6 +210,7 @@ def main() -> int:
             store.course_facts_cache = store.CourseFactsCache()
             measure(database, args)
         database.dispose()
+        print(calibration(), flush=True)
     finally:
         with psycopg.connect(admin_url, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -562,7 +562,9 @@ def leaderboard_members_of(session: Session, course_id: str) -> list[str]:
 
 
 def course_pairs(session: Session, course_id: str | None) -> list[tuple[str, str]]:
-    """Every (student, course) pair with facts, in one course or in all."""
+    """Every (student, course) pair with facts, in one course or in all, a course at a
+    time (by course, then student): a recompute's batch then reads the facts of one or
+    two courses, each in one statement, rather than a few students of every course."""
     pairs: set[tuple[str, str]] = set()
     tables = (
         activity_records,
@@ -578,7 +580,7 @@ def course_pairs(session: Session, course_id: str | None) -> list[tuple[str, str
         if course_id is not None:
             query = query.where(table.c.course_id == course_id)
         pairs |= {(s, c) for s, c in session.execute(query.distinct())}
-    return sorted(pairs)
+    return sorted(pairs, key=lambda pair: (pair[1], pair[0]))
 
 
 def add_job(session: Session, row: Mapping[str, Any]) -> None:

@@ -91,3 +91,23 @@ def test_an_achievement_is_announced_once_with_the_moment_it_was_earned():
             "perfect-score",
         ]
         assert {e["payload"]["earned_at"] for e in earned} == {"2026-11-03T08:00:00Z"}
+
+
+def test_a_recompute_takes_the_pairs_a_course_at_a_time():
+    # a batch of the job then reads few courses, each once (a course's facts are read
+    # together), not a few students of every course
+    with analytics_session() as session:
+        apply(
+            session,
+            [
+                submitted(f"AT-{s}-{c}", "QZ-1", at(1), 90.0, student=s, course=c)
+                for s in (STUDENT, OTHER_STUDENT)
+                for c in ("CRS-B", "CRS-A")
+            ],
+        )
+        assert store.course_pairs(session, None) == [
+            (STUDENT, "CRS-A"),
+            (OTHER_STUDENT, "CRS-A"),
+            (STUDENT, "CRS-B"),
+            (OTHER_STUDENT, "CRS-B"),
+        ]

@@ -101,9 +101,29 @@ def claim_unsent(session: Session, limit: int) -> list[PendingEvent]:
 
     The relay never polls by ``id > last_seen``: transactions commit out of order, so
     a row with a smaller key can appear after a larger one was published.
+
+    On PostgreSQL the transaction forbids sorts (``SET LOCAL enable_sort = off``), so
+    the oldest rows come from the partial index of unsent rows in its order. Without
+    it, statistics taken before a burst (autovacuum analyzes a table at most once a
+    minute) make the planner expect a few unsent rows and sort all of them, on disk:
+    250 ms a claim with 78,000 unsent rows instead of 1 ms.
     """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text(CLAIM_SETTING))
+    return [
+        PendingEvent(row.id, row.event_type, row.body, row.publish_attempts)
+        for row in session.execute(claim_query(limit))
+    ]
+
+
+#: what a claim's transaction sets on PostgreSQL (see ``claim_unsent``)
+CLAIM_SETTING = "SET LOCAL enable_sort = off"
+
+
+def claim_query(limit: int) -> sa.Select[Any]:
+    """The oldest due unsent rows, locked, skipping those another relay holds."""
     columns = outbox_table.c
-    query = (
+    return (
         sa.select(columns.id, columns.event_type, columns.body, columns.publish_attempts)
         .where(
             columns.sent_at.is_(None),
@@ -114,10 +134,6 @@ def claim_unsent(session: Session, limit: int) -> list[PendingEvent]:
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    return [
-        PendingEvent(row.id, row.event_type, row.body, row.publish_attempts)
-        for row in session.execute(query)
-    ]
 
 
 def retry_delay(attempts: int) -> timedelta:

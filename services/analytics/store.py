@@ -197,7 +197,8 @@ def _read(
     On PostgreSQL the statement runs on the driver's cursor: its rows are the values
     SQLAlchemy's result would give (moments in UTC, as sessions are: ``create_engine``),
     without a result row and type processing per row, which cost half of loading a
-    course's records."""
+    course's records. The values ``where`` compares with go to the driver as they are,
+    without the columns' bind processing: strings, numbers and aware moments only."""
     names = [f.name for f in fields(cls)]
     query = sa.select(*(table.c[name] for name in names)).where(where)
     conversions = [(names.index(name), to) for name, to in (convert or {}).items()]

@@ -12,6 +12,7 @@ import pytest
 
 from services.analytics.domain.classmates import (
     REMEMBERED,
+    REMEMBERED_EACH,
     Classmates,
     _moment_fields,
     latest_moment,
@@ -289,3 +290,38 @@ def test_each_answer_of_a_plain_mapping_is_computed_for_every_student():
     assert remembered_each(classmates, "answer", at(30), lambda f: f.student_id) == {
         s: s for s in students
     }
+
+
+def test_each_answer_at_a_students_latest_moment_is_its_own():
+    students, _catalog = class_of_three()
+    classmates = Classmates(students)
+    latest = latest_moment(students["USR-STU-3"])
+    assert latest is not None
+    calls: list[datetime] = []
+
+    def each(moment: datetime) -> dict[str, int]:
+        return classmates.each("answer", moment, lambda facts: calls.append(moment) or 0)
+
+    each(latest + timedelta(days=1))
+    each(latest)  # at their latest fact only the facts before it count: asked again
+    assert calls.count(latest) == 1
+
+
+def test_at_most_remembered_each_answers_are_kept_per_student_then_forgotten():
+    students, _catalog = class_of_three()
+    classmates = Classmates({"USR-STU-1": students["USR-STU-1"]})
+    calls: list[int] = []
+
+    def ask(hour: int) -> None:
+        classmates.each("answer", at(0, hours=hour), lambda facts: calls.append(hour) or hour)
+
+    for hour in range(REMEMBERED_EACH):
+        ask(hour)
+    assert len(calls) == REMEMBERED_EACH
+    classmates._answers.clear()  # the whole class's answers: ask each student again
+    ask(0)
+    assert len(calls) == REMEMBERED_EACH  # still remembered for the student
+    ask(REMEMBERED_EACH)  # one more: the student's answers are forgotten
+    classmates._answers.clear()
+    ask(0)
+    assert calls[REMEMBERED_EACH:] == [REMEMBERED_EACH, 0]

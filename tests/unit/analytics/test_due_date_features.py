@@ -174,3 +174,14 @@ def test_the_time_since_the_start_is_never_a_reason():
     assert features is not None
     assert "days_enrolled" in model.contributions(features)
     assert "days_enrolled" not in reasons_of(features, model)
+
+
+def test_a_resubmission_at_the_moment_itself_is_not_known_yet():
+    enrollment = Enrollment("ENR-1", STUDENT, COURSE, at(0), "in_progress", None)
+    work = Assignment(STUDENT, COURSE, "A1", "submitted", at(5), at(2), None, None)
+    facts = StudentFacts(STUDENT, (), (), (), (work,), (enrollment,))
+    at_the_resubmission = features_of(facts, at(5))
+    assert at_the_resubmission is not None
+    assert at_the_resubmission.days_since_submission == pytest.approx(3.0)  # the first, day 2
+    after = features_of(facts, at(6))
+    assert after is not None and after.days_since_submission == pytest.approx(1.0)

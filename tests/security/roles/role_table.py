@@ -76,8 +76,8 @@ class World:
         return Caller(self.app.test_client(), self.token(role))
 
     def ok(self, response: TestResponse, *statuses: int) -> dict[str, Any]:
-        assert response.status_code in (statuses or (200, 201)), response.get_json()
-        body = response.get_json()
+        body = response.get_json(silent=True)
+        assert response.status_code in (statuses or (200, 201)), body
         return body if isinstance(body, dict) else {}
 
 

@@ -123,20 +123,24 @@ def seed(database: Any, quizzes: int = 12, lessons: int = 30) -> None:
                 ),
                 graded=False,
             )
-        for n in range(6):
-            usecases.record_assignment_work(
-                session,
-                AssignmentRecorded(
-                    **enrollment,
-                    assignment_id=f"ASG-{n}",
-                    action="grade",
-                    status="graded",
-                    submitted_at=START + timedelta(days=10 * n),
-                    grade=70 + n * 4,
-                    time_spent=60,
-                ),
-                START + timedelta(days=10 * n + 1),
-            )
+        usecases.record_assignment_works(
+            session,
+            [
+                (
+                    AssignmentRecorded(
+                        **enrollment,
+                        assignment_id=f"ASG-{n}",
+                        action="grade",
+                        status="graded",
+                        submitted_at=START + timedelta(days=10 * n),
+                        grade=70 + n * 4,
+                        time_spent=60,
+                    ),
+                    START + timedelta(days=10 * n + 1),
+                )
+                for n in range(6)
+            ],
+        )
         session.commit()
 
 

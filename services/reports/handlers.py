@@ -13,6 +13,8 @@ its contract raises ``ContractError``: the consumer parks it with the reason.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.orm import Session
 
 from services.reports import events, usecases
@@ -25,9 +27,9 @@ registry = HandlerRegistry("reports")
 MAX_ID_LENGTH = 128
 
 
-@registry.handles("progress.enrolled")
-def project_enrollment(event: Envelope, session: Session) -> None:
-    usecases.record_enrollment(session, events.parse_as(event, events.Enrolled))
+@registry.handles_batch("progress.enrolled")
+def project_enrollments(batch: Sequence[Envelope], session: Session) -> None:
+    usecases.record_enrollments(session, [events.parse_as(e, events.Enrolled) for e in batch])
 
 
 @registry.handles("progress.course.completed")
@@ -40,10 +42,12 @@ def project_lesson_completion(event: Envelope, session: Session) -> None:
     usecases.record_lesson_completion(session, events.parse_as(event, events.LessonCompleted))
 
 
-@registry.handles("progress.assignment.recorded")
-def project_assignment_work(event: Envelope, session: Session) -> None:
-    work = events.parse_as(event, events.AssignmentRecorded)
-    usecases.record_assignment_work(session, work, event.occurred_at)
+@registry.handles_batch("progress.assignment.recorded")
+def project_assignment_works(batch: Sequence[Envelope], session: Session) -> None:
+    usecases.record_assignment_works(
+        session,
+        [(events.parse_as(e, events.AssignmentRecorded), e.occurred_at) for e in batch],
+    )
 
 
 @registry.handles("attempts.attempt.submitted", "attempts.attempt.graded")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -258,6 +259,30 @@ def upsert(session: Session, model: Any, values: dict[str, Any], keys: list[str]
     """Insert a projection row, or leave the existing one (facts are immutable by key)."""
     statement = _insert_for(session)(model.__table__).values(**values)
     session.execute(statement.on_conflict_do_nothing(index_elements=keys))
+
+
+def upsert_where(
+    session: Session,
+    model: Any,
+    rows: Sequence[dict[str, Any]],
+    *,
+    keys: list[str],
+    update: list[str],
+    when: Callable[[Any], Any],
+) -> None:
+    """Insert projection rows; where one's key is stored, set its ``update`` columns from
+    the new row if ``when(excluded)`` holds (a condition on the stored row and
+    ``excluded``, the new one). One statement executed for all rows; their keys must be
+    distinct."""
+    if not rows:
+        return
+    insert = _insert_for(session)(model.__table__)
+    statement = insert.on_conflict_do_update(
+        index_elements=keys,
+        set_={column: insert.excluded[column] for column in update},
+        where=when(insert.excluded),
+    )
+    session.execute(statement, list(rows))
 
 
 def _insert_for(session: Session) -> Any:

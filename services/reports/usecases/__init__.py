@@ -21,9 +21,9 @@ from services.reports.usecases.jobs import (
 )
 from services.reports.usecases.projections import (
     record_achievement,
-    record_assignment_work,
+    record_assignment_works,
     record_course_completion,
-    record_enrollment,
+    record_enrollments,
     record_lesson_completion,
     record_quiz_attempt,
     record_risk_level,
@@ -63,9 +63,9 @@ __all__ = [
     "new_report",
     "open_share_link",
     "record_achievement",
-    "record_assignment_work",
+    "record_assignment_works",
     "record_course_completion",
-    "record_enrollment",
+    "record_enrollments",
     "record_lesson_completion",
     "record_quiz_attempt",
     "record_risk_level",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -19,22 +21,29 @@ from shared.errors import InvalidInput
 
 
 # -- projections of consumed events ---------------------------------------------------------
-def record_enrollment(session: Session, enrolled: events.Enrolled) -> None:
-    store.upsert(
+def record_enrollments(session: Session, batch: Sequence[events.Enrolled]) -> None:
+    """Each enrollment's first moment: the first event seen keeps it (of a batch, the
+    first in it); later ones change nothing. One statement for the batch."""
+    first: dict[str, events.Enrolled] = {}
+    for enrolled in batch:
+        first.setdefault(enrolled.enrollment_id, enrolled)
+    store.upsert_where(
         session,
         EnrollmentFact,
-        {
-            "enrollment_id": enrolled.enrollment_id,
-            "student_id": enrolled.student_id,
-            "course_id": enrolled.course_id,
-            "enrolled_at": enrolled.enrolled_at,
-            "completed_at": None,
-        },
-        ["enrollment_id"],
+        [
+            {
+                "enrollment_id": enrolled.enrollment_id,
+                "student_id": enrolled.student_id,
+                "course_id": enrolled.course_id,
+                "enrolled_at": enrolled.enrolled_at,
+                "completed_at": None,
+            }
+            for enrolled in first.values()
+        ],
+        keys=["enrollment_id"],
+        update=["enrolled_at"],
+        when=lambda _new: EnrollmentFact.__table__.c.enrolled_at.is_(None),
     )
-    row = session.get(EnrollmentFact, enrolled.enrollment_id, with_for_update=True)
-    if row is not None and row.enrolled_at is None:
-        row.enrolled_at = enrolled.enrolled_at
 
 
 def record_course_completion(session: Session, completed: events.CourseCompleted) -> None:
@@ -74,28 +83,46 @@ def record_lesson_completion(session: Session, done: events.LessonCompleted) -> 
     )
 
 
-def record_assignment_work(
-    session: Session, work: events.AssignmentRecorded, occurred_at: datetime
+def record_assignment_works(
+    session: Session, batch: Sequence[tuple[events.AssignmentRecorded, datetime]]
 ) -> None:
-    """The assignment's latest state: an event older than the one kept changes nothing."""
-    values = {
-        "enrollment_id": work.enrollment_id,
-        "assignment_id": work.assignment_id,
-        "student_id": work.student_id,
-        "course_id": work.course_id,
-        "status": work.status,
-        "submitted_at": work.submitted_at,
-        "grade": work.grade,
-        "time_spent": work.time_spent or 0.0,
-        "as_of": occurred_at,
-    }
-    store.upsert(session, AssignmentWorkFact, values, ["enrollment_id", "assignment_id"])
-    row = session.get(
-        AssignmentWorkFact, (work.enrollment_id, work.assignment_id), with_for_update=True
+    """Each assignment's latest state, by when its event occurred: an event older than the
+    one kept changes nothing, and of events at the same moment the first one stays (of a
+    batch, the first in it). One statement for the batch."""
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for work, occurred_at in batch:
+        key = (work.enrollment_id, work.assignment_id)
+        kept = latest.get(key)
+        if kept is not None and kept["as_of"] >= occurred_at:
+            continue
+        latest[key] = {
+            "enrollment_id": work.enrollment_id,
+            "assignment_id": work.assignment_id,
+            "student_id": work.student_id,
+            "course_id": work.course_id,
+            "status": work.status,
+            "submitted_at": work.submitted_at,
+            "grade": work.grade,
+            "time_spent": work.time_spent or 0.0,
+            "as_of": occurred_at,
+        }
+    table = AssignmentWorkFact.__table__
+    store.upsert_where(
+        session,
+        AssignmentWorkFact,
+        list(latest.values()),
+        keys=["enrollment_id", "assignment_id"],
+        update=[
+            "student_id",
+            "course_id",
+            "status",
+            "submitted_at",
+            "grade",
+            "time_spent",
+            "as_of",
+        ],
+        when=lambda new: table.c.as_of < new.as_of,
     )
-    if row is not None and row.as_of < occurred_at:
-        for key, value in values.items():
-            setattr(row, key, value)
 
 
 def record_quiz_attempt(

@@ -108,8 +108,8 @@ def seed_work(app: Flask) -> None:
     database = app.extensions["stride"].database
     enrollment = {"enrollment_id": "ENR-1", "student_id": STUDENT, "course_id": COURSE}
     with database.unit_of_work() as session:
-        usecases.record_enrollment(
-            session, Enrolled(**enrollment, enrolled_at=START, status="not_started")
+        usecases.record_enrollments(
+            session, [Enrolled(**enrollment, enrolled_at=START, status="not_started")]
         )
         usecases.record_lesson_completion(
             session,

@@ -109,6 +109,93 @@ def test_the_latest_assignment_state_wins_in_either_order(app):
     assert row.status == "graded" and row.grade == 88
 
 
+def enrolled(enrollment: str, at: datetime) -> Envelope:
+    return Envelope(
+        type="progress.enrolled",
+        producer="progress",
+        payload={
+            **ENROLLMENT,
+            "enrollment_id": enrollment,
+            "enrolled_at": at.isoformat(),
+            "status": "not_started",
+        },
+    )
+
+
+def work_on(
+    enrollment: str, assignment_id: str, status: str, grade: float | None, at: datetime
+) -> Envelope:
+    event = assignment(status, grade, at)
+    payload = {**event.payload, "enrollment_id": enrollment, "assignment_id": assignment_id}
+    return Envelope(type=event.type, producer="progress", occurred_at=at, payload=payload)
+
+
+def projected(app) -> tuple[list[tuple], list[tuple]]:
+    with app.extensions["stride"].database.engine.connect() as connection:
+        works = connection.execute(
+            sa.select(
+                AssignmentWorkFact.enrollment_id,
+                AssignmentWorkFact.assignment_id,
+                AssignmentWorkFact.status,
+                AssignmentWorkFact.grade,
+                AssignmentWorkFact.as_of,
+            ).order_by(AssignmentWorkFact.enrollment_id, AssignmentWorkFact.assignment_id)
+        ).all()
+        enrollments = connection.execute(
+            sa.select(EnrollmentFact.enrollment_id, EnrollmentFact.enrolled_at).order_by(
+                EnrollmentFact.enrollment_id
+            )
+        ).all()
+    return [tuple(row) for row in works], [tuple(row) for row in enrollments]
+
+
+def apply_in_batches(app, envelopes: list[Envelope]) -> None:
+    """As the consumer applies a batch: each type's events at once to its batch handler."""
+    database = app.extensions["stride"].database
+    with database.unit_of_work() as session:
+        for event_type in dict.fromkeys(envelope.type for envelope in envelopes):
+            handler = registry.batch_handler_for(event_type)
+            assert handler is not None, f"{event_type} has no batch handler"
+            handler([e for e in envelopes if e.type == event_type], session)
+        session.commit()
+
+
+def test_a_batch_of_enrollments_and_assignment_work_projects_as_one_by_one(app, tmp_path):
+    """The batch handlers keep what the events one at a time keep: an enrollment's first
+    moment, each assignment's latest state (at equal moments the first one), also against
+    rows an earlier batch stored."""
+    hour = timedelta(hours=1)
+    earlier = [work_on("ENR-2", "ASG-1", "submitted", None, T0), enrolled("ENR-2", T0)]
+    batch = [
+        work_on("ENR-1", "ASG-1", "graded", 70, T0 + 2 * hour),
+        work_on("ENR-1", "ASG-1", "submitted", None, T0),
+        work_on("ENR-1", "ASG-1", "returned", 70, T0 + 2 * hour),  # a tie: the first stays
+        work_on("ENR-1", "ASG-2", "submitted", None, T0 + hour),
+        work_on("ENR-2", "ASG-1", "graded", 90, T0 + hour),  # newer than the stored row
+        work_on("ENR-2", "ASG-1", "submitted", None, T0 - hour),  # older: nothing
+        enrolled("ENR-1", T0 + hour),
+        enrolled("ENR-1", T0),  # the first seen stays, as one at a time
+        enrolled("ENR-2", T0 + 3 * hour),  # already enrolled: nothing
+    ]
+    apply(app, *earlier)
+    apply(app, *batch)
+    one_by_one = projected(app)
+    with app.extensions["stride"].database.unit_of_work() as session:
+        session.execute(sa.delete(AssignmentWorkFact))
+        session.execute(sa.delete(EnrollmentFact))
+        session.commit()
+    apply(app, *earlier)
+    apply_in_batches(app, batch)
+    assert projected(app) == one_by_one
+    works, enrollments = one_by_one
+    assert [(w[0], w[1], w[2], w[3]) for w in works] == [
+        ("ENR-1", "ASG-1", "graded", 70),
+        ("ENR-1", "ASG-2", "submitted", None),
+        ("ENR-2", "ASG-1", "graded", 90),
+    ]
+    assert [e[1] for e in enrollments] == [T0 + hour, T0]
+
+
 @pytest.mark.parametrize(
     "envelope",
     [

@@ -135,19 +135,23 @@ def test_the_request_schemas_list_the_spec_s_enumerations(app):
 def test_a_served_report_carries_every_field_of_the_spec(app, teacher):
     seed_work(app)
     with app.extensions["stride"].database.unit_of_work() as session:
-        usecases.record_assignment_work(
+        usecases.record_assignment_works(
             session,
-            AssignmentRecorded(
-                enrollment_id="ENR-1",
-                student_id=STUDENT,
-                course_id=COURSE,
-                assignment_id="ASG-1",
-                action="grade",
-                status="graded",
-                submitted_at=START + timedelta(days=3),
-                grade=78,
-            ),
-            START + timedelta(days=4),
+            [
+                (
+                    AssignmentRecorded(
+                        enrollment_id="ENR-1",
+                        student_id=STUDENT,
+                        course_id=COURSE,
+                        assignment_id="ASG-1",
+                        action="grade",
+                        status="graded",
+                        submitted_at=START + timedelta(days=3),
+                        grade=78,
+                    ),
+                    START + timedelta(days=4),
+                )
+            ],
         )
         session.commit()
     body = report_request(

@@ -701,8 +701,9 @@ def build_parser() -> argparse.ArgumentParser:
     oulad_import.add_argument(
         "--wait",
         action="store_true",
-        help="then wait until progress' outbox and analytics' queue are empty, and say how "
-        "long that took (needs the platform's settings: its databases and broker)",
+        help="then wait until progress' outbox is empty and analytics and reports have "
+        "applied its events, and say how long that took (needs the platform's settings: "
+        "its databases and broker)",
     )
     _oulad_options(oulad_import)
     oulad_import.set_defaults(run=cmd_import_oulad)

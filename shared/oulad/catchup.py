@@ -1,14 +1,14 @@
 """Waiting until the platform's consumers have applied what the importer wrote.
 
 Progress writes its events to its outbox in the transaction of each request; the relay
-publishes them to RabbitMQ (or the file broker) and analytics' consumer applies them,
-recording each one in its inbox in the same transaction. They have caught up when
-progress' outbox holds nothing unsent, analytics' queue holds no message ready, and
-every event of the types analytics handles that progress wrote since the wait began is
-in analytics' inbox (a message the consumer has taken but not yet acknowledged is
-neither ready nor gone for the broker: only the inbox says it was applied), several
-times in a row. Read only: the outbox is counted as ``stride outbox list`` counts it,
-the queue by a passive declare, the two tables by their event ids.
+publishes them to RabbitMQ (or the file broker) and the consumers of analytics and
+reports apply them, each recording every event in its inbox in the same transaction.
+They have caught up when progress' outbox holds nothing unsent, neither consumer's queue
+holds a message ready, and every event of the types a consumer handles that progress
+wrote since the wait began is in its inbox (a message a consumer has taken but not yet
+acknowledged is neither ready nor gone for the broker: only the inbox says it was
+applied), several times in a row. Read only: the outbox is counted as ``stride outbox
+list`` counts it, the queues by a passive declare, the tables by their event ids.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ QUIET_LOOKS = 3
 @dataclass(frozen=True)
 class Backlog:
     unsent: int  # progress' outbox rows not yet published
-    queued: int  # messages ready in analytics' queue
-    unapplied: int = 0  # events progress wrote that analytics' inbox does not hold yet
+    queued: int  # messages ready in the consumers' queues
+    unapplied: int = 0  # events progress wrote that a consumer's inbox does not hold yet
 
     @property
     def empty(self) -> bool:
@@ -77,37 +77,47 @@ def unapplied_events(
     return len(ids - set(consumer_session.execute(applied).scalars()))
 
 
+#: the services whose consumers apply progress' events, waited for
+CONSUMERS = ("analytics", "reports")
+
+
 def backlog(settings: Settings, since: datetime | None = None) -> Backlog:
-    """What progress and analytics still have to do; ``since``: the moment from which
-    progress' events must be in analytics' inbox (None: only the outbox and the queue)."""
+    """What progress and the consumers of its events still have to do; ``since``: the
+    moment from which progress' events must be in each consumer's inbox (None: only the
+    outbox and the queues)."""
     from shared.db import Database
     from shared.events import outbox, topology
     from shared.events.broker import kombu_connection
 
-    handled = [t for t in _analytics_event_types() if t.startswith("progress.")]
     progress = Database(settings.database_url("progress"))
-    analytics = Database(settings.database_url("analytics"))
+    consumers = {name: Database(settings.database_url(name)) for name in CONSUMERS}
+    unapplied = 0
     try:
-        with progress.unit_of_work() as session, analytics.unit_of_work() as other:
+        with progress.unit_of_work() as session:
             unsent = outbox.count_unsent(session)
-            unapplied = (
-                0
-                if since is None
-                else unapplied_events(session, other, "analytics", handled, since)
-            )
+            for name, database in consumers.items():
+                if since is None:
+                    continue
+                handled = [t for t in _event_types(name) if t.startswith("progress.")]
+                with database.unit_of_work() as other:
+                    unapplied += unapplied_events(session, other, name, handled, since)
     finally:
         progress.dispose()
-        analytics.dispose()
+        for database in consumers.values():
+            database.dispose()
+    queued = 0
     with kombu_connection(settings) as connection:
         connection.ensure_connection(max_retries=3, timeout=10)
-        declared = connection.default_channel.queue_declare(
-            topology.consumer_queue_name("analytics"), passive=True
-        )
-    return Backlog(unsent=unsent, queued=int(declared.message_count), unapplied=unapplied)
+        for name in CONSUMERS:
+            declared = connection.default_channel.queue_declare(
+                topology.consumer_queue_name(name), passive=True
+            )
+            queued += int(declared.message_count)
+    return Backlog(unsent=unsent, queued=queued, unapplied=unapplied)
 
 
-def _analytics_event_types() -> list[str]:
-    handlers = importlib.import_module("services.analytics.handlers")
+def _event_types(consumer: str) -> list[str]:
+    handlers = importlib.import_module(f"services.{consumer}.handlers")
     types: list[str] = handlers.registry.event_types
     return types
 

@@ -170,6 +170,40 @@ def postgres_cpu() -> float:
     return sum(process_cpu(int(pid)) for pid in found.stdout.split())
 
 
+def profile(root: int, args: argparse.Namespace) -> list[subprocess.Popen[bytes]]:
+    """py-spy on each consumer of progress' events for ``--profile-seconds``: collapsed
+    stacks in ``--profile``, one file per consumer."""
+    args.profile.mkdir(parents=True, exist_ok=True)
+    spies = []
+    for pid, command in processes(root).items():
+        name = label(command)
+        if name not in {"events analytics", "events reports"}:
+            continue
+        out = args.profile / f"{name.replace(' ', '-')}.txt"
+        spies.append(
+            subprocess.Popen(
+                [
+                    str(REPO_ROOT / ".venv/bin/py-spy"),
+                    "record",
+                    "--pid",
+                    str(pid),
+                    "--format",
+                    "raw",
+                    "--rate",
+                    "100",
+                    "--duration",
+                    str(args.profile_seconds),
+                    "--output",
+                    str(out),
+                    "--nonblocking",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+    return spies
+
+
 @dataclass
 class Run:
     import_seconds: float
@@ -206,6 +240,7 @@ def run_once(args: argparse.Namespace, server: str) -> Run:
                 stdout=subprocess.DEVNULL,
             )
             imported = time.monotonic()
+            spies = profile(platform.pid, args) if args.profile else []
             cpu_before = cpu_by_label(platform.pid)
             pg_before = postgres_cpu()
             outbox_empty: float | None = None
@@ -229,6 +264,8 @@ def run_once(args: argparse.Namespace, server: str) -> Run:
                 if quiet == 0:
                     caught_up = None
                 time.sleep(args.every)
+            for spy in spies:
+                spy.wait()
             cpu_after = cpu_by_label(platform.pid)
             cpu = {
                 name: cpu_after.get(name, 0.0) - cpu_before.get(name, 0.0)
@@ -253,6 +290,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=REPO_ROOT.parent / "shared/data/oulad-2013")
     parser.add_argument("--every", type=float, default=2.0, help="seconds between looks")
     parser.add_argument("--timeout", type=float, default=600.0, help="give up after (s)")
+    parser.add_argument("--profile", type=Path, help="py-spy the consumers into this folder")
+    parser.add_argument("--profile-seconds", type=int, default=30)
     args = parser.parse_args(argv)
     server = postgres_url()
     print(f"# {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, commit {code_version()}")

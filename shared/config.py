@@ -235,9 +235,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_content_length=_int(env, "STRIDE_MAX_CONTENT_LENGTH", 1024 * 1024),
         auto_migrate=_bool(env, "STRIDE_AUTO_MIGRATE", stride_env != "production"),
         consumer_prefetch=_int(
-            env, "STRIDE_CONSUMER_PREFETCH", _int(env, "STRIDE_CONSUMER_BATCH_SIZE", 100)
+            env, "STRIDE_CONSUMER_PREFETCH", _int(env, "STRIDE_CONSUMER_BATCH_SIZE", 500)
         ),
-        consumer_batch_size=_int(env, "STRIDE_CONSUMER_BATCH_SIZE", 100),
+        consumer_batch_size=_int(env, "STRIDE_CONSUMER_BATCH_SIZE", 500),
         consumer_max_retries=_int(env, "STRIDE_CONSUMER_MAX_RETRIES", 5),
         consumer_retry_delays=_delays(env, "STRIDE_CONSUMER_RETRY_DELAYS", "1,5,30,120,600"),
         consumer_gc_threshold=_int(env, "STRIDE_CONSUMER_GC_THRESHOLD", 50_000),

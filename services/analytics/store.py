@@ -83,7 +83,11 @@ def _plain(value: Any) -> Any:
 
 
 def _rows(facts: Sequence[Any]) -> list[dict[str, Any]]:
-    return [{key: _plain(value) for key, value in asdict(fact).items()} for fact in facts]
+    # the facts are flat: their fields read one by one (``asdict`` deep-copies each value)
+    if not facts:
+        return []
+    names = [field.name for field in fields(facts[0])]
+    return [{name: _plain(getattr(fact, name)) for name in names} for fact in facts]
 
 
 def add_activities(

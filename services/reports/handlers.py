@@ -32,9 +32,11 @@ def project_enrollments(batch: Sequence[Envelope], session: Session) -> None:
     usecases.record_enrollments(session, [events.parse_as(e, events.Enrolled) for e in batch])
 
 
-@registry.handles("progress.course.completed")
-def project_course_completion(event: Envelope, session: Session) -> None:
-    usecases.record_course_completion(session, events.parse_as(event, events.CourseCompleted))
+@registry.handles_batch("progress.course.completed")
+def project_course_completions(batch: Sequence[Envelope], session: Session) -> None:
+    usecases.record_course_completions(
+        session, [events.parse_as(e, events.CourseCompleted) for e in batch]
+    )
 
 
 @registry.handles("progress.lesson.completed")

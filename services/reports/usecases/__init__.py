@@ -22,7 +22,7 @@ from services.reports.usecases.jobs import (
 from services.reports.usecases.projections import (
     record_achievement,
     record_assignment_works,
-    record_course_completion,
+    record_course_completions,
     record_enrollments,
     record_lesson_completion,
     record_quiz_attempt,
@@ -64,7 +64,7 @@ __all__ = [
     "open_share_link",
     "record_achievement",
     "record_assignment_works",
-    "record_course_completion",
+    "record_course_completions",
     "record_enrollments",
     "record_lesson_completion",
     "record_quiz_attempt",

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.reports import events, store
@@ -46,23 +47,32 @@ def record_enrollments(session: Session, batch: Sequence[events.Enrolled]) -> No
     )
 
 
-def record_course_completion(session: Session, completed: events.CourseCompleted) -> None:
-    """Latest completion wins (a reopened course completed anew moves it forward)."""
-    store.upsert(
+def record_course_completions(session: Session, batch: Sequence[events.CourseCompleted]) -> None:
+    """Each enrollment's latest completion (a reopened course completed anew moves it
+    forward); an earlier one changes nothing. One statement for the batch."""
+    latest: dict[str, events.CourseCompleted] = {}
+    for completed in batch:
+        kept = latest.get(completed.enrollment_id)
+        if kept is None or kept.completed_at < completed.completed_at:
+            latest[completed.enrollment_id] = completed
+    stored = EnrollmentFact.__table__.c.completed_at
+    store.upsert_where(
         session,
         EnrollmentFact,
-        {
-            "enrollment_id": completed.enrollment_id,
-            "student_id": completed.student_id,
-            "course_id": completed.course_id,
-            "enrolled_at": None,
-            "completed_at": completed.completed_at,
-        },
-        ["enrollment_id"],
+        [
+            {
+                "enrollment_id": completed.enrollment_id,
+                "student_id": completed.student_id,
+                "course_id": completed.course_id,
+                "enrolled_at": None,
+                "completed_at": completed.completed_at,
+            }
+            for completed in latest.values()
+        ],
+        keys=["enrollment_id"],
+        update=["completed_at"],
+        when=lambda new: sa.or_(stored.is_(None), stored < new.completed_at),
     )
-    row = session.get(EnrollmentFact, completed.enrollment_id, with_for_update=True)
-    if row is not None and (row.completed_at is None or row.completed_at < completed.completed_at):
-        row.completed_at = completed.completed_at
 
 
 def record_lesson_completion(session: Session, done: events.LessonCompleted) -> None:

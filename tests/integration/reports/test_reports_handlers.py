@@ -122,6 +122,19 @@ def enrolled(enrollment: str, at: datetime) -> Envelope:
     )
 
 
+def completed(enrollment: str, at: datetime) -> Envelope:
+    return Envelope(
+        type="progress.course.completed",
+        producer="progress",
+        payload={
+            **ENROLLMENT,
+            "enrollment_id": enrollment,
+            "completed_at": at.isoformat(),
+            "progress_percentage": 100,
+        },
+    )
+
+
 def work_on(
     enrollment: str, assignment_id: str, status: str, grade: float | None, at: datetime
 ) -> Envelope:
@@ -142,9 +155,11 @@ def projected(app) -> tuple[list[tuple], list[tuple]]:
             ).order_by(AssignmentWorkFact.enrollment_id, AssignmentWorkFact.assignment_id)
         ).all()
         enrollments = connection.execute(
-            sa.select(EnrollmentFact.enrollment_id, EnrollmentFact.enrolled_at).order_by(
-                EnrollmentFact.enrollment_id
-            )
+            sa.select(
+                EnrollmentFact.enrollment_id,
+                EnrollmentFact.enrolled_at,
+                EnrollmentFact.completed_at,
+            ).order_by(EnrollmentFact.enrollment_id)
         ).all()
     return [tuple(row) for row in works], [tuple(row) for row in enrollments]
 
@@ -160,12 +175,16 @@ def apply_in_batches(app, envelopes: list[Envelope]) -> None:
         session.commit()
 
 
-def test_a_batch_of_enrollments_and_assignment_work_projects_as_one_by_one(app, tmp_path):
+def test_a_batch_of_enrollments_and_assignment_work_projects_as_one_by_one(app):
     """The batch handlers keep what the events one at a time keep: an enrollment's first
-    moment, each assignment's latest state (at equal moments the first one), also against
-    rows an earlier batch stored."""
+    moment and its latest completion, each assignment's latest state (at equal moments
+    the first one), also against rows an earlier batch stored."""
     hour = timedelta(hours=1)
-    earlier = [work_on("ENR-2", "ASG-1", "submitted", None, T0), enrolled("ENR-2", T0)]
+    earlier = [
+        work_on("ENR-2", "ASG-1", "submitted", None, T0),
+        enrolled("ENR-2", T0),
+        completed("ENR-3", T0 + 5 * hour),
+    ]
     batch = [
         work_on("ENR-1", "ASG-1", "graded", 70, T0 + 2 * hour),
         work_on("ENR-1", "ASG-1", "submitted", None, T0),
@@ -176,6 +195,11 @@ def test_a_batch_of_enrollments_and_assignment_work_projects_as_one_by_one(app, 
         enrolled("ENR-1", T0 + hour),
         enrolled("ENR-1", T0),  # the first seen stays, as one at a time
         enrolled("ENR-2", T0 + 3 * hour),  # already enrolled: nothing
+        completed("ENR-1", T0 + 4 * hour),
+        completed("ENR-1", T0 + 6 * hour),  # completed again, later: the latest
+        completed("ENR-1", T0 + 5 * hour),
+        completed("ENR-3", T0 + 4 * hour),  # earlier than the stored one: nothing
+        enrolled("ENR-3", T0),  # the completion came first: the enrollment fills in
     ]
     apply(app, *earlier)
     apply(app, *batch)
@@ -193,7 +217,11 @@ def test_a_batch_of_enrollments_and_assignment_work_projects_as_one_by_one(app, 
         ("ENR-1", "ASG-2", "submitted", None),
         ("ENR-2", "ASG-1", "graded", 90),
     ]
-    assert [e[1] for e in enrollments] == [T0 + hour, T0]
+    assert [e[1:] for e in enrollments] == [
+        (T0 + hour, T0 + 6 * hour),
+        (T0, None),
+        (T0, T0 + 5 * hour),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -139,6 +139,8 @@ def processes(root: int) -> dict[int, str]:
 
 def label(command: str) -> str:
     """A short name for one of the platform's processes."""
+    if command.startswith("[celeryd"):
+        return "celery worker (pool)"
     words = command.split()
     for verb in ("events", "worker", "beat", "relay"):
         if verb in words:
@@ -155,19 +157,31 @@ def label(command: str) -> str:
     return words[0].rsplit("/", 1)[-1] if words else "?"
 
 
+def platform_processes(root: int) -> dict[int, str]:
+    """The platform's working processes by pid, with their labels (not the wrappers that
+    restart them)."""
+    return {
+        pid: label(command)
+        for pid, command in processes(root).items()
+        if "stride keep" not in command and not command.startswith(("sh ", "/bin/sh"))
+    }
+
+
 def cpu_by_label(root: int) -> dict[str, float]:
     totals: dict[str, float] = {}
-    for pid, command in processes(root).items():
-        if "stride keep" in command or command.startswith(("sh ", "/bin/sh")):
-            continue
-        name = label(command)
+    for pid, name in platform_processes(root).items():
         totals[name] = totals.get(name, 0.0) + process_cpu(pid)
+    totals["rabbitmq"] = sum(process_cpu(pid) for pid in pids_of("beam.smp"))
     return totals
 
 
+def pids_of(pattern: str) -> list[int]:
+    found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)
+    return [int(pid) for pid in found.stdout.split()]
+
+
 def postgres_cpu() -> float:
-    found = subprocess.run(["pgrep", "-f", f"postgres: .*{PREFIX}"], capture_output=True, text=True)
-    return sum(process_cpu(int(pid)) for pid in found.stdout.split())
+    return sum(process_cpu(pid) for pid in pids_of(f"postgres: .*{PREFIX}"))
 
 
 def profile(root: int, args: argparse.Namespace) -> list[subprocess.Popen[bytes]]:
@@ -175,8 +189,7 @@ def profile(root: int, args: argparse.Namespace) -> list[subprocess.Popen[bytes]
     stacks in ``--profile``, one file per consumer."""
     args.profile.mkdir(parents=True, exist_ok=True)
     spies = []
-    for pid, command in processes(root).items():
-        name = label(command)
+    for pid, name in platform_processes(root).items():
         if name not in {"events analytics", "events reports"}:
             continue
         out = args.profile / f"{name.replace(' ', '-')}.txt"
@@ -272,7 +285,7 @@ def run_once(args: argparse.Namespace, server: str) -> Run:
                 for name in sorted(set(cpu_after) | set(cpu_before))
             }
             cpu["postgres (these databases)"] = postgres_cpu() - pg_before
-            cpu["stride up (all)"] = tree_cpu(platform.pid)
+            cpu["stride up (all, since it started)"] = tree_cpu(platform.pid)
             return Run(imported - began, outbox_empty, caught_up if quiet else None, cpu)
         finally:
             os.killpg(platform.pid, signal.SIGTERM)

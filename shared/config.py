@@ -234,8 +234,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ip_hash_key=env.get("STRIDE_IP_HASH_KEY", "development-only-ip-hash-key"),
         max_content_length=_int(env, "STRIDE_MAX_CONTENT_LENGTH", 1024 * 1024),
         auto_migrate=_bool(env, "STRIDE_AUTO_MIGRATE", stride_env != "production"),
+        # two batches: the next one arrives while the last one is applied
         consumer_prefetch=_int(
-            env, "STRIDE_CONSUMER_PREFETCH", _int(env, "STRIDE_CONSUMER_BATCH_SIZE", 500)
+            env, "STRIDE_CONSUMER_PREFETCH", 2 * _int(env, "STRIDE_CONSUMER_BATCH_SIZE", 500)
         ),
         consumer_batch_size=_int(env, "STRIDE_CONSUMER_BATCH_SIZE", 500),
         consumer_max_retries=_int(env, "STRIDE_CONSUMER_MAX_RETRIES", 5),

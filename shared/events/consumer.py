@@ -121,7 +121,8 @@ class EventConsumer:
         self.max_wait = max_wait
         self.batch_size = settings.consumer_batch_size
         # Unacked messages return to the queue if the consumer dies: prefetching far
-        # beyond one batch would expose them all to the queue's delivery limit.
+        # beyond a batch would expose them all to the queue's delivery limit. About two
+        # (the default) let the next batch arrive while one is applied and acked.
         self.prefetch = max(settings.consumer_prefetch, settings.consumer_batch_size)
         self.max_retries = settings.consumer_max_retries
         self.retry_delays = settings.consumer_retry_delays

@@ -73,8 +73,9 @@ def insert_new(session: Session, table: sa.Table, rows: Sequence[Mapping[str, An
     """Insert the rows whose key is not stored yet; leave stored ones unchanged."""
     if not rows:
         return
-    # one statement executed with many parameter sets: compiled once and cached (a
-    # multi-row VALUES built per call would be compiled again for every row count)
+    # one statement executed with many parameter sets, compiled once per batch
+    # (SQLAlchemy 2.0 caches no INSERT with ON CONFLICT; a multi-row VALUES built per
+    # call would be compiled again for every row count as well)
     session.execute(_insert_of(session)(table).on_conflict_do_nothing(), list(rows))
 
 

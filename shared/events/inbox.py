@@ -44,8 +44,9 @@ def record_first_deliveries(
     }
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    # One statement for the batch (SQLAlchemy's "insertmanyvalues"), and the same
-    # statement every time, so its compiled form is cached.
+    # One statement for the batch (SQLAlchemy's "insertmanyvalues"). SQLAlchemy 2.0
+    # does not cache the compiled form of an INSERT with ON CONFLICT (it has no cache
+    # key): it is compiled for each batch, once per batch rather than per event.
     statement = insert(inbox_table).on_conflict_do_nothing().returning(inbox_table.c.event_id)
     return set(session.execute(statement, list(rows.values())).scalars())
 

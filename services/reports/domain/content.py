@@ -350,13 +350,17 @@ def _feedback(
 
 def at_risk(risks: Sequence[RiskAssessment], period: Period) -> bool:
     """Whether analytics' latest assessment by the period's end, in any course, is medium
-    or high (assessments arrive in any order: the latest ``assessed_at`` counts)."""
+    or high (assessments arrive in any order: the latest ``assessed_at`` counts, and of
+    two at the same moment the one at risk)."""
     latest: dict[str, RiskAssessment] = {}
     for risk in risks:
         if risk.assessed_at > period.end:
             continue
         kept = latest.get(risk.course_id)
-        if kept is None or risk.assessed_at > kept.assessed_at:
+        if kept is None or (risk.assessed_at, risk.level in AT_RISK) > (
+            kept.assessed_at,
+            kept.level in AT_RISK,
+        ):
             latest[risk.course_id] = risk
     return any(risk.level in AT_RISK for risk in latest.values())
 

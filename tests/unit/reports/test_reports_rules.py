@@ -682,6 +682,12 @@ def test_achievements_earned_in_the_period_are_named_in_order():
         ((RiskAssessment("CRS-1", "low", day(9)), RiskAssessment("CRS-1", "high", day(5))), False),
         ((RiskAssessment("CRS-1", "low", day(5)), RiskAssessment("CRS-1", "high", day(40))), False),
         ((RiskAssessment("CRS-1", "low", day(5)), RiskAssessment("CRS-2", "high", day(6))), True),
+        ((RiskAssessment("CRS-1", "high", PERIOD.end),), True),  # at the period's end itself
+        # one after the period's end is passed over, not the end of the search
+        ((RiskAssessment("CRS-1", "low", day(40)), RiskAssessment("CRS-1", "high", day(5))), True),
+        # two at the same moment: the higher level counts, in either order
+        ((RiskAssessment("CRS-1", "low", day(9)), RiskAssessment("CRS-1", "high", day(9))), True),
+        ((RiskAssessment("CRS-1", "high", day(9)), RiskAssessment("CRS-1", "low", day(9))), True),
     ],
 )
 def test_a_student_at_risk_at_the_period_s_end_is_offered_check_ins(risks, offered):

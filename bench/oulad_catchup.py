@@ -307,7 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--profile-seconds", type=int, default=30)
     args = parser.parse_args(argv)
     server = postgres_url()
-    print(f"# {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, commit {code_version()}")
+    print(f"# {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, {code_version()}")
     print(f"# {machine_facts()}")
     print(f"# calibration: {calibration()}", flush=True)
     runs = []

@@ -17,6 +17,7 @@ from services.progress.domain import (
     quiz_result_from_facts,
     recorded_submission_id,
 )
+from services.progress.domain.values import CLOCK_SKEW, require_past
 from shared.errors import InvalidInput
 
 pytestmark = pytest.mark.unit
@@ -85,3 +86,22 @@ def test_a_record_without_offset_or_with_a_score_out_of_range_is_refused() -> No
     with pytest.raises(InvalidInput) as over:
         SubmissionRecord("OU-1752", SUBMITTED, 100.5)
     assert list(over.value.fields) == ["score"]
+    with pytest.raises(InvalidInput) as naive_grading:
+        SubmissionRecord("OU-1752", SUBMITTED, 80, graded_at=datetime(2013, 10, 20))
+    assert naive_grading.value.fields == {"graded_at": ["must include a time zone offset (UTC)"]}
+
+
+def test_a_past_moment_is_taken_up_to_the_clock_skew_and_refused_beyond_it() -> None:
+    now = datetime(2026, 12, 4, 12, tzinfo=UTC)
+    in_paris = (now + CLOCK_SKEW).astimezone(timezone(timedelta(hours=1)))
+
+    assert require_past(SUBMITTED, "submitted_at", now=now) == SUBMITTED
+    assert require_past(in_paris, "submitted_at", now=now) == now + CLOCK_SKEW
+    with pytest.raises(InvalidInput) as ahead:
+        require_past(now + CLOCK_SKEW + timedelta(microseconds=1), "graded_at", now=now)
+    assert ahead.value.fields == {
+        "graded_at": ["must not be in the future (more than 300 seconds ahead of now)"]
+    }
+    with pytest.raises(InvalidInput) as naive:
+        require_past(datetime(2013, 10, 18), "enrolled_at", now=now)
+    assert naive.value.fields == {"enrolled_at": ["must include a time zone offset (UTC)"]}

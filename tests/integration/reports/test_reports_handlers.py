@@ -109,29 +109,23 @@ def test_the_latest_assignment_state_wins_in_either_order(app):
     assert row.status == "graded" and row.grade == 88
 
 
+def of_enrollment(event_type: str, enrollment: str, **payload: object) -> Envelope:
+    body = {**ENROLLMENT, "enrollment_id": enrollment, **payload}
+    return Envelope(type=event_type, producer="progress", payload=body)
+
+
 def enrolled(enrollment: str, at: datetime) -> Envelope:
-    return Envelope(
-        type="progress.enrolled",
-        producer="progress",
-        payload={
-            **ENROLLMENT,
-            "enrollment_id": enrollment,
-            "enrolled_at": at.isoformat(),
-            "status": "not_started",
-        },
+    return of_enrollment(
+        "progress.enrolled", enrollment, enrolled_at=at.isoformat(), status="not_started"
     )
 
 
 def completed(enrollment: str, at: datetime) -> Envelope:
-    return Envelope(
-        type="progress.course.completed",
-        producer="progress",
-        payload={
-            **ENROLLMENT,
-            "enrollment_id": enrollment,
-            "completed_at": at.isoformat(),
-            "progress_percentage": 100,
-        },
+    return of_enrollment(
+        "progress.course.completed",
+        enrollment,
+        completed_at=at.isoformat(),
+        progress_percentage=100,
     )
 
 

@@ -273,16 +273,18 @@ def upsert_where(
     """Insert projection rows; where one's key is stored, set its ``update`` columns from
     the new row if ``when(excluded)`` holds (a condition on the stored row and
     ``excluded``, the new one). One statement executed for all rows; their keys must be
-    distinct."""
+    distinct. The rows go in key order, so two consumers upserting the same keys lock
+    them in the same order."""
     if not rows:
         return
+    ordered = sorted(rows, key=lambda row: tuple(row[key] for key in keys))
     insert = _insert_for(session)(model.__table__)
     statement = insert.on_conflict_do_update(
         index_elements=keys,
         set_={column: insert.excluded[column] for column in update},
         where=when(insert.excluded),
     )
-    session.execute(statement, list(rows))
+    session.execute(statement, ordered)
 
 
 def _insert_for(session: Session) -> Any:

@@ -8,6 +8,7 @@ Out: ``analytics.snapshot.updated``, ``analytics.risk.changed`` and
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,6 +17,7 @@ from services.analytics.domain.projections import (
     ActivityFact,
     AssignmentReport,
     AttemptReport,
+    BatchFacts,
     CourseOutline,
     EnrollmentReport,
     EnrollmentReportKind,
@@ -210,6 +212,41 @@ def enrollment_report(event: Envelope) -> EnrollmentReport:
         at=at,
         status=status,
     )
+
+
+#: the event types that become facts (``batch_facts``)
+ATTEMPT_TYPES = (
+    "attempts.attempt.started",
+    "attempts.attempt.submitted",
+    "attempts.attempt.graded",
+)
+ENROLLMENT_TYPES = ("progress.enrolled", "progress.status.changed", "progress.course.completed")
+FACT_TYPES = (
+    "activity.logs.recorded",
+    *ATTEMPT_TYPES,
+    "progress.lesson.completed",
+    "progress.assignment.recorded",
+    *ENROLLMENT_TYPES,
+)
+
+
+def batch_facts(batch: Iterable[Envelope]) -> BatchFacts:
+    """The facts of a batch of events of ``FACT_TYPES``, by kind, in arrival order."""
+    facts = BatchFacts()
+    for event in batch:
+        if event.type == "activity.logs.recorded":
+            facts.activities += activity_facts(event)
+        elif event.type in ATTEMPT_TYPES:
+            facts.attempts.append(attempt_report(event))
+        elif event.type == "progress.lesson.completed":
+            facts.completions.append(lesson_completion(event))
+        elif event.type == "progress.assignment.recorded":
+            facts.assignments.append(assignment_report(event))
+        elif event.type in ENROLLMENT_TYPES:
+            facts.enrollments.append(enrollment_report(event))
+        else:
+            raise ValueError(f"{event.type} is not an event analytics keeps facts of")
+    return facts
 
 
 def course_outline(event: Envelope) -> CourseOutline:

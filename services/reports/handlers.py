@@ -72,14 +72,16 @@ def project_quiz_attempt(event: Envelope, session: Session) -> None:
     )
 
 
-@registry.handles("analytics.achievement.earned")
-def project_achievement(event: Envelope, session: Session) -> None:
-    usecases.record_achievement(session, events.parse_as(event, events.AchievementEarned))
+@registry.handles_batch("analytics.achievement.earned")
+def project_achievements(batch: Sequence[Envelope], session: Session) -> None:
+    usecases.record_achievements(
+        session, [events.parse_as(e, events.AchievementEarned) for e in batch]
+    )
 
 
-@registry.handles("analytics.risk.changed")
-def project_risk_level(event: Envelope, session: Session) -> None:
-    usecases.record_risk_level(session, events.parse_as(event, events.RiskChanged))
+@registry.handles_batch("analytics.risk.changed")
+def project_risk_levels(batch: Sequence[Envelope], session: Session) -> None:
+    usecases.record_risk_levels(session, [events.parse_as(e, events.RiskChanged) for e in batch])
 
 
 @registry.handles("progress.certificate.requested")

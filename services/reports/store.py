@@ -261,6 +261,22 @@ def upsert(session: Session, model: Any, values: dict[str, Any], keys: list[str]
     session.execute(statement.on_conflict_do_nothing(index_elements=keys))
 
 
+def insert_new(
+    session: Session, model: Any, rows: Sequence[dict[str, Any]], keys: list[str]
+) -> None:
+    """Insert the projection rows whose key is not stored yet (facts are immutable by key;
+    of rows with equal keys the first stays, as it would one at a time). One statement
+    executed for all rows, in key order, so two consumers lock the same keys in the same
+    order."""
+    first: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        first.setdefault(tuple(row[key] for key in keys), row)
+    if not first:
+        return
+    statement = _insert_for(session)(model.__table__).on_conflict_do_nothing(index_elements=keys)
+    session.execute(statement, [first[key] for key in sorted(first)])
+
+
 def upsert_where(
     session: Session,
     model: Any,

@@ -41,7 +41,7 @@ from shared.events.broker import kombu_connection
 from shared.events.envelope import Envelope, EnvelopeError, to_iso, utcnow
 from shared.events.errors import PermanentEventError
 from shared.events.failures import CONFLICT, OUTAGE, classify
-from shared.events.handlers import HandlerRegistry
+from shared.events.handlers import BatchHandler, HandlerRegistry
 from shared.events.inbox import record_first_deliveries, record_first_delivery
 from shared.observability import Heartbeat
 
@@ -327,7 +327,9 @@ class EventConsumer:
 
     def _apply_together(self, events: list[Envelope]) -> list[Failure | None]:
         applied = duplicates = ignored = 0
-        batches: dict[str, list[Envelope]] = {}
+        # By handler, not by type: a handler of several types (an enrollment's states)
+        # gets one call with all of them, in arrival order.
+        batches: dict[BatchHandler, list[Envelope]] = {}
         with self.database.unit_of_work() as session:
             handled = [e for e in events if self.registry.handler_for(e.type) is not None]
             if self.deduplicate:
@@ -341,16 +343,15 @@ class EventConsumer:
                 elif envelope.id in fresh:
                     if self.deduplicate:
                         fresh.discard(envelope.id)  # a second copy in this batch is a duplicate
-                    if self.registry.batch_handler_for(envelope.type) is not None:
-                        batches.setdefault(envelope.type, []).append(envelope)
+                    batch_handler = self.registry.batch_handler_for(envelope.type)
+                    if batch_handler is not None:
+                        batches.setdefault(batch_handler, []).append(envelope)
                     else:
                         handler(envelope, session)
                     applied += 1
                 else:
                     duplicates += 1
-            for event_type, envelopes in batches.items():
-                batch_handler = self.registry.batch_handler_for(event_type)
-                assert batch_handler is not None
+            for batch_handler, envelopes in batches.items():
                 batch_handler(envelopes, session)
             session.commit()
         self._count(applied, duplicates, ignored)

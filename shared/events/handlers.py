@@ -1,8 +1,9 @@
 """A registry of event handlers: plain functions of ``(event, session)`` by event type.
 
 A high-volume event type may instead register a batch handler, a function of
-``(events, session)``: the consumer then hands it every new event of that type in a
-batch at once, so one statement can apply many (an upsert, an aggregate).
+``(events, session)``: the consumer then hands it every new event of its types in a
+batch at once, in arrival order, so one statement can apply many (an upsert, an
+aggregate) and a handler of several types does once what they share.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ pick the outcome from the reports' own moments, never from their arrival.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -355,6 +355,26 @@ class CourseOutline:
     outline_version: int
     published_at: datetime
     items: tuple[OutlineItem, ...]
+
+
+@dataclass
+class BatchFacts:
+    """The facts of one batch of consumed events, by kind: recorded together, so the
+    (student, course) pairs they touch are marked once for the whole batch."""
+
+    activities: list[ActivityFact] = field(default_factory=list)
+    attempts: list[AttemptReport] = field(default_factory=list)
+    completions: list[LessonCompletion] = field(default_factory=list)
+    assignments: list[AssignmentReport] = field(default_factory=list)
+    enrollments: list[EnrollmentReport] = field(default_factory=list)
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """The (student, course) pairs these facts are about (a record of no course is
+        about none)."""
+        pairs = [(f.student_id, f.course_id) for f in self.activities if f.course_id is not None]
+        for reports in (self.attempts, self.completions, self.assignments, self.enrollments):
+            pairs += [(r.student_id, r.course_id) for r in reports]
+        return pairs
 
 
 @dataclass(frozen=True)

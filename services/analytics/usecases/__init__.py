@@ -21,6 +21,7 @@ from services.analytics.usecases.recording import (
     record_assignment_reports,
     record_attempt_reports,
     record_enrollment_reports,
+    record_facts,
     record_lesson_completions,
     record_outlines,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "record_assignment_reports",
     "record_attempt_reports",
     "record_enrollment_reports",
+    "record_facts",
     "record_lesson_completions",
     "record_outlines",
     "refresh_pending",

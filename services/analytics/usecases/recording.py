@@ -12,55 +12,55 @@ from services.analytics.domain.projections import (
     ActivityFact,
     AssignmentReport,
     AttemptReport,
+    BatchFacts,
     CourseOutline,
     EnrollmentReport,
     LessonCompletion,
 )
 
 
-def _touched(session: Session, pairs: Sequence[tuple[str, str]], now: datetime) -> None:
-    """New facts of these pairs: mark them for the worker's refresh and invalidate the
-    cached facts of their courses."""
+def record_facts(session: Session, facts: BatchFacts, now: datetime) -> None:
+    """A batch's facts of every kind, with one mark of the pairs they touch: the courses'
+    versions bumped once (the records stamped with the versions they make, so a read
+    cache reads only the records after its version), the pairs marked once for the
+    worker's refresh, and the days of the records stale if rolled up already."""
+    pairs = facts.pairs()
+    versions = store.record_changes(session, pairs)
+    store.add_activities(session, facts.activities, versions)
+    store.mark_days_stale(session, facts.activities, now)
+    store.add_attempt_reports(session, facts.attempts)
+    store.add_lesson_completions(session, facts.completions)
+    store.add_assignment_reports(session, facts.assignments)
+    store.add_enrollment_reports(session, facts.enrollments)
     store.mark_pending(session, pairs, now)
-    store.record_changes(session, pairs)
 
 
 def record_activities(session: Session, facts: Sequence[ActivityFact], now: datetime) -> None:
-    """The records, stamped with the course versions they make (so a read cache reads
-    only the records after its version); their days stale if rolled up already."""
-    pairs = [(f.student_id, f.course_id) for f in facts if f.course_id is not None]
-    versions = store.record_changes(session, pairs)
-    store.add_activities(session, facts, versions)
-    store.mark_days_stale(session, facts, now)
-    store.mark_pending(session, pairs, now)
+    record_facts(session, BatchFacts(activities=list(facts)), now)
 
 
 def record_attempt_reports(
     session: Session, reports: Sequence[AttemptReport], now: datetime
 ) -> None:
-    store.add_attempt_reports(session, reports)
-    _touched(session, [(r.student_id, r.course_id) for r in reports], now)
+    record_facts(session, BatchFacts(attempts=list(reports)), now)
 
 
 def record_lesson_completions(
     session: Session, completions: Sequence[LessonCompletion], now: datetime
 ) -> None:
-    store.add_lesson_completions(session, completions)
-    _touched(session, [(c.student_id, c.course_id) for c in completions], now)
+    record_facts(session, BatchFacts(completions=list(completions)), now)
 
 
 def record_assignment_reports(
     session: Session, reports: Sequence[AssignmentReport], now: datetime
 ) -> None:
-    store.add_assignment_reports(session, reports)
-    _touched(session, [(r.student_id, r.course_id) for r in reports], now)
+    record_facts(session, BatchFacts(assignments=list(reports)), now)
 
 
 def record_enrollment_reports(
     session: Session, reports: Sequence[EnrollmentReport], now: datetime
 ) -> None:
-    store.add_enrollment_reports(session, reports)
-    _touched(session, [(r.student_id, r.course_id) for r in reports], now)
+    record_facts(session, BatchFacts(enrollments=list(reports)), now)
 
 
 def record_outlines(session: Session, outlines: Sequence[CourseOutline], now: datetime) -> None:

@@ -20,13 +20,13 @@ from services.reports.usecases.jobs import (
     start_build,
 )
 from services.reports.usecases.projections import (
-    record_achievement,
+    record_achievements,
     record_assignment_works,
     record_course_completions,
     record_enrollments,
     record_lesson_completion,
     record_quiz_attempt,
-    record_risk_level,
+    record_risk_levels,
 )
 from services.reports.usecases.report_views import Enqueue, RenderedDocument, report_document
 from services.reports.usecases.requests import (
@@ -62,13 +62,13 @@ __all__ = [
     "list_share_links",
     "new_report",
     "open_share_link",
-    "record_achievement",
+    "record_achievements",
     "record_assignment_works",
     "record_course_completions",
     "record_enrollments",
     "record_lesson_completion",
     "record_quiz_attempt",
-    "record_risk_level",
+    "record_risk_levels",
     "report_document",
     "report_file",
     "request_report",

@@ -175,33 +175,39 @@ def record_quiz_attempt(
             row.score = result.score
 
 
-def record_achievement(session: Session, earned: events.AchievementEarned) -> None:
+def record_achievements(session: Session, batch: Sequence[events.AchievementEarned]) -> None:
     """Kept once per student, achievement and course (a redelivery changes nothing)."""
-    store.upsert(
+    store.insert_new(
         session,
         AchievementFact,
-        {
-            "student_id": earned.student_id,
-            "achievement_id": earned.achievement_id,
-            "course_id": earned.course_id or "",
-            "title": earned.title[:500],
-            "earned_at": earned.earned_at,
-        },
+        [
+            {
+                "student_id": earned.student_id,
+                "achievement_id": earned.achievement_id,
+                "course_id": earned.course_id or "",
+                "title": earned.title[:500],
+                "earned_at": earned.earned_at,
+            }
+            for earned in batch
+        ],
         ["student_id", "achievement_id", "course_id"],
     )
 
 
-def record_risk_level(session: Session, changed: events.RiskChanged) -> None:
+def record_risk_levels(session: Session, batch: Sequence[events.RiskChanged]) -> None:
     """Every assessment is kept by its moment: the report takes the latest by its period's
     end, whatever order they arrived in."""
-    store.upsert(
+    store.insert_new(
         session,
         RiskFact,
-        {
-            "student_id": changed.student_id,
-            "course_id": changed.course_id,
-            "assessed_at": changed.assessed_at,
-            "level": changed.to_level,
-        },
+        [
+            {
+                "student_id": changed.student_id,
+                "course_id": changed.course_id,
+                "assessed_at": changed.assessed_at,
+                "level": changed.to_level,
+            }
+            for changed in batch
+        ],
         ["student_id", "course_id", "assessed_at"],
     )

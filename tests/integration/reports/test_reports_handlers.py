@@ -159,13 +159,16 @@ def projected(app) -> tuple[list[tuple], list[tuple]]:
 
 
 def apply_in_batches(app, envelopes: list[Envelope]) -> None:
-    """As the consumer applies a batch: each type's events at once to its batch handler."""
+    """As the consumer applies a batch: each batch handler's events at once, in order."""
     database = app.extensions["stride"].database
+    grouped: dict[object, list[Envelope]] = {}
+    for envelope in envelopes:
+        handler = registry.batch_handler_for(envelope.type)
+        assert handler is not None, f"{envelope.type} has no batch handler"
+        grouped.setdefault(handler, []).append(envelope)
     with database.unit_of_work() as session:
-        for event_type in dict.fromkeys(envelope.type for envelope in envelopes):
-            handler = registry.batch_handler_for(event_type)
-            assert handler is not None, f"{event_type} has no batch handler"
-            handler([e for e in envelopes if e.type == event_type], session)
+        for handler, events in grouped.items():
+            handler(events, session)
         session.commit()
 
 
@@ -420,6 +423,47 @@ def test_achievements_and_risk_levels_are_kept_once_and_in_any_order(app, teache
     assert run_jobs(app) == ["ready"]
     report = teacher.get(f"/reports/{report_id}").json
     assert "Regular check-ins with the teacher" in report["next_steps"]["support_services"]
+
+
+def test_a_batch_of_achievements_and_risk_levels_projects_as_one_by_one(app):
+    """The first of equal keys stays, in a batch as across batches."""
+    day = timedelta(days=1)
+    earlier = [achievement("ACH-1", "First quiz", T0), risk("low", T0 + 3 * day)]
+    batch = [
+        risk("high", T0 + 5 * day),
+        achievement("ACH-2", "Ten lessons", T0 + day),
+        risk("medium", T0 + day),
+        achievement("ACH-1", "Renamed, but stored already", T0),
+        risk("low", T0 + 5 * day),  # the same moment as the first of the batch: it stays
+        achievement("ACH-2", "Ten lessons, again", T0 + day),
+        risk("high", T0 + 3 * day),  # stored already
+    ]
+
+    def kept() -> tuple[list[tuple], list[tuple]]:
+        with app.extensions["stride"].database.engine.connect() as connection:
+            achievements = connection.execute(
+                sa.select(AchievementFact.achievement_id, AchievementFact.title).order_by(
+                    AchievementFact.achievement_id
+                )
+            ).all()
+            levels = connection.execute(
+                sa.select(RiskFact.assessed_at, RiskFact.level).order_by(RiskFact.assessed_at)
+            ).all()
+        return [tuple(row) for row in achievements], [tuple(row) for row in levels]
+
+    apply(app, *earlier)
+    apply(app, *batch)
+    one_by_one = kept()
+    with app.extensions["stride"].database.unit_of_work() as session:
+        session.execute(sa.delete(AchievementFact))
+        session.execute(sa.delete(RiskFact))
+        session.commit()
+    apply(app, *earlier)
+    apply_in_batches(app, batch)
+    assert kept() == one_by_one
+    achievements, levels = one_by_one
+    assert achievements == [("ACH-1", "First quiz"), ("ACH-2", "Ten lessons")]
+    assert [level for _, level in levels] == ["medium", "low", "high"]
 
 
 @pytest.mark.parametrize(

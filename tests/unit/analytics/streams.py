@@ -276,6 +276,22 @@ def apply(session: Session, events: Iterable[Envelope]) -> None:
         handler(event, session)
 
 
+def apply_batch(session: Session, batch: Iterable[Envelope]) -> None:
+    """Apply ``batch`` as the consumer applies one of its batches: each batch handler once,
+    with its events of the batch in arrival order, after the one-at-a-time handlers."""
+    grouped: dict[Any, list[Envelope]] = {}
+    for event in batch:
+        batch_handler = registry.batch_handler_for(event.type)
+        if batch_handler is None:
+            handler = registry.handler_for(event.type)
+            assert handler is not None, event.type
+            handler(event, session)
+        else:
+            grouped.setdefault(batch_handler, []).append(event)
+    for batch_handler, events in grouped.items():
+        batch_handler(events, session)
+
+
 @contextmanager
 def analytics_session() -> Iterator[Session]:
     """A session on a fresh in-memory SQLite database holding the analytics tables."""

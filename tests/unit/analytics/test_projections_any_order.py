@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy.orm import Session
 
 from services.analytics import store, usecases
 from services.analytics.domain.periods import PeriodType, period_of
@@ -19,6 +20,7 @@ from tests.unit.analytics.streams import (
     activity,
     analytics_session,
     apply,
+    apply_batch,
     assignment,
     at,
     course_completed,
@@ -116,3 +118,43 @@ def test_any_order_and_any_redelivery_give_the_same_projections_and_analytics(
     redelivered = data.draw(st.lists(st.sampled_from(stream), max_size=len(stream)))
     shuffled = data.draw(st.permutations(stream + redelivered))
     assert projections(shuffled) == projections(stream)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), stream=streams())
+def test_batches_of_mixed_events_give_what_one_at_a_time_gives(
+    data: st.DataObject, stream: list[Envelope]
+) -> None:
+    """The consumer hands a batch's events of every fact type to one call: the facts, the
+    analytics and the pairs marked for refresh are those of the events one at a time."""
+    shuffled = data.draw(st.permutations(stream))
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(shuffled)), max_size=4)))
+    with analytics_session() as session:
+        for start, end in zip([0, *cuts], [*cuts, len(shuffled)], strict=True):
+            apply_batch(session, shuffled[start:end])
+        batched = store.facts_of(session, None, None)
+        batched_pending = pending_pairs(session)
+    with analytics_session() as session:
+        apply(session, stream)
+        assert store.facts_of(session, None, None) == batched
+        assert pending_pairs(session) == batched_pending
+
+
+def pending_pairs(session: Session) -> set[tuple[str, str]]:
+    return {(student, course) for student, course, _ in store.claim_pending(session, 1000)}
+
+
+def test_a_batch_of_several_fact_types_bumps_its_course_version_once():
+    batch = [
+        enrolled(at(0)),
+        activity([record("LOG-1", "video_play", at(1), duration=60)]),
+        submitted("AT-1", "QZ-1", at(1, hours=2), 80.0),
+        assignment("ASG-1", "submit", at(2), occurred=at(2)),
+        lesson_completed("LSN-1", at(2), score=90.0),
+    ]
+    with analytics_session() as session:
+        apply_batch(session, batch)
+        assert store.course_version(session, COURSE) == 1
+    with analytics_session() as session:
+        apply(session, batch)
+        assert store.course_version(session, COURSE) == len(batch)

@@ -62,6 +62,7 @@ from services.analytics.models import (
     risk_models,
 )
 from shared.db import session_cursor
+from shared.recordsets import insert_rows
 
 
 def _insert_of(session: Session) -> Any:
@@ -71,12 +72,7 @@ def _insert_of(session: Session) -> Any:
 
 def insert_new(session: Session, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert the rows whose key is not stored yet; leave stored ones unchanged."""
-    if not rows:
-        return
-    # one statement executed with many parameter sets, compiled once per batch
-    # (SQLAlchemy 2.0 caches no INSERT with ON CONFLICT; a multi-row VALUES built per
-    # call would be compiled again for every row count as well)
-    session.execute(_insert_of(session)(table).on_conflict_do_nothing(), list(rows))
+    insert_rows(session, table, rows)
 
 
 def _plain(value: Any) -> Any:
@@ -435,15 +431,12 @@ def course_known(session: Session, course_id: str) -> bool:
 def mark_pending(session: Session, pairs: Sequence[tuple[str, str]], at: datetime) -> None:
     """Note that these (student, course) pairs have new facts (once per pair)."""
     rows = [{"student_id": s, "course_id": c, "marked_at": at} for s, c in sorted(set(pairs))]
-    if not rows:
-        return
-    statement = _insert_of(session)(pending_refreshes)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["student_id", "course_id"],
-            set_={"marked_at": statement.excluded.marked_at},
-        ),
+    insert_rows(
+        session,
+        pending_refreshes,
         rows,
+        keys=["student_id", "course_id"],
+        set_=lambda new: {"marked_at": new.marked_at},
     )
 
 
@@ -625,17 +618,16 @@ def set_risk_levels(
         }
         for student, level, probability in rows
     ]
-    statement = _insert_of(session)(risk_levels)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["student_id", "course_id"],
-            set_={
-                "level": statement.excluded.level,
-                "success_probability": statement.excluded.success_probability,
-                "assessed_at": statement.excluded.assessed_at,
-            },
-        ),
+    insert_rows(
+        session,
+        risk_levels,
         values,
+        keys=["student_id", "course_id"],
+        set_=lambda new: {
+            "level": new.level,
+            "success_probability": new.success_probability,
+            "assessed_at": new.assessed_at,
+        },
     )
 
 
@@ -670,12 +662,12 @@ def record_changes(
     courses = sorted({course for _, course in pairs} | set(whole_courses))
     if not courses:
         return {}
-    statement = _insert_of(session)(course_versions)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["course_id"], set_={"version": course_versions.c.version + 1}
-        ),
+    insert_rows(
+        session,
+        course_versions,
         [{"course_id": c, "version": 1} for c in courses],
+        keys=["course_id"],
+        set_=lambda _new: {"version": course_versions.c.version + 1},
     )
     found = session.execute(
         sa.select(course_versions.c.course_id, course_versions.c.version).where(
@@ -685,13 +677,12 @@ def record_changes(
     versions: dict[str, int] = {course: int(version) for course, version in found}
     changed = sorted({(course, student) for student, course in pairs})
     changed += [(course, WHOLE_COURSE) for course in sorted(set(whole_courses))]
-    upsert = _insert_of(session)(course_student_versions)
-    session.execute(
-        upsert.on_conflict_do_update(
-            index_elements=["course_id", "student_id"],
-            set_={"version": upsert.excluded.version},
-        ),
+    insert_rows(
+        session,
+        course_student_versions,
         [{"course_id": c, "student_id": s, "version": versions[c]} for c, s in changed],
+        keys=["course_id", "student_id"],
+        set_=lambda new: {"version": new.version},
     )
     return versions
 

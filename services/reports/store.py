@@ -30,6 +30,7 @@ from services.reports.models import (
 from shared.auth import AccessScope
 from shared.errors import NotFound
 from shared.pagination import Page, paginate
+from shared.recordsets import insert_rows
 from shared.time import parse_iso
 
 
@@ -271,10 +272,7 @@ def insert_new(
     first: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
         first.setdefault(tuple(row[key] for key in keys), row)
-    if not first:
-        return
-    statement = _insert_for(session)(model.__table__).on_conflict_do_nothing(index_elements=keys)
-    session.execute(statement, [first[key] for key in sorted(first)])
+    insert_rows(session, model.__table__, [first[key] for key in sorted(first)], keys=keys)
 
 
 def upsert_where(
@@ -291,16 +289,15 @@ def upsert_where(
     ``excluded``, the new one). One statement executed for all rows; their keys must be
     distinct. The rows go in key order, so two consumers upserting the same keys lock
     them in the same order."""
-    if not rows:
-        return
     ordered = sorted(rows, key=lambda row: tuple(row[key] for key in keys))
-    insert = _insert_for(session)(model.__table__)
-    statement = insert.on_conflict_do_update(
-        index_elements=keys,
-        set_={column: insert.excluded[column] for column in update},
-        where=when(insert.excluded),
+    insert_rows(
+        session,
+        model.__table__,
+        ordered,
+        keys=keys,
+        set_=lambda new: {column: new[column] for column in update},
+        where=when,
     )
-    session.execute(statement, ordered)
 
 
 def _insert_for(session: Session) -> Any:

@@ -6,5 +6,4 @@
 * ``outlines``: course outlines, parsed once per version;
 * ``documents``, ``notes``: the enrollment's whole document, its notes and bookmarks;
 * ``attempt_facts``, ``activities``: facts from other services, kept per (student, course);
-* ``recordsets``: many keys or rows in one statement.
 """

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from services.progress.domain import Engagement, active_dates_to_keep
 from services.progress.domain.values import add_seconds
 from services.progress.models import CountedActivity
-from services.progress.store.recordsets import chunks, keys_in
+from shared.recordsets import chunks, keys_in
 
 StudentCourse = tuple[str, str]
 LOOKUP_CHUNK = 1000

@@ -26,8 +26,8 @@ from services.progress.domain import (
 )
 from services.progress.models import QuizAttemptFact as QuizAttemptFactRow
 from services.progress.store import entries
-from services.progress.store.recordsets import is_postgresql, json_rows, keys_in
 from shared.errors import InvalidInput
+from shared.recordsets import is_postgresql, json_rows, keys_in
 
 AttemptKey = tuple[str, str, str]  # student, course, attempt
 QuizKey = tuple[str, str, str]  # student, course, quiz
@@ -161,7 +161,7 @@ def attempt_state_of(
 
 
 def _facts_from_json(rows: Sequence[dict[str, Any]]) -> sa.Select[Any]:
-    """The facts as one JSON parameter (``recordsets.json_rows``)."""
+    """The facts as one JSON parameter (``shared.recordsets.json_rows``)."""
     types = {"submission": sa.JSON(), "grading": sa.JSON()}
     values = json_rows(
         [(name, types.get(name, sa.Text())) for name in FACT_COLUMNS],

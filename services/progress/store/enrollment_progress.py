@@ -34,7 +34,7 @@ from services.progress.domain import (
 )
 from services.progress.models import Enrollment
 from services.progress.store import entries
-from services.progress.store.recordsets import is_postgresql, json_rows, keys_in
+from shared.recordsets import is_postgresql, json_rows, keys_in
 
 Entry = TypeVar("Entry")
 

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.progress.models import Enrollment
-from services.progress.store.recordsets import is_postgresql
+from shared.recordsets import is_postgresql
 
 
 def lock_student_course(session: Session, student_id: str, course_id: str) -> None:

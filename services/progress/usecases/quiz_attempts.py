@@ -6,7 +6,7 @@ in one query, the enrollments' write models in one ``SELECT ... FOR UPDATE``
 (``store.enrollment_progress.progress_by_keys``), the course outlines in one query, the merged
 facts in one upsert, the changed enrollments in one ``UPDATE`` and the outgoing events
 in one insert; on PostgreSQL the keys and rows of a batch are one JSON parameter
-(``store.recordsets.json_rows``). The merging itself runs event by event, in the
+(``shared.recordsets.json_rows``). The merging itself runs event by event, in the
 batch's order, with the domain's order-independent functions, so a batch leaves the
 enrollments (and the outbox) as applying its events one at a time would.
 """

@@ -61,8 +61,10 @@ def insert_rows(
     keys: Sequence[str] | None = None,
     set_: Callable[[Any], Mapping[str, Any]] | None = None,
     where: Callable[[Any], Any] | None = None,
-) -> None:
-    """Insert ``rows`` (mappings of the same columns) into ``table`` with one statement.
+    returning: sa.ColumnElement[Any] | None = None,
+) -> list[Any]:
+    """Insert ``rows`` (mappings of the same columns) into ``table`` with one statement;
+    with ``returning`` (a column), its value in each row inserted or updated.
 
     Where a row's ``keys`` are stored already (without ``keys``: where a row conflicts
     with any unique key): nothing, or with ``set_`` (a function of ``excluded``, the new
@@ -73,7 +75,7 @@ def insert_rows(
     to its column's type; on SQLite one INSERT executed with many parameter sets.
     """
     if not rows:
-        return
+        return []
     insert: Any
     if is_postgresql(session):
         names = list(rows[0])
@@ -95,7 +97,10 @@ def insert_rows(
             set_=dict(set_(insert.excluded)),
             where=where(insert.excluded) if where is not None else None,
         )
-    session.execute(statement, parameters)
+    if returning is None:
+        session.execute(statement, parameters)
+        return []
+    return list(session.execute(statement.returning(returning), parameters).scalars())
 
 
 def keys_in(

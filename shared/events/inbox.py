@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from shared.db import inbox_table, rowcount_of
 from shared.events.envelope import Envelope, utcnow
+from shared.recordsets import insert_rows
 
 
 def record_first_delivery(session: Session, consumer: str, envelope: Envelope) -> bool:
@@ -42,13 +43,11 @@ def record_first_deliveries(
         e.id: {"consumer": consumer, "event_id": e.id, "event_type": e.type, "processed_at": now}
         for e in envelopes
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    # One statement for the batch (SQLAlchemy's "insertmanyvalues"). SQLAlchemy 2.0
-    # does not cache the compiled form of an INSERT with ON CONFLICT (it has no cache
-    # key): it is compiled for each batch, once per batch rather than per event.
-    statement = insert(inbox_table).on_conflict_do_nothing().returning(inbox_table.c.event_id)
-    return set(session.execute(statement, list(rows.values())).scalars())
+    # One statement for the batch, the rows as one parameter on PostgreSQL.
+    inserted = insert_rows(
+        session, inbox_table, list(rows.values()), returning=inbox_table.c.event_id
+    )
+    return set(inserted)
 
 
 def purge_processed(session: Session, older_than: timedelta) -> int:

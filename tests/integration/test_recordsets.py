@@ -126,3 +126,23 @@ def test_a_conflict_sets_what_it_is_told_where_its_condition_holds(session):
 def test_no_rows_is_no_statement(session):
     insert_rows(session, facts, [], keys=["owner", "item"])
     assert stored(session) == []
+
+
+def test_returning_names_the_rows_inserted_or_updated(session):
+    insert_rows(session, facts, [row("O-1", "I-1", T0)], keys=["owner", "item"])
+    new = insert_rows(
+        session,
+        facts,
+        [row("O-1", "I-1", T0), row("O-1", "I-2", T0), row("O-1", "I-3", T0)],
+        returning=facts.c.item,
+    )
+    assert sorted(new) == ["I-2", "I-3"]
+    updated = insert_rows(
+        session,
+        facts,
+        [row("O-1", "I-1", T0, count=2), row("O-1", "I-4", T0)],
+        keys=["owner", "item"],
+        set_=lambda new: {"count": new.count},
+        returning=facts.c.item,
+    )
+    assert sorted(updated) == ["I-1", "I-4"]

@@ -61,7 +61,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", type=Path, help="write cProfile stats of one more round")
     args = parser.parse_args(argv)
 
-    server = os.environ.get("STRIDE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
+    server = os.environ.get(
+        "STRIDE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432"
+    )
     var_dir = Path(tempfile.mkdtemp(prefix="stride-bench-inprocess-"))
     keys = development_keys(var_dir / "var")
     os.environ.update(
@@ -69,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
             "STRIDE_VAR_DIR": str(var_dir / "var"),
             "STRIDE_LOG_LEVEL": "WARNING",
             "STRIDE_AUTO_MIGRATE": "false",
-            "STRIDE_BROKER_URL": "memory://",
+            "STRIDE_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/%2F",
         }
     )
     url = fresh_database(server, "stride_bench_progress_inprocess")

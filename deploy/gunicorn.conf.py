@@ -34,7 +34,9 @@ bind = os.environ.get("STRIDE_BIND", "0.0.0.0:8000")
 # The activity API is the exception (16 threads, docker-compose.yml): its concurrent
 # POST /logs share one commit, so a worker holding more of them at once writes less.
 workers = int(os.environ.get("GUNICORN_WORKERS", _available_cores() + 1))
-worker_class = "gthread"
+# gthread keeps connections alive between requests; GUNICORN_WORKER_CLASS=sync is for
+# comparisons (bench/RESULTS.md), each request then on a connection of its own.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 
 # Recycle workers now and then to bound slow leaks; the jitter keeps them from all

@@ -568,7 +568,7 @@ How it was measured:
   `stride consume progress` processes are started and subscribed first; the events are
   then published with Stride's confirming publisher to `stride.events`. Rate = events /
   (first -> last commit), both seen by polling the inbox (one row per applied event,
-  committed with its effect) every 20 ms. Consumer batch 100, prefetch 200 (defaults).
+  committed with its effect) every 20 ms. Consumer batch 500, prefetch 1,000 (defaults).
   No relay runs: the progress events the handler writes stay in the outbox.
 {consume_detail}
 {note_lines}

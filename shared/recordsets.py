@@ -62,6 +62,7 @@ def insert_rows(
     set_: Callable[[Any], Mapping[str, Any]] | None = None,
     where: Callable[[Any], Any] | None = None,
     returning: sa.ColumnElement[Any] | None = None,
+    plain: bool = False,
 ) -> list[Any]:
     """Insert ``rows`` (mappings of the same columns) into ``table`` with one statement;
     with ``returning`` (a column), its value in each row inserted or updated.
@@ -73,6 +74,8 @@ def insert_rows(
     statement); without it, of equal keys the first row stays. On PostgreSQL ``INSERT
     ... SELECT`` from the rows as one JSON parameter, each value converted by the server
     to its column's type; on SQLite one INSERT executed with many parameter sets.
+    ``plain``: no ``ON CONFLICT`` clause, so a stored key is an error (``IntegrityError``),
+    as with a plain INSERT.
     """
     if not rows:
         return []
@@ -87,7 +90,10 @@ def insert_rows(
     else:
         insert = statement = sqlite.insert(table)
         parameters = list(rows)
-    if set_ is None:
+    if plain:
+        if keys or set_ is not None:
+            raise ValueError("a plain insert has no conflict rule")
+    elif set_ is None:
         statement = statement.on_conflict_do_nothing(index_elements=keys and list(keys))
     else:
         if not keys:

@@ -146,3 +146,12 @@ def test_returning_names_the_rows_inserted_or_updated(session):
         returning=facts.c.item,
     )
     assert sorted(updated) == ["I-1", "I-4"]
+
+
+def test_a_plain_insert_refuses_a_stored_key_and_writes_none_of_its_rows(session):
+    insert_rows(session, facts, [row("O-1", "I-1", T0)], plain=True)
+    session.commit()
+    with pytest.raises(sa.exc.IntegrityError):
+        insert_rows(session, facts, [row("O-1", "I-2", T0), row("O-1", "I-1", T0)], plain=True)
+    session.rollback()
+    assert [r[1] for r in stored(session)] == ["I-1"]

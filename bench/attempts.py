@@ -50,6 +50,7 @@ import psycopg
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from activity import calibration  # noqa: E402
 from quiet import child_pids, other_benchmarks, process_cpu, wait_until_quiet  # noqa: E402
 
 from services.attempts.app import MIGRATIONS  # noqa: E402
@@ -502,6 +503,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"PostgreSQL; {args.clients} keep-alive client connections from the same machine",
         flush=True,
     )
+    print(f"calibration: {calibration()}", flush=True)
     results = []
     for run in range(1, args.runs + 1):
         result = run_once(args)
@@ -532,6 +534,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         + ", ".join(f"{name} {ms:.2f}" for name, ms in cpu_median.items())
         + f"; submission p95 {scoring_p95:.2f} ms"
     )
+    print(f"calibration: {calibration()}", flush=True)
     print(
         f"targets: answer p95 < {ANSWER_P95_TARGET_MS} ms: "
         f"{'met' if answer_p95 < ANSWER_P95_TARGET_MS else 'NOT met'}; "

@@ -46,6 +46,7 @@ from typing import Any
 import psycopg
 import quiet
 import sqlalchemy as sa
+from activity import calibration
 from progress_events import ConsumeRun, Target, attempt_events, measure_consumption
 from progress_http import (
     REPO_ROOT,
@@ -223,6 +224,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = load_settings(env)
     waits: list[str] = []
     load_at_start = load_average()
+    calibration_at_start = calibration()
+    print(f"calibration: {calibration_at_start}", flush=True)
 
     wait_until_quiet(waits)
     url = fresh_database(postgres, args.database)
@@ -361,6 +364,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             notes=[
                 f"Load average (1, 5, 15 min) at the start: {load_at_start}; "
                 f"at the end: {load_average()}.",
+                f"Calibration (bench/activity.py) at the start: {calibration_at_start}; "
+                f"at the end: {calibration()}.",
                 *waits,
             ],
         )

@@ -4,7 +4,9 @@ reason, one certificate per enrollment, and the end-of-term schedule."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
 import pytest
 import sqlalchemy as sa
@@ -36,6 +38,7 @@ from tests.integration.reports.reports_support import (
 
 pytestmark = pytest.mark.integration
 
+T = TypeVar("T")
 T0 = datetime(2026, 9, 3, 10, tzinfo=UTC)
 ENROLLMENT = {"enrollment_id": "ENR-1", "student_id": STUDENT, "course_id": COURSE}
 
@@ -172,6 +175,24 @@ def apply_in_batches(app, envelopes: list[Envelope]) -> None:
         session.commit()
 
 
+def applied_both_ways(
+    app, earlier: list[Envelope], batch: list[Envelope], models: list[type], read: Callable[[], T]
+) -> tuple[T, T]:
+    """What ``read`` finds after ``earlier`` and then ``batch`` applied one event at a
+    time, and after the same with ``batch`` applied as the consumer applies a batch
+    (the projections of ``models`` emptied in between)."""
+    apply(app, *earlier)
+    apply(app, *batch)
+    one_by_one = read()
+    with app.extensions["stride"].database.unit_of_work() as session:
+        for model in models:
+            session.execute(sa.delete(model))
+        session.commit()
+    apply(app, *earlier)
+    apply_in_batches(app, batch)
+    return one_by_one, read()
+
+
 def test_a_batch_of_enrollments_and_assignment_work_projects_as_one_by_one(app):
     """The batch handlers keep what the events one at a time keep: an enrollment's first
     moment and its latest completion, each assignment's latest state (at equal moments
@@ -198,16 +219,10 @@ def test_a_batch_of_enrollments_and_assignment_work_projects_as_one_by_one(app):
         completed("ENR-3", T0 + 4 * hour),  # earlier than the stored one: nothing
         enrolled("ENR-3", T0),  # the completion came first: the enrollment fills in
     ]
-    apply(app, *earlier)
-    apply(app, *batch)
-    one_by_one = projected(app)
-    with app.extensions["stride"].database.unit_of_work() as session:
-        session.execute(sa.delete(AssignmentWorkFact))
-        session.execute(sa.delete(EnrollmentFact))
-        session.commit()
-    apply(app, *earlier)
-    apply_in_batches(app, batch)
-    assert projected(app) == one_by_one
+    one_by_one, batched = applied_both_ways(
+        app, earlier, batch, [AssignmentWorkFact, EnrollmentFact], lambda: projected(app)
+    )
+    assert batched == one_by_one
     works, enrollments = one_by_one
     assert [(w[0], w[1], w[2], w[3]) for w in works] == [
         ("ENR-1", "ASG-1", "graded", 70),
@@ -451,16 +466,8 @@ def test_a_batch_of_achievements_and_risk_levels_projects_as_one_by_one(app):
             ).all()
         return [tuple(row) for row in achievements], [tuple(row) for row in levels]
 
-    apply(app, *earlier)
-    apply(app, *batch)
-    one_by_one = kept()
-    with app.extensions["stride"].database.unit_of_work() as session:
-        session.execute(sa.delete(AchievementFact))
-        session.execute(sa.delete(RiskFact))
-        session.commit()
-    apply(app, *earlier)
-    apply_in_batches(app, batch)
-    assert kept() == one_by_one
+    one_by_one, batched = applied_both_ways(app, earlier, batch, [AchievementFact, RiskFact], kept)
+    assert batched == one_by_one
     achievements, levels = one_by_one
     assert achievements == [("ACH-1", "First quiz"), ("ACH-2", "Ten lessons")]
     assert [level for _, level in levels] == ["medium", "low", "high"]

@@ -18,11 +18,7 @@ from services.analytics.usecases.reading import (
 )
 from services.analytics.usecases.recording import (
     record_activities,
-    record_assignment_reports,
-    record_attempt_reports,
-    record_enrollment_reports,
     record_facts,
-    record_lesson_completions,
     record_outlines,
 )
 from services.analytics.usecases.refresh import (
@@ -47,11 +43,7 @@ __all__ = [
     "pseudonymous_export",
     "recompute_job",
     "record_activities",
-    "record_assignment_reports",
-    "record_attempt_reports",
-    "record_enrollment_reports",
     "record_facts",
-    "record_lesson_completions",
     "record_outlines",
     "refresh_pending",
     "refresh_student",

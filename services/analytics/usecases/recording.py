@@ -10,12 +10,8 @@ from sqlalchemy.orm import Session
 from services.analytics import store
 from services.analytics.domain.projections import (
     ActivityFact,
-    AssignmentReport,
-    AttemptReport,
     BatchFacts,
     CourseOutline,
-    EnrollmentReport,
-    LessonCompletion,
 )
 
 
@@ -37,30 +33,6 @@ def record_facts(session: Session, facts: BatchFacts, now: datetime) -> None:
 
 def record_activities(session: Session, facts: Sequence[ActivityFact], now: datetime) -> None:
     record_facts(session, BatchFacts(activities=list(facts)), now)
-
-
-def record_attempt_reports(
-    session: Session, reports: Sequence[AttemptReport], now: datetime
-) -> None:
-    record_facts(session, BatchFacts(attempts=list(reports)), now)
-
-
-def record_lesson_completions(
-    session: Session, completions: Sequence[LessonCompletion], now: datetime
-) -> None:
-    record_facts(session, BatchFacts(completions=list(completions)), now)
-
-
-def record_assignment_reports(
-    session: Session, reports: Sequence[AssignmentReport], now: datetime
-) -> None:
-    record_facts(session, BatchFacts(assignments=list(reports)), now)
-
-
-def record_enrollment_reports(
-    session: Session, reports: Sequence[EnrollmentReport], now: datetime
-) -> None:
-    record_facts(session, BatchFacts(enrollments=list(reports)), now)
 
 
 def record_outlines(session: Session, outlines: Sequence[CourseOutline], now: datetime) -> None:

@@ -26,6 +26,7 @@ from services.reports.models import (
 )
 from shared.errors import InvalidInput
 from shared.events import Envelope
+from shared.events.consumer import EventConsumer
 from shared.events.contracts import ContractError
 from shared.tasks import task_queue
 from tests.integration.reports.reports_support import (
@@ -471,6 +472,31 @@ def test_a_batch_of_achievements_and_risk_levels_projects_as_one_by_one(app):
     achievements, levels = one_by_one
     assert achievements == [("ACH-1", "First quiz"), ("ACH-2", "Ten lessons")]
     assert [level for _, level in levels] == ["medium", "low", "high"]
+
+
+def test_an_event_the_batch_statement_cannot_store_fails_alone(app):
+    """A NUL character travels in the batch's JSON parameter but PostgreSQL cannot store
+    it as text: the batch's statement fails, the consumer applies the batch again event
+    by event, and only that event fails (SQLite stores it)."""
+    stride = app.extensions["stride"]
+    consumer = EventConsumer(registry, stride.database, stride.settings)
+    day = timedelta(days=1)
+    hostile = achievement("ACH-\x00", "a title", T0)
+    batch = [risk("low", T0), hostile, achievement("ACH-2", "Ten lessons", T0 + day)]
+
+    failures = consumer._apply(batch)
+
+    with stride.database.engine.connect() as connection:
+        achievements = set(connection.execute(sa.select(AchievementFact.achievement_id)).scalars())
+        levels = connection.execute(sa.select(RiskFact.level)).scalars().all()
+    assert levels == ["low"]
+    assert "ACH-2" in achievements
+    if stride.database.dialect == "postgresql":
+        assert failures[0] is None and failures[2] is None
+        assert failures[1] is not None and not failures[1].permanent
+        assert achievements == {"ACH-2"}
+    else:
+        assert failures == [None, None, None]
 
 
 @pytest.mark.parametrize(

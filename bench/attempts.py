@@ -32,7 +32,6 @@ import itertools
 import json
 import os
 import random
-import runpy
 import statistics
 import subprocess
 import sys
@@ -51,7 +50,13 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from activity import calibration  # noqa: E402
-from quiet import child_pids, other_benchmarks, process_cpu, wait_until_quiet  # noqa: E402
+from quiet import (  # noqa: E402
+    child_pids,
+    gunicorn_as_deployed,
+    other_benchmarks,
+    process_cpu,
+    wait_until_quiet,
+)
 
 from services.attempts.app import MIGRATIONS  # noqa: E402
 from services.attempts.domain import (  # noqa: E402
@@ -496,10 +501,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     cores = len(os.sched_getaffinity(0))
     print(f"# Attempts benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {cores} cores)")
-    gunicorn = runpy.run_path(str(REPO_ROOT / "deploy" / "gunicorn.conf.py"))
     print(
-        f"gunicorn (deploy/gunicorn.conf.py, workers {gunicorn['workers']}, "
-        f"threads {gunicorn['threads']}) + "
+        f"gunicorn (deploy/gunicorn.conf.py, {gunicorn_as_deployed('attempts')}) + "
         f"PostgreSQL; {args.clients} keep-alive client connections from the same machine",
         flush=True,
     )

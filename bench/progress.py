@@ -60,7 +60,7 @@ from progress_http import (
     wrk_available,
 )
 from progress_seed import Course, SeedSummary, seed
-from quiet import other_benchmarks
+from quiet import gunicorn_as_deployed, other_benchmarks
 
 from services.progress.app import MIGRATIONS
 from shared.auth import development_keys, mint_token
@@ -209,6 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     postgres = os.environ.get("STRIDE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     amqp = os.environ.get("STRIDE_BENCH_AMQP_URL", DEFAULT_AMQP_URL)
+    gunicorn_as_deployed("progress")  # the worker class of the progress-api container
     work_dir = Path(tempfile.mkdtemp(prefix="stride-bench-progress-"))
     var_dir = work_dir / "var"
     keys = development_keys(var_dir)
@@ -514,6 +515,7 @@ def render(
     check_lines = "\n".join(f"  * {check}" for check in checks)
     note_lines = "\n".join(f"* {note}" for note in notes)
     gunicorn = runpy.run_path(str(REPO_ROOT / "deploy" / "gunicorn.conf.py"))
+    serving = gunicorn_as_deployed("progress")
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True
     ).stdout.strip()
@@ -550,8 +552,8 @@ How it was measured:
   {summary.bookmarks:,} bookmarks.
   Statuses: {statuses}. Seeding took {summary.seconds:.0f} s.
 * HTTP: `gunicorn -c deploy/gunicorn.conf.py --bind 127.0.0.1:{args.port}
-  "services.progress.app:create_app()"` ({gunicorn["workers"]} gthread workers x
-  {gunicorn["threads"]} threads on {len(os.sched_getaffinity(0))} cores, `max_requests`
+  "services.progress.app:create_app()"` ({serving} on
+  {len(os.sched_getaffinity(0))} cores, `max_requests`
   {gunicorn["max_requests"]}), `STRIDE_LOG_LEVEL=WARNING`, the audit row of every read
   written as in production. Open loop: request k is due at start + k / {args.rate:.0f} s,
   {int(args.rate * args.seconds):,} requests per run ({args.seconds:.0f} s), random enrollment

@@ -1,4 +1,5 @@
-"""Processes' CPU time, and waiting until no other benchmark measures on this machine.
+"""Processes' CPU time, waiting until no other benchmark measures on this machine, and
+gunicorn's settings as deployed.
 
 Shared by the benchmark scripts: each waits before a measurement while another one
 runs and uses CPU. One that runs but sits idle is waiting for this one, so waiting
@@ -8,10 +9,14 @@ for it would only leave both waiting until the timeout.
 from __future__ import annotations
 
 import os
+import runpy
 import subprocess
 import time
 from pathlib import Path
 
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -64,3 +69,17 @@ def wait_until_quiet(pattern: str, limit: float = 900) -> str | None:
     if other_benchmarks(pattern):
         return f"waited {waited:.0f} s; another benchmark runs but is idle (waiting for this one)"
     return f"waited {waited:.0f} s for other benchmarks to finish" if waited >= 1 else None
+
+
+def gunicorn_as_deployed(service: str) -> str:
+    """Run ``service``'s API under gunicorn as docker-compose.yml deploys it: sets
+    ``GUNICORN_WORKER_CLASS`` from its API container (unless the environment already
+    names one) and returns what ``deploy/gunicorn.conf.py`` then runs, in words."""
+    compose = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+    environment = compose["services"][f"{service}-api"].get("environment") or {}
+    if "GUNICORN_WORKER_CLASS" in environment:
+        os.environ.setdefault("GUNICORN_WORKER_CLASS", environment["GUNICORN_WORKER_CLASS"])
+    conf = runpy.run_path(str(REPO_ROOT / "deploy" / "gunicorn.conf.py"))
+    if conf["worker_class"] == "gthread":
+        return f"{conf['workers']} gthread workers x {conf['threads']} threads"
+    return f"{conf['workers']} workers of class {conf['worker_class']}"

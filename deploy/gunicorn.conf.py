@@ -34,8 +34,11 @@ bind = os.environ.get("STRIDE_BIND", "0.0.0.0:8000")
 # The activity API is the exception (16 threads, docker-compose.yml): its concurrent
 # POST /logs share one commit, so a worker holding more of them at once writes less.
 workers = int(os.environ.get("GUNICORN_WORKERS", _available_cores() + 1))
-# gthread keeps connections alive between requests; GUNICORN_WORKER_CLASS=sync is for
-# comparisons (bench/RESULTS.md), each request then on a connection of its own.
+# gthread keeps connections alive between requests. The progress and attempts APIs,
+# whose requests are short, run shared.serving.KeepAliveWorker instead
+# (docker-compose.yml): each worker serves its kept-alive connections in its one thread,
+# without gthread's hand-overs between threads, for about half its server CPU per request
+# (bench/RESULTS.md). GUNICORN_THREADS does not apply to it.
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 

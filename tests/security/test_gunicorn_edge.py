@@ -30,8 +30,11 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, jwt_keys: KeyPair) -> Iterator[int]:
+@pytest.fixture(scope="module", params=["gthread", "shared.serving.KeepAliveWorker"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, jwt_keys: KeyPair
+) -> Iterator[int]:
+    """gunicorn with each worker class the containers run (docker-compose.yml)."""
     port = free_port()
     var_dir = tmp_path_factory.mktemp("gunicorn-var")
     environment = {
@@ -41,6 +44,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, jwt_keys: KeyPair) -> Itera
         "STRIDE_JWT_PUBLIC_KEY": jwt_keys.public_pem,
         "STRIDE_LOG_LEVEL": "WARNING",
         "GUNICORN_WORKERS": "1",
+        "GUNICORN_WORKER_CLASS": request.param,
         "GUNICORN_LOG_LEVEL": "warning",
     }
     environment.pop("PROMETHEUS_MULTIPROC_DIR", None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import pydoc
 import re
 import runpy
 import shlex
@@ -22,6 +23,7 @@ from typing import Any
 
 import pytest
 import yaml
+from gunicorn.workers.base import Worker as GunicornWorker
 
 pytestmark = pytest.mark.unit
 
@@ -1410,3 +1412,27 @@ def test_header_lines_nginx_lets_through_reach_the_app(nginx: Directive) -> None
     settings = load_gunicorn_settings()
     assert settings["limit_request_field_size"] >= size_in_bytes(buffers[1])
     assert size_in_bytes(buffers[1]) >= 64 * 1024 + len("Authorization: Bearer ")
+
+
+#: APIs of short requests whose containers run ``shared.serving.KeepAliveWorker`` (one
+#: request at a time per worker, no thread hand-overs). Activity's API keeps gthread's
+#: threads: its concurrent POST /logs share one commit.
+KEEPALIVE_WORKER_APIS = {"progress", "attempts"}
+KEEPALIVE_WORKER = "shared.serving.KeepAliveWorker"
+
+
+def test_short_request_apis_run_the_keepalive_worker_behind_a_buffering_gateway(
+    services: dict[str, dict[str, Any]], nginx: Directive
+) -> None:
+    for name, container in services.items():
+        worker_class = environment_of(container).get("GUNICORN_WORKER_CLASS")
+        placed = split_container_name(name)
+        if placed is not None and placed[1] == "api" and placed[0] in KEEPALIVE_WORKER_APIS:
+            assert worker_class == KEEPALIVE_WORKER, name
+        else:
+            assert worker_class is None, f"{name} runs gthread, the default"
+    worker = pydoc.locate(KEEPALIVE_WORKER)
+    assert isinstance(worker, type) and issubclass(worker, GunicornWorker)
+    # The worker reads a request in its one thread: nginx must hand it whole requests.
+    buffering = [d.args for d in nginx.walk() if d.name == "proxy_request_buffering"]
+    assert all(args == ["on"] for args in buffering), buffering

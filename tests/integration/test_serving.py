@@ -1,0 +1,276 @@
+"""``shared.serving.KeepAliveWorker`` under a real gunicorn with deploy/gunicorn.conf.py:
+connections kept and closed as HTTP says, errors answered, and the lifecycle (idle
+connections, connection limit, max_requests, graceful stop, heartbeat) as gunicorn's
+own workers keep it."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKER = "shared.serving.KeepAliveWorker"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Server:
+    """gunicorn serving tests/support/wsgi_probe.py with one KeepAliveWorker."""
+
+    def __init__(self, *options: str) -> None:
+        self.port = free_port()
+        environment = {
+            **os.environ,
+            "GUNICORN_WORKER_CLASS": WORKER,
+            "GUNICORN_WORKERS": "1",
+            "GUNICORN_LOG_LEVEL": "warning",
+            "PYTHONPATH": str(ROOT / "tests" / "support"),
+        }
+        environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--config",
+                str(ROOT / "deploy" / "gunicorn.conf.py"),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                *options,
+                "wsgi_probe:app",
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            if self.process.poll() is not None:
+                pytest.fail(f"gunicorn exited: {self.process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.process.kill()
+                    pytest.fail("gunicorn did not listen within 60 s")
+                time.sleep(0.05)  # polling interval while waiting for the server
+
+    def connection(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=60)
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    running = Server()
+    yield running
+    running.stop()
+
+
+def get(connection: http.client.HTTPConnection, path: str, **headers: str) -> dict[str, Any]:
+    connection.request("GET", path, headers=headers)
+    response = connection.getresponse()
+    body = response.read()
+    assert response.status == 200, body
+    return dict(json.loads(body))
+
+
+def receive_all(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection."""
+    received = b""
+    while chunk := sock.recv(65536):
+        received += chunk
+    return received
+
+
+def test_a_connection_is_kept_between_requests(server: Server):
+    connection = server.connection()
+    answers = [get(connection, "/peer") for _ in range(50)]
+    assert len({answer["client_port"] for answer in answers}) == 1
+    assert len({answer["pid"] for answer in answers}) == 1
+
+
+def test_many_connections_are_served_in_turn(server: Server):
+    connections = [server.connection() for _ in range(20)]
+    ports: dict[int, set[int]] = {index: set() for index in range(20)}
+    for _ in range(5):
+        for index, connection in enumerate(connections):
+            ports[index].add(get(connection, "/peer")["client_port"])
+    assert all(len(seen) == 1 for seen in ports.values())
+    assert len(set().union(*ports.values())) == 20
+
+
+def test_a_client_that_asks_to_close_is_answered_then_closed(server: Server):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"GET /peer HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        received = receive_all(sock)
+    assert received.startswith(b"HTTP/1.1 200 OK")
+    assert received.count(b"HTTP/1.1") == 1
+
+
+def test_pipelined_requests_are_all_answered_in_order(server: Server):
+    requests = (
+        b"GET /peer HTTP/1.1\r\nHost: t\r\n\r\n"
+        b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nfirst"
+        b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 6\r\nConnection: close\r\n\r\nsecond"
+    )
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(requests)
+        received = receive_all(sock)
+    assert received.count(b"HTTP/1.1 200 OK") == 3
+    assert received.index(b'"echo": "first"') < received.index(b'"echo": "second"')
+
+
+def test_a_body_the_app_did_not_read_does_not_spill_into_the_next_request(server: Server):
+    connection = server.connection()
+    connection.request("POST", "/peer", body=b"x" * 10_000)
+    first = connection.getresponse()
+    assert first.status == 200
+    port = json.loads(first.read())["client_port"]
+    assert get(connection, "/peer")["client_port"] == port
+
+
+def test_a_large_unread_body_closes_its_connection_after_the_answer(server: Server):
+    """Past gunicorn's drain cap (64 KiB) the rest is not read: the connection closes."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"POST /peer HTTP/1.1\r\nHost: t\r\nContent-Length: 200000\r\n\r\n")
+        sock.sendall(b"x" * 200_000)
+        received = receive_all(sock)
+    assert received.startswith(b"HTTP/1.1 200 OK")
+    assert received.count(b"HTTP/1.1") == 1
+    assert "pid" in get(server.connection(), "/peer")
+
+
+def test_an_app_error_is_a_500_problem_and_the_worker_serves_on(server: Server):
+    connection = server.connection()
+    connection.request("GET", "/boom")
+    response = connection.getresponse()
+    assert response.status == 500
+    assert response.getheader("Content-Type") == "application/problem+json"
+    assert json.loads(response.read())["status"] == 500
+    assert "pid" in get(server.connection(), "/peer")
+
+
+def test_a_malformed_request_is_a_400_problem(server: Server):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+        received = receive_all(sock)
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400")
+    assert b"Content-Type: application/problem+json" in head
+    assert json.loads(body)["status"] == 400
+    assert "pid" in get(server.connection(), "/peer")
+
+
+def test_a_half_sent_request_holds_the_worker_only_until_its_read_timeout():
+    running = Server()
+    try:
+        with socket.create_connection(("127.0.0.1", running.port), timeout=30) as stalled:
+            stalled.sendall(b"GET /peer HTTP/1.1\r\nHost: t\r\n")  # and never the rest
+            # served once the stalled client is dropped (REQUEST_READ_TIMEOUT, 5 s)
+            assert "pid" in get(running.connection(), "/peer")
+            assert stalled.recv(1024) == b""  # closed by the server
+    finally:
+        running.stop()
+
+
+def test_an_idle_connection_is_closed_after_the_keepalive_time():
+    running = Server("--keep-alive", "1")
+    try:
+        with socket.create_connection(("127.0.0.1", running.port), timeout=30) as sock:
+            sock.sendall(b"GET /peer HTTP/1.1\r\nHost: t\r\n\r\n")
+            received = receive_all(sock)  # until the server closes (or our timeout fails)
+        assert received.startswith(b"HTTP/1.1 200 OK")
+        assert received.count(b"HTTP/1.1") == 1
+    finally:
+        running.stop()
+
+
+def test_connections_beyond_the_limit_wait_until_one_closes():
+    running = Server("--worker-connections", "2")
+    try:
+        first, second = running.connection(), running.connection()
+        get(first, "/peer"), get(second, "/peer")
+        with socket.create_connection(("127.0.0.1", running.port), timeout=1) as third:
+            third.sendall(b"GET /peer HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            with pytest.raises(TimeoutError):
+                third.recv(65536)  # not accepted while two are open
+            first.close()
+            third.settimeout(10)
+            assert receive_all(third).startswith(b"HTTP/1.1 200 OK")
+        assert "pid" in get(second, "/peer")
+    finally:
+        running.stop()
+
+
+def test_after_max_requests_a_fresh_worker_takes_over():
+    running = Server("--max-requests", "5", "--max-requests-jitter", "0")
+    try:
+        pids = set()
+        connection = running.connection()
+        for _ in range(12):
+            try:
+                pids.add(get(connection, "/peer")["pid"])
+            except (ConnectionError, http.client.RemoteDisconnected):
+                # the old worker closed the connection after its last response
+                connection = running.connection()
+                pids.add(get(connection, "/peer")["pid"])
+        assert len(pids) >= 2
+    finally:
+        running.stop()
+
+
+def test_a_request_being_served_is_answered_through_a_graceful_stop(tmp_path: Path):
+    running = Server()
+    marker = tmp_path / "started"
+    answer: dict[str, Any] = {}
+
+    def slow_request() -> None:
+        connection = running.connection()
+        connection.request("GET", f"/sleep?seconds=2&mark={marker}")
+        response = connection.getresponse()
+        answer["status"] = response.status
+
+    client = threading.Thread(target=slow_request)
+    client.start()
+    deadline = time.monotonic() + 30
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)  # polling interval until the worker is inside the request
+    assert marker.exists()
+    assert running.stop() == 0
+    client.join(timeout=30)
+    assert answer == {"status": 200}
+
+
+def test_an_idle_worker_keeps_its_heartbeat():
+    running = Server("--timeout", "2")
+    try:
+        before = get(running.connection(), "/peer")["pid"]
+        time.sleep(5)  # idle for longer than the arbiter's timeout
+        assert get(running.connection(), "/peer")["pid"] == before
+    finally:
+        running.stop()

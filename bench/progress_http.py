@@ -73,6 +73,7 @@ class Gunicorn:
         ]
         self.env = env
         self.log = log
+        self.health_path = "/healthz"
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Gunicorn:
@@ -86,12 +87,12 @@ class Gunicorn:
                 raise RuntimeError(f"gunicorn exited: {self.log.read_text()[-2000:]}")
             try:
                 connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                connection.request("GET", "/healthz")
+                connection.request("GET", self.health_path)
                 if connection.getresponse().status == 200:
                     return self
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError("gunicorn did not answer /healthz within 90 s")
+        raise RuntimeError(f"gunicorn did not answer {self.health_path} within 90 s")
 
     def __exit__(self, *_exc: object) -> None:
         if self.process is not None:

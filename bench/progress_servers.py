@@ -5,10 +5,11 @@ default on 2 cores), starts gunicorn with ``deploy/gunicorn.conf.py`` on the dat
 ``bench/progress_inprocess.py`` seeded (``stride_bench_progress_inprocess``), warms it
 up, then measures ``--repeat`` times an open-loop load of ``--rate`` requests/s for
 ``--seconds`` (``bench/progress_http.py``'s client): admin ``GET /enrollments/{id}`` of
-random ids, or ``GET /healthz`` with ``--healthz``. Prints per measure the server's CPU
-per request (gunicorn master and workers, user and system), PostgreSQL's, and the
-latencies. Settings given in turn (``gthread:3:2 gthread:2:1 gthread:3:2 ...``) are
-alternated in time, so that a host whose speed drifts does not favour one.
+random ids, ``GET /healthz`` with ``--healthz``, or with ``--probe`` a probe app that does
+next to nothing (``tests/support/wsgi_probe.py``: the server's own cost). Prints per
+measure the server's CPU per request (gunicorn master and workers, user and system),
+PostgreSQL's, and the latencies. Settings given in turn (``gthread:3:2 gthread:2:1
+gthread:3:2 ...``) are alternated in time, so that a host whose speed drifts does not favour one.
 
     .venv/bin/python bench/progress_inprocess.py --enrollments 100000 --rounds 1
     .venv/bin/python bench/progress_servers.py --rate 650 --seconds 20 gthread:3:2 gthread:2:1
@@ -28,7 +29,7 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from progress_http import Gunicorn, open_loop, postgres_cpu
+from progress_http import REPO_ROOT, Gunicorn, open_loop, postgres_cpu
 from quiet import TICKS
 
 from shared.auth import development_keys, mint_token
@@ -54,6 +55,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--repeat", type=int, default=1, help="measures per setting")
     parser.add_argument("--healthz", action="store_true", help="GET /healthz instead")
+    parser.add_argument(
+        "--probe",
+        action="store_true",
+        help="serve tests/support/wsgi_probe.py (an app that does next to nothing) instead",
+    )
     parser.add_argument("--port", type=int, default=18471)
     args = parser.parse_args(argv)
 
@@ -82,6 +88,8 @@ def main(argv: list[str] | None = None) -> None:
     rng = random.Random(1)
 
     def paths(count: int) -> list[str]:
+        if args.probe:
+            return ["/peer"] * count
         if args.healthz:
             return ["/healthz"] * count
         return [f"/enrollments/{rng.choice(ids)}" for _ in range(count)]
@@ -94,7 +102,12 @@ def main(argv: list[str] | None = None) -> None:
             "GUNICORN_WORKERS": workers,
             "GUNICORN_THREADS": threads,
         }
-        with Gunicorn(args.port, chosen, var_dir / "gunicorn.log") as gunicorn:
+        server = Gunicorn(args.port, chosen, var_dir / "gunicorn.log")
+        if args.probe:
+            server.command[-1] = "wsgi_probe:app"
+            server.env = {**chosen, "PYTHONPATH": str(REPO_ROOT / "tests" / "support")}
+            server.health_path = "/peer"
+        with server as gunicorn:
             assert gunicorn.process is not None
             open_loop(args.port, paths(int(args.rate * 2)), token, args.rate)  # warm-up
             for _ in range(args.repeat):

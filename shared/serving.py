@@ -7,8 +7,10 @@ each request to a pool thread: per request a futex wake-up, a pipe write and rea
 each request pays a TCP connect and close. ``KeepAliveWorker`` is the ``sync`` worker
 with keep-alive: one thread, one selector holding the listening sockets and every open
 connection, and a request served in that thread as soon as its connection is readable.
-On this platform's 2-core machines it costs about half of ``gthread``'s server CPU per
-request (``bench/RESULTS.md``, "A worker without hand-overs").
+On this platform's 2-core machines that halves what the server itself costs per request
+(0.17-0.20 ms of CPU against gthread's 0.30-0.43 for an app that does nothing), and
+takes a fifth off the progress read's server CPU (``bench/RESULTS.md``, "A worker
+without hand-overs").
 
 Like ``sync``, a worker serves one request at a time, so it belongs behind a proxy that
 buffers whole requests (nginx, as deployed: ``proxy_request_buffering`` is on) and in

@@ -7,11 +7,7 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,16 +16,11 @@ from typing import Any
 
 import pytest
 
+from tests.support.gunicorn_server import ROOT, free_port, start_gunicorn, stop_gunicorn
+
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
 WORKER = "shared.serving.KeepAliveWorker"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Server:
@@ -38,50 +29,19 @@ class Server:
     def __init__(self, *options: str) -> None:
         self.port = free_port()
         environment = {
-            **os.environ,
             "GUNICORN_WORKER_CLASS": WORKER,
             "GUNICORN_WORKERS": "1",
-            "GUNICORN_LOG_LEVEL": "warning",
             "PYTHONPATH": str(ROOT / "tests" / "support"),
         }
-        environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--config",
-                str(ROOT / "deploy" / "gunicorn.conf.py"),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                *options,
-                "wsgi_probe:app",
-            ],
-            cwd=ROOT,
-            env=environment,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+        self.process = start_gunicorn(
+            "wsgi_probe:app", self.port, environment, *options, ready_path="/peer"
         )
-        deadline = time.monotonic() + 60
-        while True:
-            if self.process.poll() is not None:
-                pytest.fail(f"gunicorn exited: {self.process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    self.process.kill()
-                    pytest.fail("gunicorn did not listen within 60 s")
-                time.sleep(0.05)  # polling interval while waiting for the server
 
     def connection(self) -> http.client.HTTPConnection:
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
 
     def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=60)
+        return stop_gunicorn(self.process)
 
 
 @pytest.fixture

@@ -5,12 +5,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,16 +12,11 @@ import pytest
 
 from shared.auth import KeyPair
 from shared.http import UNAUTHORIZED_DETAIL
+from tests.support.gunicorn_server import free_port, start_gunicorn, stop_gunicorn
 
 pytestmark = pytest.mark.security
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module", params=["gthread", "shared.serving.KeepAliveWorker"])
@@ -38,49 +27,16 @@ def server(
     port = free_port()
     var_dir = tmp_path_factory.mktemp("gunicorn-var")
     environment = {
-        **os.environ,
         "STRIDE_VAR_DIR": str(var_dir),
         "STRIDE_JWT_PRIVATE_KEY": jwt_keys.private_pem,
         "STRIDE_JWT_PUBLIC_KEY": jwt_keys.public_pem,
         "STRIDE_LOG_LEVEL": "WARNING",
         "GUNICORN_WORKERS": "1",
         "GUNICORN_WORKER_CLASS": request.param,
-        "GUNICORN_LOG_LEVEL": "warning",
     }
-    environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--config",
-            str(ROOT / "deploy" / "gunicorn.conf.py"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "shared.gateway:create_gateway(['progress'])",
-        ],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 120
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"gunicorn exited: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
-        try:
-            status, _headers, _body = send(port, "GET", "/healthz")
-            if status == 200:
-                break
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            process.kill()
-            pytest.fail("gunicorn did not answer /healthz within 120 s")
-        time.sleep(0.1)  # polling interval while waiting for the server, not a fixed wait
+    process = start_gunicorn("shared.gateway:create_gateway(['progress'])", port, environment)
     yield port
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=60)
+    stop_gunicorn(process)
 
 
 def send(

@@ -33,8 +33,8 @@ Lifecycle, as gunicorn's own workers:
 * a connection the server closes (``Connection: close``, a body too large to drain, an
   error) is half-closed and read for ``CLOSE_LINGER`` seconds before it is closed, in
   the loop, without holding the worker;
-* the arbiter's heartbeat is touched, and idle connections looked for, at most once a
-  second, not once per request.
+* the arbiter's heartbeat is touched, and idle connections looked for, once a second
+  (or every half ``timeout`` when that is shorter), not once per request.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ STOP_LINGER = 2.0
 #: its last response, so that unread request bytes do not turn the close into a reset
 #: that could destroy the response before the client read it (RFC 9112, 9.6)
 CLOSE_LINGER = 2.0
-#: seconds between two touches of the arbiter's heartbeat
+#: seconds between two touches of the arbiter's heartbeat (at most half of ``timeout``)
 HEARTBEAT = 1.0
 
 
@@ -102,6 +102,8 @@ class KeepAliveWorker(base.Worker):
         self.connections: dict[int, Connection] = {}
         self.listening = False
         self.heartbeat_at = 0.0
+        #: the arbiter stops a worker silent for ``timeout`` seconds
+        self.heartbeat_every = min(HEARTBEAT, self.cfg.timeout / 2)
         super().init_process()
 
     # -- the loop ---------------------------------------------------------------------
@@ -116,7 +118,7 @@ class KeepAliveWorker(base.Worker):
                 if self.ppid != os.getppid():
                     self.log.info("Parent changed, shutting down: %s", self)
                     break
-            for key, _ in self.selector.select(HEARTBEAT):
+            for key, _ in self.selector.select(self.heartbeat_every):
                 if isinstance(key.data, Connection):
                     self.ready(key.data)
                 else:
@@ -132,16 +134,16 @@ class KeepAliveWorker(base.Worker):
         deadline = time.monotonic() + min(STOP_LINGER, self.cfg.keepalive or 0)
         while self.connections and (remaining := deadline - time.monotonic()) > 0:
             self.heartbeat()
-            for key, _ in self.selector.select(min(remaining, HEARTBEAT)):
+            for key, _ in self.selector.select(min(remaining, self.heartbeat_every)):
                 self.ready(key.data)
         for connection in list(self.connections.values()):
             self.close(connection)
         self.selector.close()
 
     def heartbeat(self) -> bool:
-        """Touch the arbiter's heartbeat if a second has passed; whether it did."""
+        """Touch the arbiter's heartbeat if ``heartbeat_every`` has passed; whether it did."""
         now = time.monotonic()
-        if now - self.heartbeat_at < HEARTBEAT:
+        if now - self.heartbeat_at < self.heartbeat_every:
             return False
         self.notify()
         self.heartbeat_at = now

@@ -226,8 +226,9 @@ def test_a_request_being_served_is_answered_through_a_graceful_stop(tmp_path: Pa
     assert answer == {"status": 200}
 
 
-def test_an_idle_worker_keeps_its_heartbeat():
-    running = Server("--timeout", "2")
+@pytest.mark.parametrize("timeout", ["1", "2"])
+def test_an_idle_worker_keeps_its_heartbeat(timeout: str):
+    running = Server("--timeout", timeout)
     try:
         before = get(running.connection(), "/peer")["pid"]
         time.sleep(5)  # idle for longer than the arbiter's timeout

@@ -8,7 +8,7 @@ each request pays a TCP connect and close. ``KeepAliveWorker`` is the ``sync`` w
 with keep-alive: one thread, one selector holding the listening sockets and every open
 connection, and a request served in that thread as soon as its connection is readable.
 On this platform's 2-core machines that halves what the server itself costs per request
-(0.17-0.20 ms of CPU against gthread's 0.30-0.43 for an app that does nothing), and
+(0.16-0.20 ms of CPU against gthread's 0.29-0.43 for an app that does nothing), and
 takes a fifth off the progress read's server CPU (``bench/RESULTS.md``, "A worker
 without hand-overs").
 

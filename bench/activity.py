@@ -49,7 +49,6 @@ import io
 import itertools
 import json
 import os
-import runpy
 import selectors
 import socket
 import statistics
@@ -74,6 +73,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from quiet import (  # noqa: E402
     child_pids,
+    gunicorn_as_deployed,
     other_benchmarks,
     process_cpu,
     tree_cpu,
@@ -747,11 +747,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     cores = len(os.sched_getaffinity(0))
     print(f"# Activity benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {cores} cores)")
-    gunicorn = runpy.run_path(str(REPO_ROOT / "deploy" / "gunicorn.conf.py"))
-    gunicorn["threads"] = int(ACTIVITY_THREADS)  # what service_env passes
+    os.environ["GUNICORN_THREADS"] = ACTIVITY_THREADS  # as service_env passes it
     print(
-        f"gunicorn (deploy/gunicorn.conf.py, workers {gunicorn['workers']}, threads "
-        f"{gunicorn['threads']}) + PostgreSQL + RabbitMQ (relay: stride relay activity); "
+        f"gunicorn (deploy/gunicorn.conf.py, {gunicorn_as_deployed('activity')}) + "
+        "PostgreSQL + RabbitMQ (relay: stride relay activity); "
         f"{args.clients} keep-alive client connections from the same machine; "
         f"phases {','.join(args.phases)}"
     )

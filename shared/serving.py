@@ -15,7 +15,8 @@ without hand-overs").
 Like ``sync``, a worker serves one request at a time, so it belongs behind a proxy that
 buffers whole requests (nginx, as deployed: ``proxy_request_buffering`` is on) and in
 front of requests that are short: the progress and attempts APIs. A client that sends
-half a request and stalls holds the worker for at most ``REQUEST_READ_TIMEOUT`` seconds.
+half a request and stalls holds the worker for at most ``REQUEST_READ_TIMEOUT`` seconds,
+and one that trickles it a byte at a time for at most ``REQUEST_DEADLINE`` seconds.
 Run it with ``GUNICORN_WORKER_CLASS=shared.serving.KeepAliveWorker`` and
 ``deploy/gunicorn.conf.py``. It speaks HTTP/1.x without TLS (the gateway terminates TLS).
 
@@ -55,6 +56,10 @@ from gunicorn.workers import base
 #: seconds a readable connection may take to deliver the rest of its request, and a
 #: client to take a response; past it the connection is closed
 REQUEST_READ_TIMEOUT = 5.0
+#: seconds a request (its head and the body the app reads) may take to arrive in all,
+#: however steadily it trickles in (at most half of gunicorn's ``timeout``, so that the
+#: arbiter never has to kill the worker for it)
+REQUEST_DEADLINE = 10.0
 #: seconds a stopping worker keeps serving its kept-alive connections
 STOP_LINGER = 2.0
 #: seconds a connection the server closes is read (and what arrives discarded) after
@@ -65,16 +70,40 @@ CLOSE_LINGER = 2.0
 HEARTBEAT = 1.0
 
 
+class DeadlineReader:
+    """The connection's socket as the request parser reads it: no read after ``until``
+    (a ``time.monotonic()`` value), so a request cannot take longer than that to arrive
+    by sending a byte just before each read's timeout."""
+
+    __slots__ = ("sock", "until")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.until = 0.0
+
+    def recv(self, size: int) -> bytes:
+        if time.monotonic() > self.until:
+            raise TimeoutError("the request took too long to arrive")
+        return self.sock.recv(size)
+
+    def gettimeout(self) -> float | None:
+        return self.sock.gettimeout()
+
+    def settimeout(self, timeout: float | None) -> None:
+        self.sock.settimeout(timeout)
+
+
 class Connection:
     """An accepted client connection and its HTTP parser."""
 
-    __slots__ = ("client", "closing_until", "idle_since", "parser", "server", "sock")
+    __slots__ = ("client", "closing_until", "idle_since", "parser", "reader", "server", "sock")
 
     def __init__(self, sock: socket.socket, client: Any, server: Any, cfg: Any) -> None:
         self.sock = sock
         self.client = client
         self.server = server
-        self.parser = http.get_parser(cfg, sock, client)
+        self.reader = DeadlineReader(sock)
+        self.parser = http.get_parser(cfg, self.reader, client)
         self.idle_since = time.monotonic()
         #: set once the server has said its last word: when to stop waiting for the
         #: client's close
@@ -104,6 +133,7 @@ class KeepAliveWorker(base.Worker):
         self.heartbeat_at = 0.0
         #: the arbiter stops a worker silent for ``timeout`` seconds
         self.heartbeat_every = min(HEARTBEAT, self.cfg.timeout / 2)
+        self.request_deadline = min(REQUEST_DEADLINE, self.cfg.timeout / 2)
         super().init_process()
 
     # -- the loop ---------------------------------------------------------------------
@@ -244,11 +274,13 @@ class KeepAliveWorker(base.Worker):
         """One request of ``connection``; whether the connection stays open."""
         req = None
         try:
+            connection.reader.until = time.monotonic() + self.request_deadline
             req = next(connection.parser)
             if not req:
                 return False
             if not self.handle_request(req, connection):
                 return False
+            connection.reader.until = time.monotonic() + REQUEST_READ_TIMEOUT
             return bool(
                 connection.parser.finish_body(deadline=time.monotonic() + REQUEST_READ_TIMEOUT)
             )

@@ -158,6 +158,30 @@ def test_a_half_sent_request_holds_the_worker_only_until_its_read_timeout():
         running.stop()
 
 
+def test_a_request_trickled_in_a_byte_at_a_time_is_cut_off_at_its_deadline():
+    """Each byte comes well within the read timeout, so only the request's deadline
+    (10 s) stops it; the worker then serves others, and the arbiter never had to kill it."""
+    running = Server()
+    try:
+        before = get(running.connection(), "/peer")["pid"]
+        head = b"GET /peer HTTP/1.1\r\nHost: t\r\nX-Slow: " + b"a" * 60
+        closed_after = None
+        with socket.create_connection(("127.0.0.1", running.port), timeout=30) as slow:
+            for sent in range(len(head)):
+                try:
+                    slow.sendall(head[sent : sent + 1])
+                except OSError:
+                    closed_after = sent
+                    break
+                time.sleep(0.5)  # a byte every half second: 30 s for the whole head
+            else:
+                closed_after = len(head) if slow.recv(1024) == b"" else None
+        assert closed_after is not None and closed_after < len(head)
+        assert get(running.connection(), "/peer")["pid"] == before
+    finally:
+        running.stop()
+
+
 def test_an_idle_connection_is_closed_after_the_keepalive_time():
     running = Server("--keep-alive", "1")
     try:

@@ -12,7 +12,7 @@ audit are kept together or not at all, and the request needs no second transacti
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -314,6 +314,43 @@ def commit_with_audit(session: Session, status_code: int) -> None:
     write_audit_rows(session, rows)
     session.commit()
     audit_committed(len(rows))
+
+
+def commit_statement_with_audit(
+    session: Session, status_code: int, statement: str, parameters: Mapping[str, Any]
+) -> None:
+    """``commit_with_audit`` for a change that is one statement on the driver's cursor
+    (PostgreSQL; ``statement`` with named parameters, ``%(name)s``).
+
+    The statement and the audit rows travel as one (``WITH change AS (statement)
+    INSERT INTO audit_log ...``): one round trip instead of two, committed or failed
+    together as in ``commit_with_audit``.
+    """
+    rows = pending_audit_rows(status_code)
+    with session_cursor(session) as cursor:
+        if rows:
+            audit, audit_parameters = _audit_insert_named(rows)
+            cursor.execute(
+                f"WITH change AS ({statement}) {audit}", {**parameters, **audit_parameters}
+            )
+        else:
+            cursor.execute(statement, parameters)
+    session.commit()
+    audit_committed(len(rows))
+
+
+#: one row made by ``audit_rows``, as named parameters ``audit_<column>`` (PostgreSQL)
+AUDIT_ROW_INSERT_NAMED = (
+    f"INSERT INTO {audit_table.name} ({', '.join(AUDIT_COLUMNS)}) "
+    f"VALUES ({', '.join(f'%(audit_{column})s' for column in AUDIT_COLUMNS)})"
+)
+AUDIT_ROWS_INSERT_NAMED = AUDIT_ROWS_INSERT.replace("%s", "%(audit_rows)s")
+
+
+def _audit_insert_named(rows: Sequence[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    if len(rows) == 1:
+        return AUDIT_ROW_INSERT_NAMED, {f"audit_{name}": value for name, value in rows[0].items()}
+    return AUDIT_ROWS_INSERT_NAMED, {"audit_rows": _ENCODER.encode(rows).decode()}
 
 
 def _fit(value: str | None, column: str) -> str | None:

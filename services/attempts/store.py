@@ -32,6 +32,7 @@ from services.attempts.domain import (
     parse_quiz_definition,
 )
 from services.attempts.models import Attempt, AttemptAnswer, QuizRecord, QuizVersion
+from shared.audit import commit_statement_with_audit, commit_with_audit
 from shared.db import session_cursor
 from shared.errors import Conflict
 from shared.time import parse_iso, to_iso
@@ -303,15 +304,8 @@ def write_answer(
     session: Session, attempt_id: str, record: AnswerRecord, question_type: str, *, held: bool
 ) -> None:
     """Insert the question's answer row, or rewrite the one ``held``."""
-    values: dict[str, Any] = {
-        "question_type": question_type,
-        "answer": record.answer,
-        "answered_at": record.answered_at,
-        "time_spent_seconds": record.time_spent_seconds,
-        "attempts_before_answer": record.attempts_before_answer,
-        "confidence_level": record.confidence_level,
-    }
     if not _on_postgresql(session):
+        values = _answer_values(record, question_type)
         if held:
             key = {"key_attempt_id": attempt_id, "key_question_id": record.question_id}
             session.execute(UPDATE_ANSWER, {**key, **values})
@@ -321,15 +315,47 @@ def write_answer(
                 {"attempt_id": attempt_id, "question_id": record.question_id, **values},
             )
         return
+    with session_cursor(session) as cursor:
+        cursor.execute(*_answer_statement(attempt_id, record, question_type, held=held))
+
+
+def commit_answer(
+    session: Session, attempt_id: str, record: AnswerRecord, question_type: str, *, held: bool
+) -> None:
+    """``write_answer`` committed with the request's audit rows (``commit_with_audit``);
+    on PostgreSQL the write and the audit rows are one statement."""
+    if not _on_postgresql(session):
+        write_answer(session, attempt_id, record, question_type, held=held)
+        commit_with_audit(session, 200)
+        return
+    statement, parameters = _answer_statement(attempt_id, record, question_type, held=held)
+    commit_statement_with_audit(session, 200, statement, parameters)
+
+
+def _answer_values(record: AnswerRecord, question_type: str) -> dict[str, Any]:
+    return {
+        "question_type": question_type,
+        "answer": record.answer,
+        "answered_at": record.answered_at,
+        "time_spent_seconds": record.time_spent_seconds,
+        "attempts_before_answer": record.attempts_before_answer,
+        "confidence_level": record.confidence_level,
+    }
+
+
+def _answer_statement(
+    attempt_id: str, record: AnswerRecord, question_type: str, *, held: bool
+) -> tuple[str, dict[str, Any]]:
+    """The driver's statement writing the answer row, and its parameters (PostgreSQL)."""
     if record.answered_at.tzinfo is None:
         raise ValueError("timestamps must be timezone-aware")
+    values = _answer_values(record, question_type)
     values["answer"] = Json(record.answer)
     values["answered_at"] = record.answered_at.astimezone(UTC)
-    with session_cursor(session) as cursor:
-        cursor.execute(
-            _UPDATE_SQL if held else _INSERT_SQL,
-            {"attempt_id": attempt_id, "question_id": record.question_id, **values},
-        )
+    return (
+        _UPDATE_SQL if held else _INSERT_SQL,
+        {"attempt_id": attempt_id, "question_id": record.question_id, **values},
+    )
 
 
 # -- rows <-> the domain's values ----------------------------------------------------------

@@ -383,15 +383,15 @@ def answer(
         now=now,
     )
     question_type = quiz.question(question_id).type.value
+    if not quiz.adaptive:
+        store.commit_answer(session, target.id, record, question_type, held=held is not None)
+        return SavedAnswer(record, question_type, list(target.question_order))
     store.write_answer(session, target.id, record, question_type, held=held is not None)
-    question_order = list(target.question_order)
-    if quiz.adaptive:
-        attempt = store.locked_attempt(session, target.id)
-        _present_next_question(session, attempt, quiz)
-        attempt.updated_at = now
-        question_order = list(attempt.question_order)
+    attempt = store.locked_attempt(session, target.id)
+    _present_next_question(session, attempt, quiz)
+    attempt.updated_at = now
     commit_with_audit(session, 200)
-    return SavedAnswer(record, question_type, question_order)
+    return SavedAnswer(record, question_type, list(attempt.question_order))
 
 
 def _present_next_question(session: Session, attempt: Attempt, quiz: Quiz) -> None:

@@ -1,0 +1,134 @@
+"""The CPU of one answer save (``PUT /attempts/{id}/answers/{q}``) inside the attempts
+app, without gunicorn.
+
+Publishes ``bench/attempts.py``'s 50-question quiz into a fresh PostgreSQL database,
+starts ``--attempts`` attempts, then saves ``--requests`` answers per round (each with
+its student's token, the answers of ``bench/attempts.py``'s load) by calling the app's
+WSGI entry point as a gunicorn worker does, in one thread. Prints the CPU time of this
+process per answer (``time.process_time``; PostgreSQL's is not in it) for each of
+``--rounds`` rounds and their median, with the calibration loop of ``bench/activity.py``
+beside them, and with ``--profile FILE`` one more round under cProfile.
+
+    .venv/bin/python bench/attempts_inprocess.py --requests 2000 --rounds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from activity import calibration
+from attempts import KINDS, QUESTION_COUNT, quiz_definition, sample_answer
+from progress_inprocess import fresh_database
+from wsgi_direct import WsgiClient
+
+from shared.auth import development_keys, mint_token
+from shared.config import load_settings
+from shared.migrations import upgrade
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = REPO_ROOT / "services/attempts/migrations"
+COURSE = "CRS-BENCH-1"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--attempts", type=int, default=200)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--profile", type=Path, help="write cProfile stats of one more round")
+    args = parser.parse_args(argv)
+
+    server = os.environ.get(
+        "STRIDE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432"
+    )
+    var_dir = Path(tempfile.mkdtemp(prefix="stride-bench-inprocess-"))
+    keys = development_keys(var_dir / "var")
+    os.environ.update(
+        {
+            "STRIDE_VAR_DIR": str(var_dir / "var"),
+            "STRIDE_LOG_LEVEL": "WARNING",
+            "STRIDE_AUTO_MIGRATE": "false",
+            "STRIDE_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/%2F",
+        }
+    )
+    url = fresh_database(server, "stride_bench_attempts_inprocess")
+    os.environ["STRIDE_ATTEMPTS_DATABASE_URL"] = url
+    upgrade("attempts", url, MIGRATIONS)
+
+    from services.attempts.app import create_app
+
+    settings = load_settings()
+
+    def token(role: str, sub: str, courses: list[str] | None = None) -> str:
+        return mint_token(
+            settings, sub=sub, role=role, courses=courses or [], private_key=keys.private_pem
+        )
+
+    client = WsgiClient(create_app().wsgi_app)
+    teacher = token("teacher", "USR-TEA-1", [COURSE])
+    status, body = client.json("PUT", "/quizzes/QZ-LOAD", teacher, quiz_definition("QZ-LOAD"))
+    assert status == 200, body
+    attempts: list[tuple[str, str]] = []
+    for index in range(args.attempts):
+        student = token("student", f"USR-STU-{index}")
+        status, body = client.json("POST", "/quizzes/QZ-LOAD/attempts", student, {})
+        assert status == 201, body
+        attempts.append((body["id"], student))
+    kinds = {f"q{i:02d}": KINDS[i % len(KINDS)] for i in range(QUESTION_COUNT)}
+    rng = random.Random(7)
+    sent = [0]
+
+    def one_round() -> float:
+        plan = []
+        for _ in range(args.requests):
+            k = sent[0]
+            sent[0] += 1
+            attempt_id, student = attempts[k % len(attempts)]
+            question_id = f"q{(k // len(attempts)) % QUESTION_COUNT:02d}"
+            answer = {
+                "answer": sample_answer(kinds[question_id], rng),
+                "time_spent": rng.randint(5, 60),
+                "confidence_level": rng.randint(1, 5),
+            }
+            path = f"/attempts/{attempt_id}/answers/{question_id}"
+            plan.append((path, student, json.dumps(answer).encode()))
+        statuses: dict[int, int] = {}
+        began = time.process_time()
+        for path, student, payload in plan:
+            status, _ = client.call("PUT", path, student, payload)
+            statuses[status] = statuses.get(status, 0) + 1
+        spent = (time.process_time() - began) * 1000 / args.requests
+        assert set(statuses) == {200}, statuses
+        return spent
+
+    one_round()  # warm caches, pools, prepared statements and each student's token
+    rounds = [one_round() for _ in range(args.rounds)]
+    print(f"calibration: {calibration()}")
+    print(
+        f"PUT /attempts/{{id}}/answers/{{q}} in process, {args.attempts} attempts: "
+        + " / ".join(f"{r:.3f}" for r in rounds)
+        + f" ms of CPU per answer; median {statistics.median(rounds):.3f}"
+    )
+    if args.profile:
+        profiler = cProfile.Profile(time.process_time)  # CPU, not the waits
+        profiler.enable()
+        one_round()
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+        print(f"profile: {args.profile}")
+
+
+if __name__ == "__main__":
+    main()

@@ -31,6 +31,7 @@ from services.attempts.schemas import (
     QuizVersionQuerySchema,
     SavedAnswerSchema,
     SweepResultSchema,
+    decode_answer,
 )
 from shared.audit import audit_listing
 from shared.auth import Principal
@@ -43,8 +44,9 @@ DESCRIPTION = (
 )
 
 blp = Blueprint("attempts", __name__, description=DESCRIPTION)
-#: One instance for every answer save: given a class, webargs builds a schema per request.
-ANSWER_IN = AnswerInSchema()
+#: The answer save's body as ``@blp.arguments(AnswerInSchema)`` documents it; the view
+#: decodes it itself (``decode_answer``).
+ANSWER_BODY = {"required": True, "content": {"application/json": {"schema": AnswerInSchema}}}
 
 
 def correlation_id() -> str | None:
@@ -150,21 +152,23 @@ class QuizAttemptsView(MethodView):
 
 @blp.route("/attempts/<attempt_id>/answers/<question_id>")
 class AnswerView(MethodView):
-    @blp.arguments(ANSWER_IN)
+    @blp.doc(requestBody=ANSWER_BODY)
     @blp.response(200, SavedAnswerSchema)
-    def put(self, body: dict[str, Any], attempt_id: str, question_id: str) -> Response:
+    def put(self, attempt_id: str, question_id: str) -> Response:
         """Save the student's answer to one question (409 once submitted or out of time)."""
-        # The most frequent request: statements built once, and the answer commits with
-        # its audit in one transaction.
+        # The most frequent request: the body decoded by msgspec, statements built once,
+        # and the answer commits with its audit in one transaction. A body not sent as
+        # JSON is read as no body, as webargs read it (422: answer is missing).
+        body = decode_answer(request.get_data(cache=True) if request.is_json else b"")
         session = request_session()
         target = access.attempt_to_answer(session, current_principal(), attempt_id)
         saved = usecases.answer(
             session,
             target,
             question_id=question_id,
-            answer=body["answer"],
-            time_spent=body["time_spent"],
-            confidence_level=body["confidence_level"],
+            answer=body.answer,
+            time_spent=body.time_spent,
+            confidence_level=body.confidence_level,
             now=utcnow(),
             cause=correlation_id(),
         )

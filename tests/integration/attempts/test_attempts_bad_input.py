@@ -91,6 +91,56 @@ def test_bad_answers_are_refused_and_save_nothing(app, teacher, student, value, 
     assert count_rows(app, "attempt_answers") == 0
 
 
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        ({"answer": "a", "seconds": 3, "x": 1},
+         {"seconds": ["Unknown field."], "x": ["Unknown field."]}),
+        ({"answer": "a", "time_spent": True}, {"time_spent": ["Not a valid number."]}),
+        ({"answer": "a", "confidence_level": 3.0}, {"confidence_level": ["Not a valid integer."]}),
+        ({"answer": "a", "confidence_level": True}, {"confidence_level": ["Not a valid integer."]}),
+        ({"answer": "a", "time_spent": None}, {"time_spent": ["Field may not be null."]}),
+        ({"answer": "a", "time_spent": "NaN"},
+         {"time_spent": ["Special numeric values (nan or infinity) are not permitted."]}),
+        ({"time_spent": 5}, {"answer": ["Missing data for required field."]}),
+        (["a"], {"_schema": ["Invalid input type."]}),
+    ],
+)  # fmt: skip
+def test_bad_answer_bodies_are_refused_naming_every_field(app, teacher, student, body, errors):
+    publish(teacher)
+    attempt = start(student)
+    response = student.put(f"/attempts/{attempt['id']}/answers/q1", json=body)
+    assert response.status_code == 422, response.json
+    assert response.content_type == "application/problem+json"
+    assert response.json["type"].endswith("/validation_error")
+    assert response.json["errors"] == errors
+    assert count_rows(app, "attempt_answers") == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "status", "errors"),
+    [
+        (b'{"answer": ', "application/json", 400, {"json": ["Invalid JSON body."]}),
+        (b"\xef\xbb\xbf{}", "application/json", 400, {"json": ["Invalid JSON body."]}),
+        (b'{"answer": "a", "time_spent": NaN}', "application/json", 422,
+         {"time_spent": ["Special numeric values (nan or infinity) are not permitted."]}),
+        (b"", "application/json", 422, {"answer": ["Missing data for required field."]}),
+        (b'{"answer": "a"}', "text/plain", 422, {"answer": ["Missing data for required field."]}),
+    ],
+)  # fmt: skip
+def test_answer_texts_that_are_no_json_object_are_refused(
+    app, teacher, student, data, content_type, status, errors
+):
+    publish(teacher)
+    attempt = start(student)
+    response = student.put(
+        f"/attempts/{attempt['id']}/answers/q1", data=data, content_type=content_type
+    )
+    assert response.status_code == status, response.json
+    assert response.json["errors"] == errors
+    assert count_rows(app, "attempt_answers") == 0
+
+
 def test_an_answer_to_a_question_the_quiz_lacks_is_404(app, teacher, student):
     publish(teacher)
     attempt = start(student)

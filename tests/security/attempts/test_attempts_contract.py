@@ -62,3 +62,33 @@ def test_the_resources_of_the_architecture_are_served(app):
     paths = app.test_client().get("/openapi.json").json["paths"]
     served = {(path, method) for path, methods in paths.items() for method in methods}
     assert served >= RESOURCES
+
+
+def test_the_answer_body_is_documented_with_its_fields_and_bounds(app):
+    spec = app.test_client().get("/openapi.json").json
+    operation = spec["paths"]["/attempts/{attempt_id}/answers/{question_id}"]["put"]
+    assert operation["requestBody"] == {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AnswerIn"}}},
+    }
+    assert set(operation["responses"]) >= {"200", "400", "401", "404", "413", "422", "429"}
+    body = spec["components"]["schemas"]["AnswerIn"]
+    assert body["required"] == ["answer"]
+    assert body["additionalProperties"] is False
+    properties = body["properties"]
+    assert set(properties) == {"answer", "time_spent", "confidence_level"}
+    assert {"type": "null"} not in properties["answer"]["anyOf"]
+    assert properties["time_spent"] == {
+        "type": "number",
+        "default": 0.0,
+        "minimum": 0,
+        "maximum": 86_400,
+        "description": "seconds spent on the question during this visit",
+    }
+    assert properties["confidence_level"] == {
+        "type": "integer",
+        "default": None,
+        "minimum": 1,
+        "maximum": 5,
+        "nullable": True,
+    }

@@ -124,6 +124,10 @@ class Heartbeat:
         ]
 
 
+#: the methods counted under their own name (``HttpMetrics.observe``)
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 class HttpMetrics:
     """Request counters and latency histograms of one Flask app.
 
@@ -133,6 +137,7 @@ class HttpMetrics:
 
     def __init__(self, service: str) -> None:
         self.service = service
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "stride_http_requests_total",
@@ -149,8 +154,20 @@ class HttpMetrics:
         )
 
     def observe(self, method: str, endpoint: str, status: int, seconds: float) -> None:
-        self.requests.labels(self.service, method, endpoint, str(status)).inc()
-        self.latency.labels(self.service, method, endpoint).observe(seconds)
+        # The labelled children kept per (method, route, status): a route has a handful,
+        # and looking them up by labels costs more than counting. A method no route
+        # serves is counted as "other": a client's made-up methods add no series.
+        if method not in HTTP_METHODS:
+            method = "other"
+        children = self._children.get((method, endpoint, status))
+        if children is None:
+            children = self._children[(method, endpoint, status)] = (
+                self.requests.labels(self.service, method, endpoint, str(status)),
+                self.latency.labels(self.service, method, endpoint),
+            )
+        count, latency = children
+        count.inc()
+        latency.observe(seconds)
 
     def exposition_registry(self) -> CollectorRegistry:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

@@ -30,7 +30,17 @@ from typing import Any, cast
 import msgspec
 import structlog
 from apispec import BasePlugin
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, send_from_directory
+from flask import (
+    Blueprint,
+    Flask,
+    Request,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    request,
+    send_from_directory,
+)
 from flask_smorest import Api
 from marshmallow import Schema, fields, validate
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -305,52 +315,61 @@ def create_service_app(
 def _install_request_hooks(app: Flask) -> None:
     @app.before_request
     def start_request() -> Response | None:
-        g.started_at = time.perf_counter()
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        client_request_id = request.headers.get("X-Client-Request-ID", "")
-        structlog.contextvars.bind_contextvars(
-            request_id=g.request_id, service=service_context().name
-        )
+        # The request and g looked up once: each use of Flask's proxies is a lookup.
+        current = cast(Request, request._get_current_object())  # type: ignore[attr-defined]
+        state = g._get_current_object()
+        state.started_at = time.perf_counter()
+        environ = current.environ
+        incoming = environ.get("HTTP_X_REQUEST_ID", "")
+        state.request_id = request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        client_request_id = environ.get("HTTP_X_CLIENT_REQUEST_ID", "")
+        context = service_context()
         if REQUEST_ID.match(client_request_id):
-            structlog.contextvars.bind_contextvars(client_request_id=client_request_id)
-        oversized = _oversized_headers()
+            structlog.contextvars.bind_contextvars(
+                request_id=request_id, service=context.name, client_request_id=client_request_id
+            )
+        else:
+            structlog.contextvars.bind_contextvars(request_id=request_id, service=context.name)
+        oversized = _oversized_headers(environ)
         if oversized is not None:
             return oversized
-        if request.routing_exception is not None or _is_public(request.endpoint):
+        if current.routing_exception is not None or _is_public(current.endpoint):
             return None
-        header = request.headers.get("Authorization", "")
+        header = environ.get("HTTP_AUTHORIZATION", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthenticationError("missing bearer token")
-        g.bearer_token = token.strip()
-        g.principal = service_context().verifier.verify(g.bearer_token)
-        structlog.contextvars.bind_contextvars(actor=g.principal.sub, role=g.principal.role)
-        return _refuse_deep_json()
+        state.bearer_token = token.strip()
+        state.principal = principal = context.verifier.verify(state.bearer_token)
+        structlog.contextvars.bind_contextvars(actor=principal.sub, role=principal.role)
+        return _refuse_deep_json(current)
 
     @app.after_request
     def finish_request(response: Response) -> Response:
         context = service_context()
-        request_id = g.get("request_id")
+        current = cast(Request, request._get_current_object())  # type: ignore[attr-defined]
+        state = g._get_current_object()
+        request_id = state.get("request_id")
+        status = response.status_code
         # A safe request (GET, HEAD) changes nothing, so its open transaction can carry
         # the audit rows. Any other request's transaction ends first (what the view meant
         # to keep is committed by now) and the audit gets its own; on SQLite an open
         # transaction holds the write lock, which would block that one.
         # A view that only read (``read_session``) has its audit appended the same way.
-        if response.status_code == 401:
+        if status == 401:
             _audit_refused_token(context)
-        session: Session | None = g.get("db_session")
+        session: Session | None = state.get("db_session")
         read_session = None
-        if request.method not in SAFE_METHODS or response.status_code >= 500:
+        if current.method not in SAFE_METHODS or status >= 500:
             _end_request_session()
         elif session is None:
-            read_session = g.get("db_read_session")
+            read_session = state.get("db_read_session")
         elif session.in_transaction() and not (session.new or session.dirty or session.deleted):
             read_session = session
         else:
             _end_request_session()
         try:
-            flush_request_audit(context.database, response.status_code, request_id, read_session)
+            flush_request_audit(context.database, status, request_id, read_session)
         except Exception as exc:
             log.exception("audit.write_failed", error=repr(exc))
             response = problem(
@@ -359,17 +378,19 @@ def _install_request_hooks(app: Flask) -> None:
                 "the access could not be audited, so the response is withheld",
                 code="audit_unavailable",
             )
+            status = response.status_code
         if request_id:
             response.headers["X-Request-ID"] = request_id
-        _add_security_headers(response)
-        elapsed = time.perf_counter() - g.get("started_at", time.perf_counter())
-        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-        context.metrics.observe(request.method, endpoint, response.status_code, elapsed)
+        _add_security_headers(response, current)
+        elapsed = time.perf_counter() - state.get("started_at", time.perf_counter())
+        rule = current.url_rule
+        endpoint = rule.rule if rule is not None else "unmatched"
+        context.metrics.observe(current.method, endpoint, status, elapsed)
         log.info(
             "request.finished",
-            method=request.method,
-            path=request.path,
-            status=response.status_code,
+            method=current.method,
+            path=current.path,
+            status=status,
             duration_ms=round(elapsed * 1000, 2),
         )
         return response
@@ -380,15 +401,23 @@ def _install_request_hooks(app: Flask) -> None:
         structlog.contextvars.clear_contextvars()
 
 
-def _oversized_headers() -> Response | None:
+def _oversized_headers(environ: Mapping[str, Any]) -> Response | None:
     """431 for a header (or all of them) longer than any Stride client sends; gunicorn
     and nginx refuse far larger ones before the app (deploy/). The token is left to the
-    verifier: a bearer token too long to be real is a bad token, answered 401."""
+    verifier: a bearer token too long to be real is a bad token, answered 401.
+
+    Read from the WSGI environ (``HTTP_*``, ``CONTENT_TYPE``, ``CONTENT_LENGTH``) as the
+    header names and values it holds, each name as long as the header's own."""
     total = 0
-    for name, value in request.headers.items():
-        if name.lower() == "authorization":
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            if key == "HTTP_AUTHORIZATION":
+                continue
+            size = len(key) - 5 + len(value)
+        elif key == "CONTENT_TYPE" or key == "CONTENT_LENGTH":
+            size = len(key) + len(value)
+        else:
             continue
-        size = len(name) + len(value)
         total += size
         if size > MAX_HEADER_BYTES or total > MAX_HEADERS_TOTAL_BYTES:
             return problem(
@@ -417,12 +446,12 @@ def json_depth_exceeds(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     return any(depth > limit for depth in accumulate(_DEPTH_STEP[byte] for byte in brackets))
 
 
-def _refuse_deep_json() -> Response | None:
+def _refuse_deep_json(current: Request) -> Response | None:
     """Python's JSON parser recurses once per level: a deep enough body would exhaust the
     stack (RecursionError, a 500). Every body is checked before a parser sees it."""
-    if request.content_length == 0 or request.method in SAFE_METHODS:
+    if current.method in SAFE_METHODS or current.content_length == 0:
         return None
-    body = request.get_data(cache=True)
+    body = current.get_data(cache=True)
     if body and json_depth_exceeds(body):
         return problem(
             400,
@@ -451,7 +480,7 @@ def _audit_refused_token(context: ServiceContext) -> None:
     )
 
 
-def _add_security_headers(response: Response) -> None:
+def _add_security_headers(response: Response, current: Request) -> None:
     headers = response.headers
     # One pass over the response's headers (setdefault would scan them three times per
     # header, on every response of every service).
@@ -459,7 +488,7 @@ def _add_security_headers(response: Response) -> None:
     for name, value in SECURITY_HEADERS.items():
         if name.lower() not in present:
             headers.add(name, value)
-    if request.endpoint == "api-docs.openapi_swagger_ui":
+    if current.endpoint == "api-docs.openapi_swagger_ui":
         headers["Content-Security-Policy"] = _docs_csp(response)
     if "cache-control" not in present:
         headers.add("Cache-Control", "no-store")

@@ -162,6 +162,62 @@ def test_an_oversized_header_is_a_431_problem(app: Flask, token_for: Callable[..
     assert response.content_type == "application/problem+json"
 
 
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({f"X-Padding-{n}": "a" * 15_000 for n in range(2)}, 200),  # 30 kB together
+        ({f"X-Padding-{n}": "a" * 15_000 for n in range(3)}, 431),  # 45 kB together
+        ({"X-Padding": "a" * (16 * 1024 - len("X-Padding"))}, 200),  # one at the limit
+        ({"X-Padding": "a" * (16 * 1024 - len("X-Padding") + 1)}, 431),
+        ({"Content-Type": "a" * 17_000}, 431),  # not an HTTP_ variable, still a header
+        ({"Authorization": "Bearer " + "a" * 17_000}, 401),  # left to the verifier
+    ],
+)
+def test_headers_are_limited_each_and_together(
+    app: Flask, token_for: Callable[..., str], headers: dict[str, str], status: int
+):
+    sent = {"Authorization": f"Bearer {token_for('student', 'USR-STU-1')}", **headers}
+    response = app.test_client().get(PATH, headers=sent)
+    assert response.status_code == status, response.get_json()
+
+
+def test_every_request_is_counted_by_method_route_and_status(
+    app: Flask, token_for: Callable[..., str]
+):
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token_for('student', 'USR-STU-1')}"}
+    for _ in range(3):
+        assert client.get(PATH, headers=headers).status_code == 200
+    assert client.get(PATH).status_code == 401
+    assert client.get("/no/such/route", headers=headers).status_code == 404
+    for method in ("BREW", "PROPFIND", "X" * 40):  # not one series each
+        assert client.open(PATH, method=method, headers=headers).status_code == 405
+    exposition = client.get("/metrics").get_data(as_text=True)
+
+    def counted(method: str, endpoint: str, status: str) -> float:
+        found = re.search(
+            r'^stride_http_requests_total\{endpoint="%s",method="%s",service="[^"]+",'
+            r'status="%s"\} (\S+)$' % (re.escape(endpoint), method, status),
+            exposition,
+            re.MULTILINE,
+        )
+        return float(found.group(1)) if found else 0.0
+
+    route = "/students/<student_id>/records"
+    assert counted("GET", route, "200") == 3
+    assert counted("GET", route, "401") == 1
+    assert counted("GET", "unmatched", "404") == 1
+    assert counted("other", "unmatched", "405") == 3
+    assert "BREW" not in exposition
+    latency = re.search(
+        r'^stride_http_request_duration_seconds_count\{endpoint="%s",method="GET",'
+        r'service="[^"]+"\} (\S+)$' % re.escape(route),
+        exposition,
+        re.MULTILINE,
+    )
+    assert latency is not None and float(latency.group(1)) == 4
+
+
 def test_request_ids_are_kept_only_when_well_formed(app: Flask):
     client = app.test_client()
     kept = client.get("/healthz", headers={"X-Request-ID": "gateway-id-1"})

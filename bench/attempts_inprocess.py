@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from activity import calibration
 from attempts import KINDS, QUESTION_COUNT, quiz_definition, sample_answer
-from progress_inprocess import fresh_database
+from progress_inprocess import drop_database, fresh_database
 from wsgi_direct import WsgiClient
 
 from shared.auth import development_keys, mint_token
@@ -48,6 +48,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--profile", type=Path, help="write cProfile stats of one more round")
+    parser.add_argument(
+        "--no-calibration", action="store_true", help="(bench/instructions.py) skip it"
+    )
     args = parser.parse_args(argv)
 
     server = os.environ.get(
@@ -63,7 +66,8 @@ def main(argv: list[str] | None = None) -> None:
             "STRIDE_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/%2F",
         }
     )
-    url = fresh_database(server, "stride_bench_attempts_inprocess")
+    database = f"stride_bench_attempts_inprocess_{os.getpid()}"  # runs side by side: one each
+    url = fresh_database(server, database)
     os.environ["STRIDE_ATTEMPTS_DATABASE_URL"] = url
     upgrade("attempts", url, MIGRATIONS)
 
@@ -115,7 +119,8 @@ def main(argv: list[str] | None = None) -> None:
 
     one_round()  # warm caches, pools, prepared statements and each student's token
     rounds = [one_round() for _ in range(args.rounds)]
-    print(f"calibration: {calibration()}")
+    if not args.no_calibration:
+        print(f"calibration: {calibration()}")
     print(
         f"PUT /attempts/{{id}}/answers/{{q}} in process, {args.attempts} attempts: "
         + " / ".join(f"{r:.3f}" for r in rounds)
@@ -128,6 +133,7 @@ def main(argv: list[str] | None = None) -> None:
         profiler.disable()
         profiler.dump_stats(args.profile)
         print(f"profile: {args.profile}")
+    drop_database(server, database)
 
 
 if __name__ == "__main__":

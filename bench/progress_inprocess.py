@@ -53,12 +53,21 @@ def fresh_database(server: str, name: str) -> str:
     return f"{server.replace('postgresql://', 'postgresql+psycopg://')}/{name}"
 
 
+def drop_database(server: str, name: str) -> None:
+    plain = server.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(f"{plain}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--enrollments", type=int, default=3000)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--profile", type=Path, help="write cProfile stats of one more round")
+    parser.add_argument(
+        "--no-calibration", action="store_true", help="(bench/instructions.py) skip it"
+    )
     args = parser.parse_args(argv)
 
     server = os.environ.get(
@@ -74,7 +83,8 @@ def main(argv: list[str] | None = None) -> None:
             "STRIDE_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/%2F",
         }
     )
-    url = fresh_database(server, "stride_bench_progress_inprocess")
+    database = f"stride_bench_progress_inprocess_{os.getpid()}"  # runs side by side: one each
+    url = fresh_database(server, database)
     os.environ["STRIDE_PROGRESS_DATABASE_URL"] = url
     upgrade("progress", url, MIGRATIONS)
     engine = sa.create_engine(url)
@@ -103,7 +113,8 @@ def main(argv: list[str] | None = None) -> None:
 
     one_round()  # warm caches, pools and prepared statements
     rounds = [one_round() for _ in range(args.rounds)]
-    print(f"calibration: {calibration()}")
+    if not args.no_calibration:
+        print(f"calibration: {calibration()}")
     print(
         f"GET /enrollments/{{id}} in process, admin, {args.enrollments:,} enrollments: "
         + " / ".join(f"{r:.3f}" for r in rounds)
@@ -116,6 +127,7 @@ def main(argv: list[str] | None = None) -> None:
         profiler.disable()
         profiler.dump_stats(args.profile)
         print(f"profile: {args.profile}")
+    drop_database(server, database)
 
 
 if __name__ == "__main__":

@@ -51,12 +51,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--no-calibration", action="store_true", help="(bench/instructions.py) skip it"
     )
+    parser.add_argument(
+        "--var-dir", type=Path, help="keys made there before (bench/instructions.py)"
+    )
     args = parser.parse_args(argv)
 
     server = os.environ.get(
         "STRIDE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432"
     )
-    var_dir = Path(tempfile.mkdtemp(prefix="stride-bench-inprocess-"))
+    var_dir = args.var_dir or Path(tempfile.mkdtemp(prefix="stride-bench-inprocess-"))
     keys = development_keys(var_dir / "var")
     os.environ.update(
         {

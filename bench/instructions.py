@@ -7,7 +7,8 @@ Runs an in-process benchmark (``bench/progress_inprocess.py``,
 round: 2 x N requests) and ``--no-calibration`` (its loops run for a time, not a count),
 and divides the difference of the two totals by the difference in requests: what one request costs
 the app's process, without the setup both runs share (imports, seeding, tokens) and
-without PostgreSQL's own work. ``PYTHONHASHSEED=0`` keeps the runs alike. Each run takes
+without PostgreSQL's own work. ``PYTHONHASHSEED=0`` and signing keys made once keep
+the runs alike. Each run takes
 about a minute plus 60 ms per request.
 
     .venv/bin/python bench/instructions.py bench/attempts_inprocess.py --attempts 20
@@ -26,9 +27,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from shared.auth import development_keys  # noqa: E402
 
 
-def total_instructions(script: str, requests: int, extra: list[str]) -> int:
+def total_instructions(script: str, requests: int, extra: list[str], var_dir: Path) -> int:
     with tempfile.TemporaryDirectory(prefix="stride-callgrind-") as folder:
         out = Path(folder) / "callgrind.out"
         subprocess.run(
@@ -43,6 +47,8 @@ def total_instructions(script: str, requests: int, extra: list[str]) -> int:
                 "--rounds",
                 "1",
                 "--no-calibration",
+                "--var-dir",
+                str(var_dir),
                 *extra,
             ],
             cwd=REPO_ROOT,
@@ -63,9 +69,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--few", type=int, default=50)
     parser.add_argument("--many", type=int, default=1050)
     args, extra = parser.parse_known_args(argv)
+    # The signing keys made once for both runs: making an RSA key takes a different
+    # number of instructions each time.
+    var_dir = Path(tempfile.mkdtemp(prefix="stride-callgrind-var-"))
+    development_keys(var_dir / "var")
     with ThreadPoolExecutor(max_workers=2) as pool:
         few, many = pool.map(
-            lambda n: total_instructions(args.script, n, extra), [args.few, args.many]
+            lambda n: total_instructions(args.script, n, extra, var_dir),
+            [args.few, args.many],
         )
     per_request = (many - few) / (2 * (args.many - args.few))
     print(

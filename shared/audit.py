@@ -322,21 +322,43 @@ def commit_statement_with_audit(
     """``commit_with_audit`` for a change that is one statement on the driver's cursor
     (PostgreSQL; ``statement`` with named parameters, ``%(name)s``).
 
-    The statement and the audit rows travel as one (``WITH change AS (statement)
-    INSERT INTO audit_log ...``): one round trip instead of two, committed or failed
-    together as in ``commit_with_audit``.
+    The statement and the audit rows travel as one (``execute_with_audit``): one round
+    trip instead of two, committed or failed together as in ``commit_with_audit``.
     """
     rows = pending_audit_rows(status_code)
     with session_cursor(session) as cursor:
-        if rows:
-            audit, audit_parameters = _audit_insert_named(rows)
-            cursor.execute(
-                f"WITH change AS ({statement}) {audit}", {**parameters, **audit_parameters}
-            )
-        else:
-            cursor.execute(statement, parameters)
+        execute_with_audit(cursor, statement, parameters, rows)
     session.commit()
     audit_committed(len(rows))
+
+
+def execute_with_audit(
+    cursor: psycopg.Cursor[Any],
+    statement: str,
+    parameters: Mapping[str, Any],
+    rows: Sequence[dict[str, Any]],
+) -> None:
+    """Run ``statement`` (one data-modifying statement, named parameters) and insert the
+    audit ``rows`` in the same statement (``WITH change AS (statement) INSERT INTO
+    audit_log ...``), in the cursor's transaction. Once it commits, the caller drops the
+    rows from the pending entries (``audit_committed``)."""
+    if not rows:
+        cursor.execute(statement, parameters)
+        return
+    audit, audit_parameters = _audit_insert_named(rows)
+    cursor.execute(f"WITH change AS ({statement}) {audit}", {**parameters, **audit_parameters})
+
+
+def audit_mark() -> int:
+    """How many entries the request has collected so far (``discard_audit_since``)."""
+    return len(_pending())
+
+
+def discard_audit_since(mark: int) -> None:
+    """Forget the entries collected since ``audit_mark`` gave ``mark``: for work that was
+    abandoned before it did anything and is done again from its start, which audits it
+    again."""
+    del _pending()[mark:]
 
 
 #: one row made by ``audit_rows``, as named parameters ``audit_<column>`` (PostgreSQL)

@@ -80,11 +80,11 @@ def attempt_for(
 
 
 def attempt_to_answer(
-    session: Session, principal: Principal, attempt_id: str
+    statements: store.Statements, principal: Principal, attempt_id: str
 ) -> store.AnswerTarget:
     """The attempt's row as saving an answer needs it, locked, once it is the caller's."""
     return authorize_attempt(
-        principal, attempt_id, store.answer_target(session, attempt_id),
+        principal, attempt_id, store.answer_target(statements, attempt_id),
         action="answer", rule=is_own_attempt,
     )  # fmt: skip
 

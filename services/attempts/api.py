@@ -157,21 +157,38 @@ class AnswerView(MethodView):
     def put(self, attempt_id: str, question_id: str) -> Response:
         """Save the student's answer to one question (409 once submitted or out of time)."""
         # The most frequent request: the body decoded by msgspec, statements built once,
-        # and the answer commits with its audit in one transaction. A body not sent as
-        # JSON is read as no body, as webargs read it (422: answer is missing).
+        # and the answer commits with its audit in one transaction: on PostgreSQL a
+        # driver transaction without a session, unless the attempt needs the general
+        # path. A body not sent as JSON is read as no body, as webargs read it (422:
+        # answer is missing).
         body = decode_answer(request.get_data(cache=True) if request.is_json else b"")
-        session = request_session()
-        target = access.attempt_to_answer(session, current_principal(), attempt_id)
-        saved = usecases.answer(
-            session,
-            target,
-            question_id=question_id,
-            answer=body.answer,
-            time_spent=body.time_spent,
-            confidence_level=body.confidence_level,
-            now=utcnow(),
-            cause=correlation_id(),
-        )
+        principal = current_principal()
+        now = utcnow()
+        database = service_context().database
+        saved = None
+        if database.dialect == "postgresql":
+            saved = usecases.answer_on_driver(
+                database,
+                principal,
+                attempt_id,
+                question_id=question_id,
+                answer=body.answer,
+                time_spent=body.time_spent,
+                confidence_level=body.confidence_level,
+                now=now,
+            )
+        if saved is None:
+            session = request_session()
+            saved = usecases.answer(
+                session,
+                access.attempt_to_answer(session, principal, attempt_id),
+                question_id=question_id,
+                answer=body.answer,
+                time_spent=body.time_spent,
+                confidence_level=body.confidence_level,
+                now=now,
+                cause=correlation_id(),
+            )
         record = saved.record
         return dumped_response(
             SAVED_ANSWER_DUMPER,

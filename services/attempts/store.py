@@ -10,11 +10,13 @@ statements built once (no ORM unit of work).
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, cast
 
+import psycopg
 import sqlalchemy as sa
 from psycopg.types.json import Json
 from sqlalchemy.dialects import postgresql
@@ -32,7 +34,7 @@ from services.attempts.domain import (
     parse_quiz_definition,
 )
 from services.attempts.models import Attempt, AttemptAnswer, QuizRecord, QuizVersion
-from shared.audit import commit_statement_with_audit, commit_with_audit
+from shared.audit import commit_statement_with_audit, commit_with_audit, execute_with_audit
 from shared.db import session_cursor
 from shared.errors import Conflict
 from shared.time import parse_iso, to_iso
@@ -94,6 +96,11 @@ def add_quiz_version(
 #: a parsed copy stays right for the life of the process; the bound keeps memory small.
 _PARSED: OrderedDict[tuple[str, str, int], Quiz] = OrderedDict()
 _PARSED_LIMIT = 512
+
+
+def cached_quiz(engine: sa.Engine, quiz_id: str, version: int) -> Quiz | None:
+    """The parsed definition of a stored version if this process has parsed it already."""
+    return _PARSED.get((str(engine.url), quiz_id, version))
 
 
 def parsed_quiz(session: Session, quiz_id: str, version: int) -> Quiz:
@@ -263,12 +270,26 @@ def _on_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def answer_target(session: Session, attempt_id: str) -> AnswerTarget | None:
+#: where the answer save's statements run: the request's session, or the cursor of a
+#: driver transaction (PostgreSQL, ``usecases.answer_on_driver``)
+Statements = Session | psycopg.Cursor[Any]
+
+
+@contextmanager
+def _cursor(statements: Statements) -> Iterator[psycopg.Cursor[Any]]:
+    if isinstance(statements, Session):
+        with session_cursor(statements) as cursor:
+            yield cursor
+    else:
+        yield statements
+
+
+def answer_target(statements: Statements, attempt_id: str) -> AnswerTarget | None:
     """The attempt, locked, with the columns saving an answer needs (None: no such attempt)."""
-    if not _on_postgresql(session):
-        found = session.execute(LOCK_ANSWERED_ATTEMPT, {"attempt_id": attempt_id}).first()
+    if isinstance(statements, Session) and not _on_postgresql(statements):
+        found = statements.execute(LOCK_ANSWERED_ATTEMPT, {"attempt_id": attempt_id}).first()
         return None if found is None else AnswerTarget._make(found)
-    with session_cursor(session) as cursor:
+    with _cursor(statements) as cursor:
         cursor.execute(_LOCK_SQL, {"attempt_id": attempt_id})
         row = cursor.fetchone()
     if row is None:
@@ -277,14 +298,14 @@ def answer_target(session: Session, attempt_id: str) -> AnswerTarget | None:
     return target._replace(started_at=target.started_at.astimezone(UTC))
 
 
-def held_answer(session: Session, attempt_id: str, question_id: str) -> AnswerRecord | None:
+def held_answer(statements: Statements, attempt_id: str, question_id: str) -> AnswerRecord | None:
     """The answer held for the question, read in a statement of its own: one that waited
     for the attempt's lock sees what the previous holder committed."""
     key = {"key_attempt_id": attempt_id, "key_question_id": question_id}
-    if not _on_postgresql(session):
-        held = session.execute(HELD_ANSWER, key).first()
+    if isinstance(statements, Session) and not _on_postgresql(statements):
+        held = statements.execute(HELD_ANSWER, key).first()
         return None if held is None else answer_record(held)
-    with session_cursor(session) as cursor:
+    with _cursor(statements) as cursor:
         cursor.execute(_HELD_SQL, key)
         row = cursor.fetchone()
     if row is None:
@@ -330,6 +351,20 @@ def commit_answer(
         return
     statement, parameters = _answer_statement(attempt_id, record, question_type, held=held)
     commit_statement_with_audit(session, 200, statement, parameters)
+
+
+def write_answer_with_audit(
+    cursor: psycopg.Cursor[Any],
+    attempt_id: str,
+    record: AnswerRecord,
+    question_type: str,
+    *,
+    held: bool,
+    audit: Sequence[dict[str, Any]],
+) -> None:
+    """``write_answer`` and the ``audit`` rows in one statement, in a driver transaction."""
+    statement, parameters = _answer_statement(attempt_id, record, question_type, held=held)
+    execute_with_audit(cursor, statement, parameters, audit)
 
 
 def _answer_values(record: AnswerRecord, question_type: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.attempts import events, store
+from services.attempts import access, events, store
 from services.attempts.documents import document_for
 from services.attempts.domain import (
     AnswerRecord,
@@ -50,8 +50,15 @@ from services.attempts.domain import (
     submit_attempt,
 )
 from services.attempts.models import Attempt, QuizRecord, QuizVersion
-from shared.audit import commit_with_audit
+from shared.audit import (
+    audit_committed,
+    audit_mark,
+    commit_with_audit,
+    discard_audit_since,
+    pending_audit_rows,
+)
 from shared.auth import Principal
+from shared.db import Database, driver_transaction
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events import record_event
 from shared.events.contracts import Payload
@@ -346,6 +353,49 @@ class SavedAnswer:
     question_order: list[str]
 
 
+def answer_on_driver(
+    database: Database,
+    principal: Principal,
+    attempt_id: str,
+    *,
+    question_id: str,
+    answer: object,
+    time_spent: float,
+    confidence_level: int | None,
+    now: datetime,
+) -> SavedAnswer | None:
+    """``answer`` in one driver transaction, without a session (PostgreSQL): lock and
+    authorize, the held answer, then the write and its audit in one statement.
+
+    None when the attempt needs the general path: an adaptive quiz (its next question
+    is chosen on the attempt's object), an attempt out of time (closed and scored), a
+    quiz version this process has not parsed yet. Nothing was written then; the lock is
+    released and the access is left unaudited, for ``answer`` to do it all again.
+    """
+    mark = audit_mark()
+    with driver_transaction(database.engine, pipeline=False) as cursor:
+        target = access.attempt_to_answer(cursor, principal, attempt_id)
+        quiz = store.cached_quiz(database.engine, target.quiz_id, target.quiz_version)
+        if quiz is None or quiz.adaptive or is_due_closing(target, quiz, now):
+            discard_audit_since(mark)
+            return None
+        held = store.held_answer(cursor, target.id, question_id)
+        saved = _answered(
+            quiz, target, held, question_id, answer, time_spent, confidence_level, now
+        )
+        rows = pending_audit_rows(200)
+        store.write_answer_with_audit(
+            cursor,
+            target.id,
+            saved.record,
+            saved.question_type,
+            held=held is not None,
+            audit=rows,
+        )
+    audit_committed(len(rows))
+    return saved
+
+
 def answer(
     session: Session,
     target: store.AnswerTarget,
@@ -370,6 +420,30 @@ def answer(
         session.commit()
         raise expired_error()
     held = store.held_answer(session, target.id, question_id)
+    saved = _answered(quiz, target, held, question_id, answer, time_spent, confidence_level, now)
+    record, question_type = saved.record, saved.question_type
+    if not quiz.adaptive:
+        store.commit_answer(session, target.id, record, question_type, held=held is not None)
+        return saved
+    store.write_answer(session, target.id, record, question_type, held=held is not None)
+    attempt = store.locked_attempt(session, target.id)
+    _present_next_question(session, attempt, quiz)
+    attempt.updated_at = now
+    commit_with_audit(session, 200)
+    return SavedAnswer(record, question_type, list(attempt.question_order))
+
+
+def _answered(
+    quiz: Quiz,
+    target: store.AnswerTarget,
+    held: AnswerRecord | None,
+    question_id: str,
+    answer: object,
+    time_spent: float,
+    confidence_level: int | None,
+    now: datetime,
+) -> SavedAnswer:
+    """The answer record the rules make of the request (``record_answer``)."""
     record = record_answer(
         quiz,
         status=AttemptStatus(target.status),
@@ -383,15 +457,7 @@ def answer(
         now=now,
     )
     question_type = quiz.question(question_id).type.value
-    if not quiz.adaptive:
-        store.commit_answer(session, target.id, record, question_type, held=held is not None)
-        return SavedAnswer(record, question_type, list(target.question_order))
-    store.write_answer(session, target.id, record, question_type, held=held is not None)
-    attempt = store.locked_attempt(session, target.id)
-    _present_next_question(session, attempt, quiz)
-    attempt.updated_at = now
-    commit_with_audit(session, 200)
-    return SavedAnswer(record, question_type, list(attempt.question_order))
+    return SavedAnswer(record, question_type, list(target.question_order))
 
 
 def _present_next_question(session: Session, attempt: Attempt, quiz: Quiz) -> None:

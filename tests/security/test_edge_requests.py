@@ -195,9 +195,9 @@ def test_every_request_is_counted_by_method_route_and_status(
     exposition = client.get("/metrics").get_data(as_text=True)
 
     def counted(method: str, endpoint: str, status: str) -> float:
+        labels = f'endpoint="{re.escape(endpoint)}",method="{method}",service="[^"]+"'
         found = re.search(
-            r'^stride_http_requests_total\{endpoint="%s",method="%s",service="[^"]+",'
-            r'status="%s"\} (\S+)$' % (re.escape(endpoint), method, status),
+            rf'^stride_http_requests_total\{{{labels},status="{status}"\}} (\S+)$',
             exposition,
             re.MULTILINE,
         )
@@ -209,9 +209,9 @@ def test_every_request_is_counted_by_method_route_and_status(
     assert counted("GET", "unmatched", "404") == 1
     assert counted("other", "unmatched", "405") == 3
     assert "BREW" not in exposition
+    labels = f'endpoint="{re.escape(route)}",method="GET",service="[^"]+"'
     latency = re.search(
-        r'^stride_http_request_duration_seconds_count\{endpoint="%s",method="GET",'
-        r'service="[^"]+"\} (\S+)$' % re.escape(route),
+        rf"^stride_http_request_duration_seconds_count\{{{labels}\}} (\S+)$",
         exposition,
         re.MULTILINE,
     )

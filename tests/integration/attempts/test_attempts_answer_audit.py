@@ -39,20 +39,30 @@ def attempt(teacher: Caller, student: Caller) -> dict[str, Any]:
     return start(student)
 
 
-def with_commits(app: Flask, call: Callable[[], TestResponse]) -> tuple[TestResponse, int]:
-    """The response of ``call`` and how many transactions committed while it ran."""
+def counting(app: Flask, event: str, call: Callable[[], TestResponse]) -> tuple[TestResponse, int]:
+    """The response of ``call`` and how many times the engine's ``event`` fired meanwhile
+    (``commit``: transactions committed; ``before_cursor_execute``: statements run
+    through SQLAlchemy)."""
     engine = app.extensions["stride"].database.engine
-    commits: list[object] = []
+    seen: list[object] = []
 
-    def count(connection: object) -> None:
-        commits.append(connection)
+    def count(*args: object) -> None:
+        seen.append(args)
 
-    sa.event.listen(engine, "commit", count)
+    sa.event.listen(engine, event, count)
     try:
         response = call()
     finally:
-        sa.event.remove(engine, "commit", count)
-    return response, len(commits)
+        sa.event.remove(engine, event, count)
+    return response, len(seen)
+
+
+def with_commits(app: Flask, call: Callable[[], TestResponse]) -> tuple[TestResponse, int]:
+    return counting(app, "commit", call)
+
+
+def sqlalchemy_statements(app: Flask, call: Callable[[], TestResponse]) -> tuple[TestResponse, int]:
+    return counting(app, "before_cursor_execute", call)
 
 
 def audit_of(app: Flask, response: TestResponse) -> list[tuple[Any, ...]]:
@@ -86,22 +96,6 @@ def test_an_answer_and_its_audit_commit_in_one_transaction(app, attempt, student
 def rows_of(app: Flask, statement: str, **params: Any) -> list[Any]:
     with app.extensions["stride"].database.engine.connect() as connection:
         return list(connection.execute(sa.text(statement), params).scalars())
-
-
-def sqlalchemy_statements(app: Flask, call: Callable[[], TestResponse]) -> tuple[TestResponse, int]:
-    """The response of ``call`` and how many statements SQLAlchemy executed meanwhile."""
-    engine = app.extensions["stride"].database.engine
-    statements: list[object] = []
-
-    def count(*_args: object) -> None:
-        statements.append(_args)
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        response = call()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-    return response, len(statements)
 
 
 @pytest.mark.parametrize("app", ["postgresql"], indirect=True)

@@ -17,11 +17,9 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -30,12 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from activity import calibration
 from attempts import KINDS, QUESTION_COUNT, quiz_definition, sample_answer
-from progress_inprocess import drop_database, fresh_database
-from wsgi_direct import WsgiClient
+from wsgi_direct import WsgiClient, add_run_arguments, service_database
 
-from shared.auth import development_keys, mint_token
+from shared.auth import mint_token
 from shared.config import load_settings
-from shared.migrations import upgrade
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = REPO_ROOT / "services/attempts/migrations"
@@ -45,34 +41,10 @@ COURSE = "CRS-BENCH-1"
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--attempts", type=int, default=200)
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--profile", type=Path, help="write cProfile stats of one more round")
-    parser.add_argument(
-        "--no-calibration", action="store_true", help="(bench/instructions.py) skip it"
-    )
-    parser.add_argument(
-        "--var-dir", type=Path, help="keys made there before (bench/instructions.py)"
-    )
+    add_run_arguments(parser)
     args = parser.parse_args(argv)
-
-    server = os.environ.get(
-        "STRIDE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432"
-    )
-    var_dir = args.var_dir or Path(tempfile.mkdtemp(prefix="stride-bench-inprocess-"))
-    keys = development_keys(var_dir / "var")
-    os.environ.update(
-        {
-            "STRIDE_VAR_DIR": str(var_dir / "var"),
-            "STRIDE_LOG_LEVEL": "WARNING",
-            "STRIDE_AUTO_MIGRATE": "false",
-            "STRIDE_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/%2F",
-        }
-    )
-    database = f"stride_bench_attempts_inprocess_{os.getpid()}"  # runs side by side: one each
-    url = fresh_database(server, database)
-    os.environ["STRIDE_ATTEMPTS_DATABASE_URL"] = url
-    upgrade("attempts", url, MIGRATIONS)
+    database = service_database("attempts", MIGRATIONS, args.var_dir)
+    keys = database.keys
 
     from services.attempts.app import create_app
 
@@ -136,7 +108,7 @@ def main(argv: list[str] | None = None) -> None:
         profiler.disable()
         profiler.dump_stats(args.profile)
         print(f"profile: {args.profile}")
-    drop_database(server, database)
+    database.drop()
 
 
 if __name__ == "__main__":

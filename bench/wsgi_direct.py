@@ -7,11 +7,21 @@ What gunicorn hands the app per request (the environ of a parsed request, a
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
+import os
 import sys
+import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+import psycopg
+
+from shared.auth import KeyPair, development_keys
+from shared.migrations import upgrade
 
 
 class WsgiClient:
@@ -64,3 +74,65 @@ class WsgiClient:
         payload = None if body is None else json.dumps(body).encode()
         status, text = self.call(method, path, token, payload)
         return status, json.loads(text) if text else None
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every in-process script takes (``bench/instructions.py`` uses the last two)."""
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--profile", type=Path, help="write cProfile stats of one more round")
+    parser.add_argument(
+        "--no-calibration", action="store_true", help="(bench/instructions.py) skip it"
+    )
+    parser.add_argument(
+        "--var-dir", type=Path, help="keys made there before (bench/instructions.py)"
+    )
+
+
+@dataclass(frozen=True)
+class ServiceDatabase:
+    """A fresh PostgreSQL database of one service, migrated, named in the environment the
+    app reads; ``drop`` removes it."""
+
+    server: str
+    name: str
+    url: str
+    keys: KeyPair
+
+    def drop(self) -> None:
+        drop_database(self.server, self.name)
+
+
+def service_database(service: str, migrations: Path, var_dir: Path | None) -> ServiceDatabase:
+    server = os.environ.get(
+        "STRIDE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432"
+    )
+    var_dir = var_dir or Path(tempfile.mkdtemp(prefix="stride-bench-inprocess-"))
+    keys = development_keys(var_dir / "var")
+    os.environ.update(
+        {
+            "STRIDE_VAR_DIR": str(var_dir / "var"),
+            "STRIDE_LOG_LEVEL": "WARNING",
+            "STRIDE_AUTO_MIGRATE": "false",
+            "STRIDE_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/%2F",
+        }
+    )
+    name = f"stride_bench_{service}_inprocess_{os.getpid()}"  # runs side by side: one each
+    url = fresh_database(server, name)
+    os.environ[f"STRIDE_{service.upper()}_DATABASE_URL"] = url
+    upgrade(service, url, migrations)
+    return ServiceDatabase(server, name, url, keys)
+
+
+def fresh_database(server: str, name: str) -> str:
+    plain = server.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(f"{plain}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return f"{server.replace('postgresql://', 'postgresql+psycopg://')}/{name}"
+
+
+def drop_database(server: str, name: str) -> None:
+    plain = server.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(f"{plain}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -15,20 +15,16 @@ beside them, and with ``--profile FILE`` one more round under cProfile.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import json
 import random
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from activity import calibration
 from attempts import KINDS, QUESTION_COUNT, quiz_definition, sample_answer
-from wsgi_direct import WsgiClient, add_run_arguments, service_database
+from wsgi_direct import Planned, WsgiClient, add_run_arguments, measure_rounds, service_database
 
 from shared.auth import mint_token
 from shared.config import load_settings
@@ -69,8 +65,8 @@ def main(argv: list[str] | None = None) -> None:
     rng = random.Random(7)
     sent = [0]
 
-    def one_round() -> float:
-        plan = []
+    def plan() -> list[Planned]:
+        requests: list[Planned] = []
         for _ in range(args.requests):
             k = sent[0]
             sent[0] += 1
@@ -82,32 +78,11 @@ def main(argv: list[str] | None = None) -> None:
                 "confidence_level": rng.randint(1, 5),
             }
             path = f"/attempts/{attempt_id}/answers/{question_id}"
-            plan.append((path, student, json.dumps(answer).encode()))
-        statuses: dict[int, int] = {}
-        began = time.process_time()
-        for path, student, payload in plan:
-            status, _ = client.call("PUT", path, student, payload)
-            statuses[status] = statuses.get(status, 0) + 1
-        spent = (time.process_time() - began) * 1000 / args.requests
-        assert set(statuses) == {200}, statuses
-        return spent
+            requests.append(("PUT", path, student, json.dumps(answer).encode()))
+        return requests
 
-    one_round()  # warm caches, pools, prepared statements and each student's token
-    rounds = [one_round() for _ in range(args.rounds)]
-    if not args.no_calibration:
-        print(f"calibration: {calibration()}")
-    print(
-        f"PUT /attempts/{{id}}/answers/{{q}} in process, {args.attempts} attempts: "
-        + " / ".join(f"{r:.3f}" for r in rounds)
-        + f" ms of CPU per answer; median {statistics.median(rounds):.3f}"
-    )
-    if args.profile:
-        profiler = cProfile.Profile(time.process_time)  # CPU, not the waits
-        profiler.enable()
-        one_round()
-        profiler.disable()
-        profiler.dump_stats(args.profile)
-        print(f"profile: {args.profile}")
+    label = f"PUT /attempts/{{id}}/answers/{{q}} in process, {args.attempts} attempts"
+    measure_rounds(client, args, plan, label=label)
     database.drop()
 
 

@@ -18,11 +18,8 @@ calibration loop of ``bench/activity.py`` is printed beside them.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import random
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -30,9 +27,8 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from activity import calibration
 from progress_seed import seed
-from wsgi_direct import WsgiClient, add_run_arguments, service_database
+from wsgi_direct import Planned, WsgiClient, add_run_arguments, measure_rounds, service_database
 
 from shared.auth import mint_token
 from shared.config import load_settings
@@ -61,33 +57,13 @@ def main(argv: list[str] | None = None) -> None:
     client = WsgiClient(create_app().wsgi_app)
     rng = random.Random(7)
 
-    def one_round() -> float:
-        paths = [f"/enrollments/{rng.choice(ids)}" for _ in range(args.requests)]
-        statuses: dict[int, int] = {}
-        began = time.process_time()
-        for path in paths:
-            status, _ = client.call("GET", path, token)
-            statuses[status] = statuses.get(status, 0) + 1
-        spent = (time.process_time() - began) * 1000 / args.requests
-        assert set(statuses) == {200}, statuses
-        return spent
+    def plan() -> list[Planned]:
+        return [
+            ("GET", f"/enrollments/{rng.choice(ids)}", token, None) for _ in range(args.requests)
+        ]
 
-    one_round()  # warm caches, pools and prepared statements
-    rounds = [one_round() for _ in range(args.rounds)]
-    if not args.no_calibration:
-        print(f"calibration: {calibration()}")
-    print(
-        f"GET /enrollments/{{id}} in process, admin, {args.enrollments:,} enrollments: "
-        + " / ".join(f"{r:.3f}" for r in rounds)
-        + f" ms of CPU per request; median {statistics.median(rounds):.3f}"
-    )
-    if args.profile:
-        profiler = cProfile.Profile(time.process_time)  # CPU, not the waits
-        profiler.enable()
-        one_round()
-        profiler.disable()
-        profiler.dump_stats(args.profile)
-        print(f"profile: {args.profile}")
+    label = f"GET /enrollments/{{id}} in process, admin, {args.enrollments:,} enrollments"
+    measure_rounds(client, args, plan, label=label)
     database.drop()
 
 

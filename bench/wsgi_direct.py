@@ -8,11 +8,14 @@ What gunicorn hands the app per request (the environ of a parsed request, a
 from __future__ import annotations
 
 import argparse
+import cProfile
 import io
 import json
 import os
+import statistics
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,10 +37,11 @@ class WsgiClient:
         self, method: str, path: str, token: str, body: bytes | None = None
     ) -> tuple[int, bytes]:
         payload = body or b""
+        path, _, query = path.partition("?")
         environ: dict[str, Any] = {
             "REQUEST_METHOD": method,
             "PATH_INFO": path,
-            "QUERY_STRING": "",
+            "QUERY_STRING": query,
             "SERVER_NAME": "127.0.0.1",
             "SERVER_PORT": "8000",
             "SERVER_PROTOCOL": "HTTP/1.1",
@@ -136,3 +140,52 @@ def drop_database(server: str, name: str) -> None:
     plain = server.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(f"{plain}/postgres", autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+#: one request of a round: method, path, bearer token, body (None: no body)
+Planned = tuple[str, str, str, bytes | None]
+
+
+def measure_rounds(
+    client: WsgiClient,
+    args: argparse.Namespace,
+    plan: Callable[[], list[Planned]],
+    *,
+    label: str,
+    expect: int = 200,
+) -> None:
+    """Calls ``plan()``'s requests, a warm-up round then ``args.rounds`` measured rounds,
+    and prints the CPU time of this process per request (``time.process_time``: the waits
+    for PostgreSQL are not in it) of each round and their median, the calibration loop of
+    ``bench/activity.py`` beside them (unless ``--no-calibration``), and with
+    ``--profile FILE`` one more round under cProfile. Every answer must be ``expect``."""
+
+    def one_round() -> float:
+        requests = plan()
+        statuses: dict[int, int] = {}
+        began = time.process_time()
+        for method, path, token, body in requests:
+            status, _ = client.call(method, path, token, body)
+            statuses[status] = statuses.get(status, 0) + 1
+        spent = (time.process_time() - began) * 1000 / len(requests)
+        assert set(statuses) == {expect}, statuses
+        return spent
+
+    one_round()  # warm caches, pools, prepared statements and each caller's token
+    rounds = [one_round() for _ in range(args.rounds)]
+    if not args.no_calibration:
+        from activity import calibration
+
+        print(calibration())
+    print(
+        f"{label}: "
+        + " / ".join(f"{r:.3f}" for r in rounds)
+        + f" ms of CPU per request; median {statistics.median(rounds):.3f}"
+    )
+    if args.profile:
+        profiler = cProfile.Profile(time.process_time)  # CPU, not the waits
+        profiler.enable()
+        one_round()
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+        print(f"profile: {args.profile}")

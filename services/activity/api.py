@@ -7,7 +7,6 @@ from typing import Any
 import msgspec
 from flask import Response, current_app, g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from werkzeug.exceptions import UnsupportedMediaType
 
 from services.activity import store, usecases
@@ -23,6 +22,7 @@ from services.activity.schemas import (
 )
 from shared.audit import ALLOWED, DENIED, audit_access
 from shared.auth import Principal
+from shared.blueprints import Blueprint
 from shared.errors import Forbidden
 from shared.json_sql import page_body
 from shared.serialization import CompiledDumper

@@ -27,6 +27,7 @@ from typing import Any
 import msgspec
 import psycopg
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.orm import Session
@@ -35,7 +36,7 @@ from services.activity.domain import month_range, partition_name
 from services.activity.models import RECORD_COLUMNS, activity_archives, activity_logs
 from shared.audit import AUDIT_ROWS_INSERT
 from shared.auth import AccessScope
-from shared.db import rowcount_of
+from shared.db import rowcount_of, session_cursor
 from shared.json_sql import json_items, json_page
 from shared.pagination import encode_cursor
 
@@ -275,6 +276,7 @@ _LOG_CONDITIONS: dict[str, sa.ColumnElement[bool]] = {
     ),
 }
 _LOG_ORDER = [LOGS[name].desc() for name in LOG_KEY]
+_TEXT_ARRAY = postgresql.ARRAY(sa.Text)
 _PAGE_LIMIT = sa.bindparam("limit", type_=sa.Integer)
 
 
@@ -307,18 +309,30 @@ def _seen(page: sa.Subquery, served: sa.ColumnElement[bool]) -> sa.ColumnElement
     return sa.func.json_agg(sa.distinct(pair)).filter(served)
 
 
+#: the same conditions on the driver's connection (PostgreSQL): the scope's ids as one
+#: array parameter each, so the compiled text holds for any number of them
+_DRIVER_LOG_CONDITIONS: dict[str, sa.ColumnElement[bool]] = {
+    **_LOG_CONDITIONS,
+    "scope_students": LOGS.student_id == sa.any_(_param("scope_students", _TEXT_ARRAY)),
+    "scope_courses": LOGS.course_id == sa.any_(_param("scope_courses", _TEXT_ARRAY)),
+}
+
+
 @functools.lru_cache(maxsize=256)
-def _json_page_statement(conditions: tuple[str, ...], fields: tuple[str, ...]) -> sa.Select[Any]:
-    """Built once per combination of conditions and fields: building it costs more than
-    running it (and a statement kept is also compiled once)."""
-    return json_page(
-        _logs_query(conditions),
+def _json_page_sql(conditions: tuple[str, ...], fields: tuple[str, ...]) -> str:
+    """The page's statement as the driver runs it (``%(name)s`` parameters), built and
+    compiled once per combination of conditions and fields: building it costs more than
+    running it, and SQLAlchemy's execution of it more than the driver's."""
+    query = sa.select(activity_logs).where(*[_DRIVER_LOG_CONDITIONS[name] for name in conditions])
+    statement = json_page(
+        query,
         order_by=_LOG_ORDER,
         limit=_PAGE_LIMIT,
         fields=fields,
         key=LOG_KEY,
         extra={"seen": _seen},
     )
+    return str(statement.compile(dialect=postgresql.psycopg.dialect()))
 
 
 def page_of_logs(
@@ -335,7 +349,9 @@ def page_of_logs(
     array of objects of ``fields``, with the next page's cursor.
 
     On PostgreSQL the database builds the JSON and the cursor in the statement that reads
-    the page (``shared.json_sql``); on SQLite they are built here, to the same JSON.
+    the page (``shared.json_sql``), run on the driver's cursor of the session
+    (``shared.db.session_cursor``: in a read session, a pooled connection in autocommit);
+    on SQLite they are built here, to the same JSON.
     """
     parameters = _log_parameters(where, scope, after)
     conditions = tuple(name for name in parameters if name in _LOG_CONDITIONS)
@@ -349,8 +365,9 @@ def page_of_logs(
             encode_cursor([last[name] for name in LOG_KEY]) if last is not None else None,
             list(dict.fromkeys((row["student_id"], row["course_id"]) for row in served)),
         )
-    statement = _json_page_statement(conditions, tuple(fields))
-    items, next_cursor, seen = session.execute(statement, {**parameters, "limit": limit}).one()
+    with session_cursor(session) as cursor:
+        cursor.execute(_json_page_sql(conditions, tuple(fields)), {**parameters, "limit": limit})
+        items, next_cursor, seen = cursor.fetchone() or ("[]", None, None)
     return LogPage(items, next_cursor, [(pair[0], pair[1]) for pair in seen or ()])
 
 

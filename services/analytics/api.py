@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import Response, current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from services.analytics import usecases
@@ -37,6 +36,7 @@ from shared.audit import (
     authorize_action,
     commit_with_audit,
 )
+from shared.blueprints import Blueprint
 from shared.errors import InvalidInput, NotFound
 from shared.serialization import CompiledDumper
 from shared.tasks import send_task_after_commit

@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import Response, g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.attempts import access, usecases
 from services.attempts.documents import presented_questions
@@ -35,6 +34,7 @@ from services.attempts.schemas import (
 )
 from shared.audit import audit_listing
 from shared.auth import Principal
+from shared.blueprints import Blueprint
 from shared.time import utcnow
 from shared.web import current_principal, dumped_response, request_session, service_context
 

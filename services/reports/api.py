@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Response, current_app, g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
 
 from services.reports import usecases
@@ -22,6 +21,7 @@ from services.reports.schemas import (
     ShareLinkSchema,
     TeacherInputSchema,
 )
+from shared.blueprints import Blueprint
 from shared.web import current_principal, request_session, service_context
 
 DESCRIPTION = (

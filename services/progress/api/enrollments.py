@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Response, g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.progress import access
 from services.progress.domain import (
@@ -37,6 +36,7 @@ from services.progress.schemas import (
 from services.progress.store.documents import EnrollmentDocument
 from services.progress.usecases import enrollments
 from shared.audit import audit_listing, authorize
+from shared.blueprints import Blueprint
 from shared.errors import InvalidInput
 from shared.time import utcnow
 from shared.web import current_principal, dumped_response, read_session, request_session

@@ -9,7 +9,6 @@ from typing import Any, TypeVar
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.progress import access
 from services.progress.models import Bookmark, Enrollment, Note
@@ -26,6 +25,7 @@ from services.progress.schemas import (
     NoteSchema,
 )
 from services.progress.usecases import notes
+from shared.blueprints import Blueprint
 from shared.time import utcnow
 from shared.web import current_principal, request_session
 

@@ -7,13 +7,13 @@ from typing import Any
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.progress import access
 from services.progress.domain import FinalResult, FinalResultRecord, SubmissionRecord
 from services.progress.events import Occasion
 from services.progress.schemas import EnrollmentRecordsInSchema, EnrollmentRecordsOutSchema
 from services.progress.usecases.records import EnrollmentRecord, record_enrollment_history
+from shared.blueprints import Blueprint
 from shared.time import utcnow
 from shared.web import current_principal, request_session
 

@@ -21,8 +21,10 @@ from tests.integration.activity.activity_api_support import (
     OTHER_STUDENT,
     STUDENT,
     Caller,
+    audit_rows,
     make_app,
 )
+from tests.support.engine_events import sqlalchemy_statements, with_commits
 
 pytestmark = pytest.mark.integration
 
@@ -151,3 +153,30 @@ def test_the_timestamps_read_as_isoformat_writes_them(apps, admin_token):
 @pytest.fixture
 def admin_token(token_for: Callable[..., str]) -> str:
     return token_for("admin", "USR-ADM-1")
+
+
+@pytest.mark.parametrize("role", ["admin", "teacher", "parent"])
+def test_on_postgresql_a_page_and_its_audit_run_on_the_driver_in_autocommit(apps, token_for, role):
+    """The page's statement and its audit row go straight to the driver, each committed
+    by itself: no SQLAlchemy statement, no session transaction; the audit is written."""
+    app = apps["postgresql"]
+    name, sub, claims = ROLES[role]
+    caller = Caller(app.test_client(), token_for(name, sub, **claims))
+    query = f"/logs?student_id={STUDENT}&limit=4"
+    assert caller.get(query).status_code == 200  # the first request builds the statement
+
+    def read() -> Any:
+        return with_commits(app, lambda: caller.get(query))
+
+    (response, commits), statements = sqlalchemy_statements(app, read)
+    assert response.status_code == 200
+    assert len(response.json["items"]) == 4
+    assert (statements, commits) == (0, 0)
+    request_id = response.headers["X-Request-ID"]
+    audited = [row for row in audit_rows(app) if row.request_id == request_id]
+    # every (student, course) served, and for a parent or a student the check of the
+    # student named first (course none)
+    served = {(STUDENT, item["course_id"]) for item in response.json["items"]}
+    assert served <= {(row.student_id, row.course_id) for row in audited}
+    assert {row.student_id for row in audited} == {STUDENT}
+    assert {(row.action, row.status_code) for row in audited} == {("list", 200)}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -29,6 +28,7 @@ from tests.integration.attempts.attempts_api_support import (
     quiz_definition,
     start,
 )
+from tests.support.engine_events import sqlalchemy_statements, with_commits
 
 pytestmark = pytest.mark.integration
 
@@ -37,32 +37,6 @@ pytestmark = pytest.mark.integration
 def attempt(teacher: Caller, student: Caller) -> dict[str, Any]:
     publish(teacher, time_limit_minutes=5)
     return start(student)
-
-
-def counting(app: Flask, event: str, call: Callable[[], TestResponse]) -> tuple[TestResponse, int]:
-    """The response of ``call`` and how many times the engine's ``event`` fired meanwhile
-    (``commit``: transactions committed; ``before_cursor_execute``: statements run
-    through SQLAlchemy)."""
-    engine = app.extensions["stride"].database.engine
-    seen: list[object] = []
-
-    def count(*args: object) -> None:
-        seen.append(args)
-
-    sa.event.listen(engine, event, count)
-    try:
-        response = call()
-    finally:
-        sa.event.remove(engine, event, count)
-    return response, len(seen)
-
-
-def with_commits(app: Flask, call: Callable[[], TestResponse]) -> tuple[TestResponse, int]:
-    return counting(app, "commit", call)
-
-
-def sqlalchemy_statements(app: Flask, call: Callable[[], TestResponse]) -> tuple[TestResponse, int]:
-    return counting(app, "before_cursor_execute", call)
 
 
 def audit_of(app: Flask, response: TestResponse) -> list[tuple[Any, ...]]:

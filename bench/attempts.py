@@ -506,7 +506,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"PostgreSQL; {args.clients} keep-alive client connections from the same machine",
         flush=True,
     )
-    print(f"calibration: {calibration()}", flush=True)
+    print(calibration(), flush=True)
     results = []
     for run in range(1, args.runs + 1):
         result = run_once(args)
@@ -537,7 +537,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         + ", ".join(f"{name} {ms:.2f}" for name, ms in cpu_median.items())
         + f"; submission p95 {scoring_p95:.2f} ms"
     )
-    print(f"calibration: {calibration()}", flush=True)
+    print(calibration(), flush=True)
     print(
         f"targets: answer p95 < {ANSWER_P95_TARGET_MS} ms: "
         f"{'met' if answer_p95 < ANSWER_P95_TARGET_MS else 'NOT met'}; "

@@ -309,7 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     server = postgres_url()
     print(f"# {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, {code_version()}")
     print(f"# {machine_facts()}")
-    print(f"# calibration: {calibration()}", flush=True)
+    print(f"# {calibration()}", flush=True)
     runs = []
     for number in range(1, args.runs + 1):
         print(f"run {number}", flush=True)
@@ -321,7 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         busy = sorted(run.cpu.items(), key=lambda item: -item[1])
         print("  CPU seconds while catching up: " + ", ".join(f"{n} {s:.1f}" for n, s in busy))
-        print(f"# calibration: {calibration()}", flush=True)
+        print(f"# {calibration()}", flush=True)
     caught = [run.caught_up_after for run in runs if run.caught_up_after is not None]
     print(
         f"median of {len(runs)}: import {statistics.median(r.import_seconds for r in runs):.1f} s"

@@ -226,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     waits: list[str] = []
     load_at_start = load_average()
     calibration_at_start = calibration()
-    print(f"calibration: {calibration_at_start}", flush=True)
+    print(calibration_at_start, flush=True)
 
     wait_until_quiet(waits)
     url = fresh_database(postgres, args.database)

@@ -1,18 +1,22 @@
 """The progress read under gunicorn with several worker settings, in turn.
 
-For each setting ``CLASS:WORKERS:THREADS`` given (``gthread:3:2`` is the deployed
-default on 2 cores), starts gunicorn with ``deploy/gunicorn.conf.py`` on the database
-``bench/progress_inprocess.py`` seeded (``stride_bench_progress_inprocess``), warms it
-up, then measures ``--repeat`` times an open-loop load of ``--rate`` requests/s for
-``--seconds`` (``bench/progress_http.py``'s client): admin ``GET /enrollments/{id}`` of
-random ids, ``GET /healthz`` with ``--healthz``, or with ``--probe`` a probe app that does
-next to nothing (``tests/support/wsgi_probe.py``: the server's own cost). Prints per
-measure the server's CPU per request (gunicorn master and workers, user and system),
-PostgreSQL's, and the latencies. Settings given in turn (``gthread:3:2 gthread:2:1
-gthread:3:2 ...``) are alternated in time, so that a host whose speed drifts does not favour one.
+Seeds ``--enrollments`` enrollments into a fresh database of its own (as
+``bench/progress_inprocess.py`` does; dropped at the end). For each setting
+``CLASS:WORKERS:THREADS[:PARSER]`` given (``shared.serving.KeepAliveWorker:3:1`` is the
+deployed progress API on 2 cores; ``PARSER`` is gunicorn's ``--http-parser``: ``python``,
+``fast`` for the C parser ``gunicorn_h1c``, or ``auto``, the default), starts gunicorn
+with ``deploy/gunicorn.conf.py`` on it, warms it up, then measures ``--repeat`` times an
+open-loop load of ``--rate`` requests/s for ``--seconds`` (``bench/progress_http.py``'s
+client): admin ``GET /enrollments/{id}`` of random ids, ``GET /healthz`` with
+``--healthz``, or with ``--probe`` a probe app that does next to nothing
+(``tests/support/wsgi_probe.py``: the server's own cost). Prints per measure the
+server's CPU per request (gunicorn master and workers, user and system), PostgreSQL's,
+and the latencies. Settings given in turn (``gthread:3:2 gthread:2:1 gthread:3:2 ...``)
+are alternated in time, so that a host whose speed drifts does not favour one.
 
-    .venv/bin/python bench/progress_inprocess.py --enrollments 100000 --rounds 1
     .venv/bin/python bench/progress_servers.py --rate 650 --seconds 20 gthread:3:2 gthread:2:1
+    .venv/bin/python bench/progress_servers.py --repeat 1 \
+        shared.serving.KeepAliveWorker:3:1:python shared.serving.KeepAliveWorker:3:1:fast
 """
 
 from __future__ import annotations
@@ -30,9 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from progress_http import REPO_ROOT, Gunicorn, open_loop, postgres_cpu
+from progress_seed import seed
 from quiet import TICKS
+from wsgi_direct import service_database
 
-from shared.auth import development_keys, mint_token
+from shared.auth import KeyPair, mint_token
 from shared.config import load_settings
 
 
@@ -61,14 +67,22 @@ def main(argv: list[str] | None = None) -> None:
         help="serve tests/support/wsgi_probe.py (an app that does next to nothing) instead",
     )
     parser.add_argument("--port", type=int, default=18471)
+    parser.add_argument("--enrollments", type=int, default=100_000)
     args = parser.parse_args(argv)
 
-    server = os.environ.get(
-        "STRIDE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432"
-    )
-    url = f"{server}/stride_bench_progress_inprocess"
     var_dir = Path(tempfile.mkdtemp(prefix="stride-bench-servers-"))
-    keys = development_keys(var_dir)
+    database = service_database("progress", REPO_ROOT / "services/progress/migrations", var_dir)
+    url, keys = database.url, database.keys
+    engine = sa.create_engine(url)
+    seed(engine, args.enrollments)
+    engine.dispose()
+    try:
+        measure(args, url, keys, var_dir / "var")
+    finally:
+        database.drop()
+
+
+def measure(args: argparse.Namespace, url: str, keys: KeyPair, var_dir: Path) -> None:
     env = {
         **os.environ,
         "STRIDE_VAR_DIR": str(var_dir),
@@ -95,12 +109,13 @@ def main(argv: list[str] | None = None) -> None:
         return [f"/enrollments/{rng.choice(ids)}" for _ in range(count)]
 
     for setting in args.settings:
-        kind, workers, threads = setting.split(":")
+        kind, workers, threads, *parser = setting.split(":")
         chosen = {
             **env,
             "GUNICORN_WORKER_CLASS": kind,
             "GUNICORN_WORKERS": workers,
             "GUNICORN_THREADS": threads,
+            "GUNICORN_CMD_ARGS": f"--http-parser {parser[0] if parser else 'auto'}",
         }
         server = Gunicorn(args.port, chosen, var_dir / "gunicorn.log")
         if args.probe:
@@ -118,7 +133,7 @@ def main(argv: list[str] | None = None) -> None:
                 user_after, system_after = user_and_system(pids)
                 per = 1000 / run.requests
                 print(
-                    f"{kind} {workers} x {threads}: server {(user_after - user) * per:.3f} user "
+                    f"{setting}: server {(user_after - user) * per:.3f} user "
                     f"+ {(system_after - system) * per:.3f} system ms per request, PostgreSQL "
                     f"{(postgres_cpu() - database) * per:.3f} ms; {run}",
                     flush=True,

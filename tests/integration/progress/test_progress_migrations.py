@@ -43,3 +43,27 @@ def test_downgrade_removes_the_progress_tables(make_postgres_database: Callable[
     engine.dispose()
     assert "enrollments" not in tables and "notes" not in tables
     assert {"outbox", "inbox", "audit_log"} <= tables
+
+
+def test_enrollment_pages_keep_room_for_their_updates(
+    make_postgres_database: Callable[[str], str],
+):
+    """fillfactor 80 on PostgreSQL (migration progress_0005): an enrollment's new row
+    version can stay on its page (a HOT update, no index entries), and the setting goes
+    with a downgrade."""
+    from alembic import command
+
+    from shared.migrations import alembic_config
+
+    url = make_postgres_database("progress")
+    upgrade("progress", url, MIGRATIONS)
+    engine = sa.create_engine(url)
+    options = sa.text("SELECT reloptions FROM pg_class WHERE relname = 'enrollments'")
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(options).scalar_one() == ["fillfactor=80"]
+        command.downgrade(alembic_config("progress", url, MIGRATIONS), "progress_0004")
+        with engine.connect() as connection:
+            assert connection.execute(options).scalar_one() is None
+    finally:
+        engine.dispose()

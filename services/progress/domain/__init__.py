@@ -36,6 +36,8 @@ from .criteria import (
     CriteriaEvaluation,
     UnmetCriterion,
     average_score,
+    certificate_met,
+    completion_met,
     evaluate_certificate,
     evaluate_completion,
 )
@@ -165,6 +167,8 @@ __all__ = [
     "assignment_changes_of",
     "attempt_states_from_facts",
     "average_score",
+    "certificate_met",
+    "completion_met",
     "create_bookmark",
     "current_position",
     "derive_progress",

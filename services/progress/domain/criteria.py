@@ -9,6 +9,7 @@ when the outline marks none as required.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .outline import ItemKind, Outline, OutlineItem
@@ -46,51 +47,69 @@ def evaluate_completion(outline: Outline, work: CourseWork) -> CriteriaEvaluatio
     the items. Without one, the item criteria apply, and ``requires_final_result`` is
     unmet until a final result is recorded.
     """
+    return CriteriaEvaluation(tuple(_unmet_for_completion(outline, work)))
+
+
+def completion_met(outline: Outline, work: CourseWork) -> bool:
+    """``evaluate_completion(outline, work).met``, stopping at the first unmet criterion
+    (no message written for the others): what deriving progress needs on every change."""
+    return next(_unmet_for_completion(outline, work), None) is None
+
+
+def _unmet_for_completion(outline: Outline, work: CourseWork) -> Iterator[UnmetCriterion]:
     criteria = outline.completion
     if work.final_result is not None:
-        if work.final_result.passed:
-            return CriteriaEvaluation(())
-        message = f"the final result is {work.final_result.value}"
-        return CriteriaEvaluation((UnmetCriterion("final_result", message),))
-    unmet: list[UnmetCriterion] = []
+        if not work.final_result.passed:
+            message = f"the final result is {work.final_result.value}"
+            yield UnmetCriterion("final_result", message)
+        return
     for item in outline.counted_items():
         if item.kind is ItemKind.LESSON and criteria.all_required_lessons:
             if not work.is_done(item):
-                unmet.append(_about(item, "all_required_lessons", "is not completed"))
+                yield _about(item, "all_required_lessons", "is not completed")
         elif item.kind is ItemKind.QUIZ and criteria.all_required_quizzes_passed:
             if not work.is_done(item):
-                unmet.append(
-                    _about(item, "all_required_quizzes_passed", _quiz_shortfall(item, work))
-                )
+                yield _about(item, "all_required_quizzes_passed", _quiz_shortfall(item, work))
         elif item.kind is ItemKind.ASSIGNMENT:
-            unmet.extend(_assignment_shortfall(outline, item, work))
+            yield from _assignment_shortfall(outline, item, work)
     minimum = criteria.min_progress_percentage
     if minimum is not None and (percentage := progress_percentage(outline, work)) < minimum:
         message = f"progress is {percentage}%, below the required {minimum}%"
-        unmet.append(UnmetCriterion("min_progress_percentage", message))
+        yield UnmetCriterion("min_progress_percentage", message)
     if criteria.requires_final_result:
         message = "the course is decided by its final result, and none is recorded yet"
-        unmet.append(UnmetCriterion("requires_final_result", message))
-    return CriteriaEvaluation(tuple(unmet))
+        yield UnmetCriterion("requires_final_result", message)
 
 
 def evaluate_certificate(
     outline: Outline, work: CourseWork, status: EnrollmentStatus
 ) -> CriteriaEvaluation:
     """Whether the student has earned the certificate under the outline's certificate criteria."""
+    return CriteriaEvaluation(tuple(_unmet_for_certificate(outline, work, status)))
+
+
+def certificate_met(outline: Outline, work: CourseWork, status: EnrollmentStatus) -> bool:
+    """``evaluate_certificate(outline, work, status).met``, stopping at the first unmet
+    criterion (the average score is not computed for a course not completed)."""
+    return next(_unmet_for_certificate(outline, work, status), None) is None
+
+
+def _unmet_for_certificate(
+    outline: Outline, work: CourseWork, status: EnrollmentStatus
+) -> Iterator[UnmetCriterion]:
     criteria = outline.certificate
-    unmet: list[UnmetCriterion] = []
     if criteria.requires_completion and status is not EnrollmentStatus.COMPLETED:
         message = f"the course is not completed (status: {status.value})"
-        unmet.append(UnmetCriterion("requires_completion", message))
+        yield UnmetCriterion("requires_completion", message)
     minimum = criteria.min_average_score
+    if minimum is None:
+        return
     average = average_score(outline, work)
-    if minimum is not None and average is not None and average < minimum:
+    if average is not None and average < minimum:
         unscored = sum(1 for item in _scored_items(outline) if work.score_of(item) is None)
         pending = f" ({unscored} not scored yet, counted as 0)" if unscored else ""
         message = f"average score {_number(average)} is below the required {_number(minimum)}"
-        unmet.append(UnmetCriterion("min_average_score", message + pending))
-    return CriteriaEvaluation(tuple(unmet))
+        yield UnmetCriterion("min_average_score", message + pending)
 
 
 def average_score(outline: Outline, work: CourseWork) -> float | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .criteria import CriteriaEvaluation, evaluate_certificate, evaluate_completion
+from .criteria import certificate_met, completion_met
 from .navigation import current_position
 from .outline import Outline
 from .percentage import progress_percentage
@@ -21,16 +21,16 @@ from .work import CourseWork
 
 @dataclass(frozen=True)
 class DerivedProgress:
+    """The derived fields, and whether the criteria are met (what is missing, word for
+    word, is ``criteria.evaluate_completion`` and ``evaluate_certificate``: written only
+    when asked for, not on every change)."""
+
     progress_percentage: int
     current_module_id: str | None
     current_lesson_id: str | None
     status: EnrollmentStatus
-    completion: CriteriaEvaluation
-    certificate: CriteriaEvaluation
-
-    @property
-    def certificate_earned(self) -> bool:
-        return self.certificate.met
+    completion_met: bool
+    certificate_earned: bool
 
 
 def derive_progress(
@@ -41,15 +41,15 @@ def derive_progress(
     after_student_work: bool,
 ) -> DerivedProgress:
     """The enrollment's derived fields and criteria evaluations for ``work`` under ``outline``."""
-    completion = evaluate_completion(outline, work)
+    completed = completion_met(outline, work)
     if after_student_work:
-        status = status_after_student_work(status, completion_criteria_met=completion.met)
+        status = status_after_student_work(status, completion_criteria_met=completed)
     position = current_position(outline, work)
     return DerivedProgress(
         progress_percentage=progress_percentage(outline, work),
         current_module_id=position.module_id,
         current_lesson_id=position.lesson_id,
         status=status,
-        completion=completion,
-        certificate=evaluate_certificate(outline, work, status),
+        completion_met=completed,
+        certificate_earned=certificate_met(outline, work, status),
     )

@@ -21,7 +21,7 @@ def test_first_lesson_starts_the_enrollment_and_moves_the_position() -> None:
         "MOD-2",
         "L2",
     )
-    assert not derived.completion.met
+    assert not derived.completion_met
     assert not derived.certificate_earned
 
 
@@ -44,7 +44,7 @@ def test_outline_change_moves_percentage_and_position_but_not_the_status() -> No
 
     derived = derive_progress(smaller, done, EnrollmentStatus.IN_PROGRESS, after_student_work=False)
 
-    assert derived.completion.met
+    assert derived.completion_met
     assert derived.progress_percentage == 100
     assert derived.status is EnrollmentStatus.IN_PROGRESS
     assert not derived.certificate_earned

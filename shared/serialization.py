@@ -64,7 +64,9 @@ class CompiledDumper:
 
         def dump(obj: Any) -> dict[str, Any]:
             out: dict[str, Any] = {}
-            if isinstance(obj, Mapping):
+            # ``type(obj) is dict`` first: nested entries are plain dicts, for which the
+            # ABC check costs about 110 ns more (35 ns against 148 here)
+            if type(obj) is dict or isinstance(obj, Mapping):
                 get = obj.get
                 for key, source, convert, default in plan:
                     value = get(source, missing)

@@ -193,22 +193,26 @@ class KeepAliveWorker(base.Worker):
     # -- connections -------------------------------------------------------------------
 
     def accept(self, listener: socket.socket) -> None:
-        while len(self.connections) < self.cfg.worker_connections:
-            try:
-                sock, client = listener.accept()
-            except (BlockingIOError, InterruptedError):
+        """Take one waiting connection (as gunicorn's own workers do). The listening
+        socket stays readable while more wait, and every worker watching it is woken:
+        taking them all would bind a burst of new connections, for as long as they are
+        kept alive, to whichever worker woke first, while the others stay idle."""
+        try:
+            sock, client = listener.accept()
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            if exc.errno in (errno.ECONNABORTED, errno.EMFILE, errno.ENFILE, errno.ENOBUFS):
+                self.log.warning("Cannot accept a connection: %s", exc)
                 return
-            except OSError as exc:
-                if exc.errno in (errno.ECONNABORTED, errno.EMFILE, errno.ENFILE, errno.ENOBUFS):
-                    self.log.warning("Cannot accept a connection: %s", exc)
-                    return
-                raise
-            sock.settimeout(REQUEST_READ_TIMEOUT)
-            util.close_on_exec(sock)
-            connection = Connection(sock, client, listener.getsockname(), self.cfg)
-            self.connections[sock.fileno()] = connection
-            self.selector.register(sock, selectors.EVENT_READ, connection)
-        self.listen(False)
+            raise
+        sock.settimeout(REQUEST_READ_TIMEOUT)
+        util.close_on_exec(sock)
+        connection = Connection(sock, client, listener.getsockname(), self.cfg)
+        self.connections[sock.fileno()] = connection
+        self.selector.register(sock, selectors.EVENT_READ, connection)
+        if len(self.connections) >= self.cfg.worker_connections:
+            self.listen(False)
 
     def close(self, connection: Connection) -> None:
         if self.connections.pop(connection.sock.fileno(), None) is None:

@@ -1,0 +1,86 @@
+"""``KeepAliveWorker.accept`` takes one waiting connection per call, as gunicorn's own
+workers do: a burst of new connections is spread over every worker watching the
+listening socket instead of being bound to the first one that woke."""
+
+from __future__ import annotations
+
+import selectors
+import socket
+from collections.abc import Iterator
+
+import pytest
+from gunicorn.config import Config
+
+from shared.serving import KeepAliveWorker
+
+
+class QuietLog:
+    def warning(self, *_args: object) -> None:
+        pass
+
+
+def idle_worker(listener: socket.socket, worker_connections: int) -> KeepAliveWorker:
+    """A worker as ``init_process`` leaves it, watching ``listener``, without running."""
+    worker = KeepAliveWorker.__new__(KeepAliveWorker)
+    cfg = Config()
+    cfg.set("worker_connections", worker_connections)
+    worker.cfg = cfg
+    worker.log = QuietLog()
+    worker.sockets = [listener]
+    worker.selector = selectors.DefaultSelector()
+    worker.connections = {}
+    worker.listening = False
+    worker.alive = True
+    worker.listen(True)
+    return worker
+
+
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    sock = socket.create_server(("127.0.0.1", 0), backlog=16)
+    sock.setblocking(False)
+    yield sock
+    sock.close()
+
+
+def connect(listener: socket.socket, count: int) -> list[socket.socket]:
+    return [socket.create_connection(listener.getsockname(), timeout=5) for _ in range(count)]
+
+
+def test_each_call_takes_one_waiting_connection(listener: socket.socket) -> None:
+    clients = connect(listener, 3)
+    worker = idle_worker(listener, worker_connections=100)
+    try:
+        worker.accept(listener)
+        assert len(worker.connections) == 1
+        assert worker.listening  # two more wait: the listener stays watched
+        worker.accept(listener)
+        worker.accept(listener)
+        assert len(worker.connections) == 3
+        worker.accept(listener)  # none waits: nothing happens
+        assert len(worker.connections) == 3
+    finally:
+        for connection in list(worker.connections.values()):
+            worker.close(connection)
+        for client in clients:
+            client.close()
+
+
+def test_the_listener_is_left_alone_at_the_connection_limit(listener: socket.socket) -> None:
+    clients = connect(listener, 3)
+    worker = idle_worker(listener, worker_connections=2)
+    try:
+        worker.accept(listener)
+        assert worker.listening
+        worker.accept(listener)
+        assert len(worker.connections) == 2
+        assert not worker.listening  # the third waits in the kernel's backlog
+        worker.close(next(iter(worker.connections.values())))
+        assert worker.listening
+        worker.accept(listener)
+        assert len(worker.connections) == 2
+    finally:
+        for connection in list(worker.connections.values()):
+            worker.close(connection)
+        for client in clients:
+            client.close()

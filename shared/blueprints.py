@@ -3,9 +3,10 @@
 ``flask_smorest.Blueprint`` as it is, but its arguments parser builds each schema
 class given to ``@blp.arguments(SomeSchema)`` once and keeps the instance: webargs
 would instantiate the class on every request it parses, and a marshmallow schema's
-``__init__`` deep-copies every declared field (on ``GET /logs`` that was about a tenth
-of the app's CPU per request). A schema instance holds no state between loads, so one
-instance serves every request and thread.
+``__init__`` deep-copies every declared field (activity's ``LogQuerySchema``: about
+40 µs per request, against 0.72 ms of CPU for the whole ``GET /logs`` in process). A
+schema instance holds no state between loads, so one instance serves every request and
+thread.
 """
 
 from __future__ import annotations

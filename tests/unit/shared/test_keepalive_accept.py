@@ -7,6 +7,7 @@ from __future__ import annotations
 import selectors
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from gunicorn.config import Config
@@ -14,25 +15,14 @@ from gunicorn.config import Config
 from shared.serving import KeepAliveWorker
 
 
-class QuietLog:
-    def warning(self, *_args: object) -> None:
-        pass
+class RecordingLog:
+    """The worker's log, keeping what it warns about."""
 
+    def __init__(self) -> None:
+        self.warnings: list[tuple[object, ...]] = []
 
-def idle_worker(listener: socket.socket, worker_connections: int) -> KeepAliveWorker:
-    """A worker as ``init_process`` leaves it, watching ``listener``, without running."""
-    worker = KeepAliveWorker.__new__(KeepAliveWorker)
-    cfg = Config()
-    cfg.set("worker_connections", worker_connections)
-    worker.cfg = cfg
-    worker.log = QuietLog()
-    worker.sockets = [listener]
-    worker.selector = selectors.DefaultSelector()
-    worker.connections = {}
-    worker.listening = False
-    worker.alive = True
-    worker.listen(True)
-    return worker
+    def warning(self, *args: object) -> None:
+        self.warnings.append(args)
 
 
 @pytest.fixture
@@ -43,14 +33,37 @@ def listener() -> Iterator[socket.socket]:
     sock.close()
 
 
-def connect(listener: socket.socket, count: int) -> list[socket.socket]:
-    return [socket.create_connection(listener.getsockname(), timeout=5) for _ in range(count)]
+@contextmanager
+def idle_worker(
+    listener: socket.socket, *, waiting: int, worker_connections: int
+) -> Iterator[KeepAliveWorker]:
+    """A worker as ``init_process`` leaves it, watching ``listener``, without running,
+    with ``waiting`` clients connected and not yet accepted; everything closed after."""
+    clients = [socket.create_connection(listener.getsockname(), timeout=5) for _ in range(waiting)]
+    worker = KeepAliveWorker.__new__(KeepAliveWorker)
+    cfg = Config()
+    cfg.set("worker_connections", worker_connections)
+    worker.cfg = cfg
+    log = RecordingLog()
+    worker.log = log
+    worker.sockets = [listener]
+    worker.selector = selectors.DefaultSelector()
+    worker.connections = {}
+    worker.listening = False
+    worker.alive = True
+    worker.listen(True)
+    try:
+        yield worker
+        assert log.warnings == []
+    finally:
+        for connection in list(worker.connections.values()):
+            worker.close(connection)
+        for client in clients:
+            client.close()
 
 
 def test_each_call_takes_one_waiting_connection(listener: socket.socket) -> None:
-    clients = connect(listener, 3)
-    worker = idle_worker(listener, worker_connections=100)
-    try:
+    with idle_worker(listener, waiting=3, worker_connections=100) as worker:
         worker.accept(listener)
         assert len(worker.connections) == 1
         assert worker.listening  # two more wait: the listener stays watched
@@ -59,17 +72,10 @@ def test_each_call_takes_one_waiting_connection(listener: socket.socket) -> None
         assert len(worker.connections) == 3
         worker.accept(listener)  # none waits: nothing happens
         assert len(worker.connections) == 3
-    finally:
-        for connection in list(worker.connections.values()):
-            worker.close(connection)
-        for client in clients:
-            client.close()
 
 
 def test_the_listener_is_left_alone_at_the_connection_limit(listener: socket.socket) -> None:
-    clients = connect(listener, 3)
-    worker = idle_worker(listener, worker_connections=2)
-    try:
+    with idle_worker(listener, waiting=3, worker_connections=2) as worker:
         worker.accept(listener)
         assert worker.listening
         worker.accept(listener)
@@ -79,8 +85,3 @@ def test_the_listener_is_left_alone_at_the_connection_limit(listener: socket.soc
         assert worker.listening
         worker.accept(listener)
         assert len(worker.connections) == 2
-    finally:
-        for connection in list(worker.connections.values()):
-            worker.close(connection)
-        for client in clients:
-            client.close()

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from activity import sample_record, seed
-from wsgi_direct import Planned, WsgiClient, add_run_arguments, measure_rounds, service_database
+from wsgi_direct import Planned, add_run_arguments, client_for, measure_rounds, service_database
 
 from shared.auth import mint_token
 from shared.config import load_settings
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
 
     settings = load_settings()
     private_key = database.keys.private_pem
-    client = WsgiClient(create_app().wsgi_app)
+    client = client_for(create_app(), args)
     sent = itertools.count()
     if args.path == "post":
         player = mint_token(settings, sub="SVC-PLAYER", role="service", private_key=private_key)

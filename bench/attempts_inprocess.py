@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from attempts import KINDS, QUESTION_COUNT, quiz_definition, sample_answer
-from wsgi_direct import Planned, WsgiClient, add_run_arguments, measure_rounds, service_database
+from wsgi_direct import Planned, add_run_arguments, client_for, measure_rounds, service_database
 
 from shared.auth import mint_token
 from shared.config import load_settings
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
             settings, sub=sub, role=role, courses=courses or [], private_key=keys.private_pem
         )
 
-    client = WsgiClient(create_app().wsgi_app)
+    client = client_for(create_app(), args)
     teacher = token("teacher", "USR-TEA-1", [COURSE])
     status, body = client.json("PUT", "/quizzes/QZ-LOAD", teacher, quiz_definition("QZ-LOAD"))
     assert status == 200, body

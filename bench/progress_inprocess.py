@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from progress_seed import seed
-from wsgi_direct import Planned, WsgiClient, add_run_arguments, measure_rounds, service_database
+from wsgi_direct import Planned, add_run_arguments, client_for, measure_rounds, service_database
 
 from shared.auth import mint_token
 from shared.config import load_settings
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> None:
 
     settings = load_settings()
     token = mint_token(settings, sub="USR-ADM-BENCH", role="admin", private_key=keys.private_pem)
-    client = WsgiClient(create_app().wsgi_app)
+    client = client_for(create_app(), args)
     rng = random.Random(7)
 
     def plan() -> list[Planned]:

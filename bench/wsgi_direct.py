@@ -12,6 +12,8 @@ import cProfile
 import io
 import json
 import os
+import re
+import socket
 import statistics
 import sys
 import tempfile
@@ -80,11 +82,75 @@ class WsgiClient:
         return status, json.loads(text) if text else None
 
 
+class WorkerClient(WsgiClient):
+    """One app behind ``shared.serving.KeepAliveWorker``, called over a socket pair: each
+    request is written as HTTP/1.1 bytes, parsed by the worker, answered by the app and
+    written back, as under gunicorn but without its arbiter, the selector or TCP. What
+    the worker adds to the app's own CPU per request is the difference between this
+    client and ``WsgiClient``."""
+
+    def __init__(self, app: Callable[..., Any]) -> None:
+        from gunicorn.config import Config
+
+        from shared.http11 import Connection
+        from shared.serving import KeepAliveWorker
+
+        super().__init__(app)
+        worker = KeepAliveWorker.__new__(KeepAliveWorker)
+        worker.cfg = Config()
+        worker.wsgi = app
+        worker.alive = True
+        worker.nr = 0
+        worker.max_requests = 1 << 62
+        worker.prepare()
+        self.worker = worker
+        self.server, self.client = socket.socketpair()
+        self.server.settimeout(5)
+        self.connection = Connection(
+            self.server, ("127.0.0.1", 40000), ("127.0.0.1", 8000), worker.limits
+        )
+
+    def call(
+        self, method: str, path: str, token: str, body: bytes | None = None
+    ) -> tuple[int, bytes]:
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n"
+            f"Authorization: Bearer {token}\r\nX-Request-Id: bench\r\n"
+        )
+        if body is not None:
+            head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        self.client.sendall(head.encode("latin-1") + b"\r\n" + (body or b""))
+        self.worker.serve(self.connection)
+        received = b""
+        while b"\r\n\r\n" not in received:
+            received += self.client.recv(1 << 20)
+        head_bytes, _, text = received.partition(b"\r\n\r\n")
+        found = re.search(rb"\r\ncontent-length: (\d+)", head_bytes, re.IGNORECASE)
+        if found is None:
+            raise RuntimeError(f"no Content-Length in {head_bytes!r}")
+        while len(text) < int(found.group(1)):
+            text += self.client.recv(1 << 20)
+        return int(head_bytes[9:12]), text
+
+
+def client_for(app: Any, args: argparse.Namespace) -> WsgiClient:
+    """The client ``--through-worker`` asks for: the app behind the keep-alive worker,
+    or its WSGI entry point called directly."""
+    if args.through_worker:
+        return WorkerClient(app)
+    return WsgiClient(app.wsgi_app)
+
+
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     """The options every in-process script takes (``bench/instructions.py`` uses the last two)."""
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--profile", type=Path, help="write cProfile stats of one more round")
+    parser.add_argument(
+        "--through-worker",
+        action="store_true",
+        help="send each request as HTTP over a socket pair through the keep-alive worker",
+    )
     parser.add_argument(
         "--no-calibration", action="store_true", help="(bench/instructions.py) skip it"
     )

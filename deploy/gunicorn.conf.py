@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -78,43 +77,13 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 
 
-#: what gunicorn's own refusals say (its messages quote the request; these do not)
-ERROR_DETAILS = {
-    400: "the request is malformed",
-    403: "the request is refused",
-    414: "the request line is too long",
-    417: "the expectation cannot be met",
-    431: "a request header, or all of them together, is too long",
-    500: "the server failed to handle the request",
-    501: "the transfer coding is not supported",
-}
-
-
-def write_problem(sock: socket.socket, status_int: int, reason: str, mesg: str) -> None:
-    """gunicorn's error page, as problem+json (shared/http.py's shape): what gunicorn
-    answers itself (a request line or header too long, a malformed request) is answered
-    like everything the apps answer. ``mesg`` quotes the request and is not sent."""
-    from gunicorn import util
-
-    from shared.http import PROBLEM_JSON, problem_body
-
-    code = reason.lower().replace(" ", "_").replace("-", "_")
-    detail = ERROR_DETAILS.get(status_int, reason.lower())
-    body = problem_body(status_int, reason, detail, code=code, request_id=None).encode()
-    head = (
-        f"HTTP/1.1 {status_int} {reason}\r\n"
-        "Connection: close\r\n"
-        f"Content-Type: {PROBLEM_JSON}\r\n"
-        "X-Content-Type-Options: nosniff\r\n"
-        "Cache-Control: no-store\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
-    )
-    util.write_nonblock(sock, head.encode("latin-1") + body)
-
-
 def post_worker_init(worker: Worker) -> None:
-    """Replace gunicorn's HTML error page with ``write_problem`` in this worker."""
+    """Replace gunicorn's HTML error page with ``shared.http11.write_problem`` in this
+    worker: what gunicorn answers itself (a request line or header too long, a malformed
+    request) is answered like everything the apps answer."""
     from gunicorn import util
+
+    from shared.http11 import write_problem
 
     util.write_error = write_problem
 

@@ -20,6 +20,12 @@ and one that trickles it a byte at a time for at most ``REQUEST_DEADLINE`` secon
 Run it with ``GUNICORN_WORKER_CLASS=shared.serving.KeepAliveWorker`` and
 ``deploy/gunicorn.conf.py``. It speaks HTTP/1.x without TLS (the gateway terminates TLS).
 
+Requests are parsed, and responses written, by ``shared.http11`` (httptools) instead of
+gunicorn's Python parser and writer; the environ is the one gunicorn builds (a test
+compares them). It writes no gunicorn access log (the apps log every request) and does
+not call the ``pre_request`` and ``post_request`` hooks (deploy/gunicorn.conf.py sets
+neither); gunicorn's limits on the request line and headers apply.
+
 Lifecycle, as gunicorn's own workers:
 
 * kept-alive connections idle longer than ``keepalive`` seconds are closed;
@@ -44,14 +50,22 @@ import errno
 import os
 import selectors
 import socket
-import sys
 import time
-from datetime import datetime
 from typing import Any
 
-from gunicorn import http, util
-from gunicorn.http import wsgi
+from gunicorn import __version__, util
 from gunicorn.workers import base
+
+from shared.http11 import (
+    Connection,
+    Environ,
+    HttpDate,
+    Limits,
+    Request,
+    RequestError,
+    Response,
+    write_problem,
+)
 
 #: seconds a readable connection may take to deliver the rest of its request, and a
 #: client to take a response; past it the connection is closed
@@ -70,50 +84,6 @@ CLOSE_LINGER = 2.0
 HEARTBEAT = 1.0
 
 
-class DeadlineReader:
-    """The connection's socket as the request parser reads it: no read after ``until``
-    (a ``time.monotonic()`` value), so a request cannot take longer than that to arrive
-    by sending a byte just before each read's timeout."""
-
-    __slots__ = ("sock", "until")
-
-    def __init__(self, sock: socket.socket) -> None:
-        self.sock = sock
-        self.until = 0.0
-
-    def recv(self, size: int) -> bytes:
-        if time.monotonic() > self.until:
-            raise TimeoutError("the request took too long to arrive")
-        return self.sock.recv(size)
-
-    def gettimeout(self) -> float | None:
-        return self.sock.gettimeout()
-
-    def settimeout(self, timeout: float | None) -> None:
-        self.sock.settimeout(timeout)
-
-
-class Connection:
-    """An accepted client connection and its HTTP parser."""
-
-    __slots__ = ("client", "closing_until", "idle_since", "parser", "reader", "server", "sock")
-
-    def __init__(self, sock: socket.socket, client: Any, server: Any, cfg: Any) -> None:
-        self.sock = sock
-        self.client = client
-        self.server = server
-        self.reader = DeadlineReader(sock)
-        self.parser = http.get_parser(cfg, self.reader, client)
-        self.idle_since = time.monotonic()
-        #: set once the server has said its last word: when to stop waiting for the
-        #: client's close
-        self.closing_until: float | None = None
-
-    def buffered(self) -> bool:
-        """Whether the client already sent (part of) its next request (pipelining)."""
-        return bool(self.parser.unreader.buf.getbuffer().nbytes)
-
-
 class KeepAliveWorker(base.Worker):
     """gunicorn's ``sync`` worker, keeping connections alive between requests."""
 
@@ -127,6 +97,13 @@ class KeepAliveWorker(base.Worker):
     def init_process(self) -> None:
         if self.cfg.is_ssl:
             raise RuntimeError("KeepAliveWorker serves plain HTTP: terminate TLS in front of it")
+        if self.cfg.accesslog:
+            self.log.warning("KeepAliveWorker writes no access log: the app logs its requests")
+        self.prepare()
+        super().init_process()
+
+    def prepare(self) -> None:
+        """The worker's state before its loop runs (from its ``cfg``)."""
         self.selector = selectors.DefaultSelector()
         self.connections: dict[int, Connection] = {}
         self.listening = False
@@ -134,7 +111,12 @@ class KeepAliveWorker(base.Worker):
         #: the arbiter stops a worker silent for ``timeout`` seconds
         self.heartbeat_every = min(HEARTBEAT, self.cfg.timeout / 2)
         self.request_deadline = min(REQUEST_DEADLINE, self.cfg.timeout / 2)
-        super().init_process()
+        cfg = self.cfg
+        self.limits = Limits(
+            cfg.limit_request_line, cfg.limit_request_field_size, cfg.limit_request_fields
+        )
+        self.environ = Environ(cfg, f"gunicorn/{__version__}", cfg.workers > 1)
+        self.date = HttpDate()
 
     # -- the loop ---------------------------------------------------------------------
 
@@ -208,7 +190,7 @@ class KeepAliveWorker(base.Worker):
             raise
         sock.settimeout(REQUEST_READ_TIMEOUT)
         util.close_on_exec(sock)
-        connection = Connection(sock, client, listener.getsockname(), self.cfg)
+        connection = Connection(sock, client, listener.getsockname(), self.limits)
         self.connections[sock.fileno()] = connection
         self.selector.register(sock, selectors.EVENT_READ, connection)
         if len(self.connections) >= self.cfg.worker_connections:
@@ -276,69 +258,47 @@ class KeepAliveWorker(base.Worker):
 
     def serve_one(self, connection: Connection) -> bool:
         """One request of ``connection``; whether the connection stays open."""
-        req = None
+        request = None
         try:
-            connection.reader.until = time.monotonic() + self.request_deadline
-            req = next(connection.parser)
-            if not req:
+            connection.until = time.monotonic() + self.request_deadline
+            request = connection.next_request()
+            if request is None:
                 return False
-            if not self.handle_request(req, connection):
-                return False
-            connection.reader.until = time.monotonic() + REQUEST_READ_TIMEOUT
-            return bool(
-                connection.parser.finish_body(deadline=time.monotonic() + REQUEST_READ_TIMEOUT)
-            )
-        except (http.errors.NoMoreData, StopIteration, TimeoutError):
+            connection.preread(request)
+            keep = self.handle_request(request, connection)
+            connection.until = time.monotonic() + REQUEST_READ_TIMEOUT
+            return connection.finish(request) and keep
+        except RequestError as exc:
+            write_problem(connection.sock, exc.status, exc.reason, "")
+            return False
+        except TimeoutError:
             return False
         except OSError as exc:
             if exc.errno not in (errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN):
                 self.log.exception("Socket error processing request.")
             return False
-        except Exception as exc:
-            self.handle_error(req, connection.sock, connection.client, exc)
-            return False
 
-    def handle_request(self, req: Any, connection: Connection) -> bool:
-        """As gunicorn's workers run the app; whether the connection may stay open."""
-        environ: dict[str, Any] = {}
-        resp = None
+    def handle_request(self, request: Request, connection: Connection) -> bool:
+        """Run the app for ``request`` and write its response; whether the connection
+        may stay open."""
+        environ = self.environ.build(request, connection)
+        self.nr += 1
+        if self.nr >= self.max_requests and self.alive:
+            self.log.info("Autorestarting worker after current request.")
+            self.alive = False
+        response = Response(connection, request, self.date, close=not self.alive)
+        body: Any = None
         try:
-            self.cfg.pre_request(self, req)
-            request_start = datetime.now()
-            resp, environ = wsgi.create(
-                req, connection.sock, connection.client, connection.server, self.cfg
-            )
-            self.nr += 1
-            if self.nr >= self.max_requests and self.alive:
-                self.log.info("Autorestarting worker after current request.")
-                self.alive = False
-            if not self.alive or not self.cfg.keepalive:
-                resp.force_close()
-            respiter = self.wsgi(environ, resp.start_response)
-            try:
-                if isinstance(respiter, environ["wsgi.file_wrapper"]):
-                    resp.write_file(respiter)
-                else:
-                    for item in respiter:
-                        resp.write(item)
-                resp.close()
-            finally:
-                self.log.access(resp, req, environ, datetime.now() - request_start)
-                if hasattr(respiter, "close"):
-                    respiter.close()
-            return not resp.should_close()
+            body = self.wsgi(environ, response.start_response)
+            response.send(body)
         except OSError:
-            util.reraise(*sys.exc_info())
-        except (Exception, SystemExit):
-            if resp and resp.headers_sent:
-                # The response has begun: another status line would corrupt it.
-                self.log.exception("Error handling request")
-                util.close_graceful(connection.sock)
-                raise StopIteration() from None
             raise
+        except Exception:
+            self.log.exception("Error handling request %s", environ.get("RAW_URI", ""))
+            if not response.head_sent:
+                write_problem(connection.sock, 500, "Internal Server Error", "")
+            return False
         finally:
-            try:
-                self.cfg.post_request(self, req, environ, resp)
-            except Exception:
-                self.log.exception("Exception in post_request hook")
-        return False
+            if hasattr(body, "close"):
+                body.close()
+        return not response.close

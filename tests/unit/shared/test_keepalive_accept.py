@@ -4,7 +4,6 @@ listening socket instead of being bound to the first one that woke."""
 
 from __future__ import annotations
 
-import selectors
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,9 +46,7 @@ def idle_worker(
     log = RecordingLog()
     worker.log = log
     worker.sockets = [listener]
-    worker.selector = selectors.DefaultSelector()
-    worker.connections = {}
-    worker.listening = False
+    worker.prepare()
     worker.alive = True
     worker.listen(True)
     try:

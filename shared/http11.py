@@ -389,10 +389,25 @@ class Input:
             yield line
 
 
+#: header names whose environ keys a worker remembers (the names its clients send)
+HEADER_KEYS_KEPT = 256
+
+
+def environ_key(name: bytes) -> str:
+    """The environ key of a request header (PEP 3333), or "" for a name with an
+    underscore, which is dropped as gunicorn's ``header_map = "drop"`` does: else
+    ``X_Forwarded_For`` would arrive as ``X-Forwarded-For``."""
+    key = name.decode("latin-1").upper()
+    if "_" in key:
+        return ""
+    key = key.replace("-", "_")
+    return key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key
+
+
 class Environ:
     """What every request's environ shares on one worker."""
 
-    __slots__ = ("base", "script_name", "secure_headers", "trust_forwarded")
+    __slots__ = ("base", "keys", "script_name", "secure_headers", "trust_forwarded")
 
     def __init__(self, cfg: Any, server_software: str, multiprocess: bool) -> None:
         self.base: dict[str, Any] = {
@@ -413,20 +428,25 @@ class Environ:
             for name, value in cfg.secure_scheme_headers.items()
         }
         self.script_name = os.environ.get("SCRIPT_NAME", "")
+        #: header name (as sent) -> environ key
+        self.keys: dict[bytes, str] = {}
 
     def build(self, request: Request, connection: Connection) -> dict[str, Any]:
         environ = dict(self.base)
+        keys = self.keys
         for name, value in request.headers:
-            key = name.decode("latin-1").upper()
-            if "_" in key:
-                continue  # as gunicorn's header_map "drop": X_Forwarded_For is not X-Forwarded-For
-            key = key.replace("-", "_")
-            text = value.decode("latin-1")
-            if key == "CONTENT_TYPE" or key == "CONTENT_LENGTH":
-                environ[key] = text
+            key = keys.get(name)
+            if key is None:
+                key = environ_key(name)
+                if len(keys) < HEADER_KEYS_KEPT:
+                    keys[name] = key
+            if not key:
                 continue
-            key = "HTTP_" + key
-            environ[key] = environ[key] + "," + text if key in environ else text
+            text = value.decode("latin-1")
+            if key in environ and key[0] == "H":
+                environ[key] += "," + text
+            else:
+                environ[key] = text
         url = request.url
         path, _, query = url.partition(b"#")[0].partition(b"?")
         if not path.startswith(b"/"):
@@ -434,7 +454,7 @@ class Environ:
                 path = httptools.parse_url(url).path or b"/"
             except httptools.HttpParserInvalidURLError:
                 raise RequestError(400, "Bad Request") from None
-        path_info = unquote_to_bytes(path).decode("latin-1")
+        path_info = (unquote_to_bytes(path) if b"%" in path else path).decode("latin-1")
         script_name = self.script_name
         if script_name and path_info.startswith(script_name):
             path_info = path_info[len(script_name) :]

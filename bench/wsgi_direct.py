@@ -104,6 +104,7 @@ class WorkerClient(WsgiClient):
         worker.max_requests = 1 << 62
         worker.prepare()
         self.worker = worker
+        [self.loop] = worker.loops
         self.server, self.client = socket.socketpair()
         self.server.settimeout(5)
         self.connection = Connection(
@@ -120,7 +121,7 @@ class WorkerClient(WsgiClient):
         if body is not None:
             head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
         self.client.sendall(head.encode("latin-1") + b"\r\n" + (body or b""))
-        self.worker.serve(self.connection)
+        self.loop.serve(self.connection)
         received = b""
         while b"\r\n\r\n" not in received:
             received += self.client.recv(1 << 20)

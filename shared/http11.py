@@ -409,11 +409,13 @@ class Environ:
 
     __slots__ = ("base", "keys", "script_name", "secure_headers", "trust_forwarded")
 
-    def __init__(self, cfg: Any, server_software: str, multiprocess: bool) -> None:
+    def __init__(
+        self, cfg: Any, server_software: str, multiprocess: bool, multithread: bool = False
+    ) -> None:
         self.base: dict[str, Any] = {
             "wsgi.errors": sys.stderr,
             "wsgi.version": (1, 0),
-            "wsgi.multithread": False,
+            "wsgi.multithread": multithread,
             "wsgi.multiprocess": multiprocess,
             "wsgi.run_once": False,
             "wsgi.input_terminated": True,

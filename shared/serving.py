@@ -50,6 +50,7 @@ import errno
 import os
 import selectors
 import socket
+import threading
 import time
 from typing import Any
 
@@ -94,6 +95,9 @@ class KeepAliveWorker(base.Worker):
     ppid: int
     sockets: list[socket.socket]
 
+    #: whether ``threads`` loops run in the worker (``ThreadedKeepAliveWorker``)
+    threaded = False
+
     def init_process(self) -> None:
         if self.cfg.is_ssl:
             raise RuntimeError("KeepAliveWorker serves plain HTTP: terminate TLS in front of it")
@@ -103,69 +107,126 @@ class KeepAliveWorker(base.Worker):
         super().init_process()
 
     def prepare(self) -> None:
-        """The worker's state before its loop runs (from its ``cfg``)."""
-        self.selector = selectors.DefaultSelector()
-        self.connections: dict[int, Connection] = {}
-        self.listening = False
+        """The worker's state before its loops run (from its ``cfg``)."""
+        cfg = self.cfg
         self.heartbeat_at = 0.0
         #: the arbiter stops a worker silent for ``timeout`` seconds
-        self.heartbeat_every = min(HEARTBEAT, self.cfg.timeout / 2)
-        self.request_deadline = min(REQUEST_DEADLINE, self.cfg.timeout / 2)
-        cfg = self.cfg
+        self.heartbeat_every = min(HEARTBEAT, cfg.timeout / 2)
+        self.request_deadline = min(REQUEST_DEADLINE, cfg.timeout / 2)
         self.limits = Limits(
             cfg.limit_request_line, cfg.limit_request_field_size, cfg.limit_request_fields
         )
-        self.environ = Environ(cfg, f"gunicorn/{__version__}", cfg.workers > 1)
+        count = max(1, cfg.threads) if self.threaded else 1
+        self.environ = Environ(cfg, f"gunicorn/{__version__}", cfg.workers > 1, count > 1)
         self.date = HttpDate()
-
-    # -- the loop ---------------------------------------------------------------------
+        self.counting = threading.Lock()
+        connections = -(-cfg.worker_connections // count)  # the worker's, shared out
+        self.loops = [Loop(self, connections) for _ in range(count)]
 
     def run(self) -> None:
         for listener in self.sockets:
             listener.setblocking(False)
-        self.listen(True)
-        while self.alive:
-            if self.heartbeat():
-                self.close_idle(time.monotonic() - self.cfg.keepalive)
-                if self.ppid != os.getppid():
-                    self.log.info("Parent changed, shutting down: %s", self)
-                    break
-            for key, _ in self.selector.select(self.heartbeat_every):
-                if isinstance(key.data, Connection):
-                    self.ready(key.data)
-                else:
-                    self.accept(key.fileobj)  # type: ignore[arg-type]
-                if not self.alive:
-                    break
-        self.alive = False
-        self.stop()
-
-    def stop(self) -> None:
-        """Serve what is already on its way to kept-alive connections, then close them."""
-        self.listen(False)
-        deadline = time.monotonic() + min(STOP_LINGER, self.cfg.keepalive or 0)
-        while self.connections and (remaining := deadline - time.monotonic()) > 0:
-            self.heartbeat()
-            for key, _ in self.selector.select(min(remaining, self.heartbeat_every)):
-                self.ready(key.data)
-        for connection in list(self.connections.values()):
-            self.close(connection)
-        self.selector.close()
+        others = [
+            threading.Thread(target=loop.run, name=f"loop-{index}", daemon=True)
+            for index, loop in enumerate(self.loops[1:], start=1)
+        ]
+        for thread in others:
+            thread.start()
+        self.loops[0].run()
+        for thread in others:
+            thread.join()
 
     def heartbeat(self) -> bool:
-        """Touch the arbiter's heartbeat if ``heartbeat_every`` has passed; whether it did."""
+        """Touch the arbiter's heartbeat if ``heartbeat_every`` has passed; whether it
+        did. Also stops the worker when its arbiter is gone."""
         now = time.monotonic()
         if now - self.heartbeat_at < self.heartbeat_every:
             return False
         self.notify()
         self.heartbeat_at = now
+        if self.alive and self.ppid != os.getppid():
+            self.log.info("Parent changed, shutting down: %s", self)
+            self.alive = False
         return True
+
+    def counted(self) -> bool:
+        """Count a request; whether the worker goes on after it (``max_requests``)."""
+        with self.counting:
+            self.nr += 1
+            if self.nr >= self.max_requests and self.alive:
+                self.log.info("Autorestarting worker after current request.")
+                self.alive = False
+        return self.alive
+
+
+class ThreadedKeepAliveWorker(KeepAliveWorker):
+    """``KeepAliveWorker`` with ``threads`` loops in one process, each a thread with its
+    own selector and connections, all watching the listening sockets: no request is
+    handed from one thread to another, as gthread hands each one, while requests of
+    different connections overlap in one process. For an app whose concurrent requests
+    share work, as the activity API's single-record ``POST /logs`` share a commit
+    (``shared.group_commit``)."""
+
+    threaded = True
+
+
+class Loop:
+    """One thread's connections: a selector holding the listening sockets and every
+    open connection, and a request served in this thread as soon as its connection is
+    readable."""
+
+    def __init__(self, worker: KeepAliveWorker, max_connections: int) -> None:
+        self.worker = worker
+        self.cfg = worker.cfg
+        self.log = worker.log
+        self.max_connections = max_connections
+        self.selector = selectors.DefaultSelector()
+        self.connections: dict[int, Connection] = {}
+        self.listening = False
+        self.checked_at = time.monotonic()
+
+    # -- the loop ---------------------------------------------------------------------
+
+    def run(self) -> None:
+        worker = self.worker
+        main = threading.current_thread() is threading.main_thread()
+        every = worker.heartbeat_every
+        self.listen(True)
+        while worker.alive:
+            if main:
+                worker.heartbeat()
+            now = time.monotonic()
+            if now - self.checked_at >= every:
+                self.checked_at = now
+                self.close_idle(now - self.cfg.keepalive)
+            for key, _ in self.selector.select(every):
+                if isinstance(key.data, Connection):
+                    self.ready(key.data)
+                else:
+                    self.accept(key.fileobj)  # type: ignore[arg-type]
+                if not worker.alive:
+                    break
+        self.stop(main)
+
+    def stop(self, main: bool) -> None:
+        """Serve what is already on its way to kept-alive connections, then close them."""
+        self.listen(False)
+        deadline = time.monotonic() + min(STOP_LINGER, self.cfg.keepalive or 0)
+        every = self.worker.heartbeat_every
+        while self.connections and (remaining := deadline - time.monotonic()) > 0:
+            if main:
+                self.worker.heartbeat()
+            for key, _ in self.selector.select(min(remaining, every)):
+                self.ready(key.data)
+        for connection in list(self.connections.values()):
+            self.close(connection)
+        self.selector.close()
 
     def listen(self, on: bool) -> None:
         """Watch the listening sockets for new connections, or stop watching them."""
         if on == self.listening:
             return
-        for listener in self.sockets:
+        for listener in self.worker.sockets:
             if on:
                 self.selector.register(listener, selectors.EVENT_READ, None)
             else:
@@ -190,10 +251,10 @@ class KeepAliveWorker(base.Worker):
             raise
         sock.settimeout(REQUEST_READ_TIMEOUT)
         util.close_on_exec(sock)
-        connection = Connection(sock, client, listener.getsockname(), self.limits)
+        connection = Connection(sock, client, listener.getsockname(), self.worker.limits)
         self.connections[sock.fileno()] = connection
         self.selector.register(sock, selectors.EVENT_READ, connection)
-        if len(self.connections) >= self.cfg.worker_connections:
+        if len(self.connections) >= self.max_connections:
             self.listen(False)
 
     def close(self, connection: Connection) -> None:
@@ -201,7 +262,7 @@ class KeepAliveWorker(base.Worker):
             return
         self.selector.unregister(connection.sock)
         util.close(connection.sock)
-        if self.alive and len(self.connections) < self.cfg.worker_connections:
+        if self.worker.alive and len(self.connections) < self.max_connections:
             self.listen(True)
 
     def close_idle(self, idle_before: float) -> None:
@@ -260,7 +321,7 @@ class KeepAliveWorker(base.Worker):
         """One request of ``connection``; whether the connection stays open."""
         request = None
         try:
-            connection.until = time.monotonic() + self.request_deadline
+            connection.until = time.monotonic() + self.worker.request_deadline
             request = connection.next_request()
             if request is None:
                 return False
@@ -281,15 +342,13 @@ class KeepAliveWorker(base.Worker):
     def handle_request(self, request: Request, connection: Connection) -> bool:
         """Run the app for ``request`` and write its response; whether the connection
         may stay open."""
-        environ = self.environ.build(request, connection)
-        self.nr += 1
-        if self.nr >= self.max_requests and self.alive:
-            self.log.info("Autorestarting worker after current request.")
-            self.alive = False
-        response = Response(connection, request, self.date, close=not self.alive)
+        worker = self.worker
+        environ = worker.environ.build(request, connection)
+        going_on = worker.counted()
+        response = Response(connection, request, worker.date, close=not going_on)
         body: Any = None
         try:
-            body = self.wsgi(environ, response.start_response)
+            body = worker.wsgi(environ, response.start_response)
             response.send(body)
         except OSError:
             raise

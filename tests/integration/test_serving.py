@@ -21,16 +21,19 @@ from tests.support.gunicorn_server import ROOT, free_port, start_gunicorn, stop_
 pytestmark = pytest.mark.integration
 
 WORKER = "shared.serving.KeepAliveWorker"
+THREADED = "shared.serving.ThreadedKeepAliveWorker"
 
 
 class Server:
-    """gunicorn serving tests/support/wsgi_probe.py with one KeepAliveWorker."""
+    """gunicorn serving tests/support/wsgi_probe.py with one worker of class ``worker``
+    (``threads`` loops for the threaded one)."""
 
-    def __init__(self, *options: str) -> None:
+    def __init__(self, *options: str, worker: str = WORKER, threads: int = 4) -> None:
         self.port = free_port()
         environment = {
-            "GUNICORN_WORKER_CLASS": WORKER,
+            "GUNICORN_WORKER_CLASS": worker,
             "GUNICORN_WORKERS": "1",
+            "GUNICORN_THREADS": str(threads),
             "PYTHONPATH": str(ROOT / "tests" / "support"),
         }
         self.process = start_gunicorn(
@@ -44,9 +47,9 @@ class Server:
         return stop_gunicorn(self.process)
 
 
-@pytest.fixture
-def server() -> Iterator[Server]:
-    running = Server()
+@pytest.fixture(params=[WORKER, THREADED], ids=["one loop", "threaded loops"])
+def server(request: pytest.FixtureRequest) -> Iterator[Server]:
+    running = Server(worker=request.param)
     yield running
     running.stop()
 
@@ -259,3 +262,40 @@ def test_an_idle_worker_keeps_its_heartbeat(timeout: str):
         assert get(running.connection(), "/peer")["pid"] == before
     finally:
         running.stop()
+
+
+def test_threaded_loops_serve_other_connections_while_one_request_waits(tmp_path: Path):
+    """One process: a request that sleeps holds its own loop only."""
+    running = Server(worker=THREADED, threads=4)
+    try:
+        marker = tmp_path / "started"
+        slow_answer: dict[str, Any] = {}
+
+        def slow_request() -> None:
+            slow_answer.update(get(running.connection(), f"/sleep?seconds=3&mark={marker}"))
+
+        client = threading.Thread(target=slow_request)
+        client.start()
+        deadline = time.monotonic() + 30
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)  # polling interval until the worker is inside the request
+        answers = [get(running.connection(), "/peer") for _ in range(5)]
+        assert not slow_answer  # all five answered while the slow one still sleeps
+        client.join(timeout=30)
+        assert {answer["pid"] for answer in answers} == {slow_answer["pid"]}
+    finally:
+        running.stop()
+
+
+def test_threaded_loops_stop_gracefully_and_recycle(tmp_path: Path):
+    running = Server("--max-requests", "20", "--max-requests-jitter", "0", worker=THREADED)
+    try:
+        pids = set()
+        for _ in range(60):
+            try:
+                pids.add(get(running.connection(), "/peer")["pid"])
+            except (ConnectionError, http.client.RemoteDisconnected):
+                pids.add(get(running.connection(), "/peer")["pid"])
+        assert len(pids) >= 2
+    finally:
+        assert running.stop() == 0

@@ -79,7 +79,7 @@ class Served:
         self.connection.until = float("inf")
         keep = True
         while keep:
-            keep = self.worker.serve_one(self.connection)
+            keep = self.worker.loops[0].serve_one(self.connection)
             if not (keep and self.connection.buffered()):
                 break
         sender.join()
@@ -306,7 +306,7 @@ def test_an_expected_continue_is_sent_when_the_app_reads_the_body(served: Served
         b"POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n"
     )
     served.connection.until = float("inf")
-    server = threading.Thread(target=served.worker.serve_one, args=(served.connection,))
+    server = threading.Thread(target=served.worker.loops[0].serve_one, args=(served.connection,))
     server.start()
     assert served.client.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
     served.client.sendall(b"body")
@@ -481,7 +481,7 @@ def test_whatever_arrives_the_worker_answers_or_closes_and_never_raises(prefix: 
         served.client.shutdown(socket.SHUT_WR)
         served.connection.until = float("inf")
         for _ in range(50):  # at most a request per few bytes
-            if not served.worker.serve_one(served.connection):
+            if not served.worker.loops[0].serve_one(served.connection):
                 break
         else:
             pytest.fail("the worker kept serving a closed connection")

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import pytest
 from gunicorn.config import Config
 
-from shared.serving import KeepAliveWorker
+from shared.serving import KeepAliveWorker, Loop
 
 
 class RecordingLog:
@@ -35,9 +35,10 @@ def listener() -> Iterator[socket.socket]:
 @contextmanager
 def idle_worker(
     listener: socket.socket, *, waiting: int, worker_connections: int
-) -> Iterator[KeepAliveWorker]:
-    """A worker as ``init_process`` leaves it, watching ``listener``, without running,
-    with ``waiting`` clients connected and not yet accepted; everything closed after."""
+) -> Iterator[Loop]:
+    """The loop of a worker as ``init_process`` leaves it, watching ``listener``,
+    without running, with ``waiting`` clients connected and not yet accepted; everything
+    closed after."""
     clients = [socket.create_connection(listener.getsockname(), timeout=5) for _ in range(waiting)]
     worker = KeepAliveWorker.__new__(KeepAliveWorker)
     cfg = Config()
@@ -48,37 +49,38 @@ def idle_worker(
     worker.sockets = [listener]
     worker.prepare()
     worker.alive = True
-    worker.listen(True)
+    [loop] = worker.loops
+    loop.listen(True)
     try:
-        yield worker
+        yield loop
         assert log.warnings == []
     finally:
-        for connection in list(worker.connections.values()):
-            worker.close(connection)
+        for connection in list(loop.connections.values()):
+            loop.close(connection)
         for client in clients:
             client.close()
 
 
 def test_each_call_takes_one_waiting_connection(listener: socket.socket) -> None:
-    with idle_worker(listener, waiting=3, worker_connections=100) as worker:
-        worker.accept(listener)
-        assert len(worker.connections) == 1
-        assert worker.listening  # two more wait: the listener stays watched
-        worker.accept(listener)
-        worker.accept(listener)
-        assert len(worker.connections) == 3
-        worker.accept(listener)  # none waits: nothing happens
-        assert len(worker.connections) == 3
+    with idle_worker(listener, waiting=3, worker_connections=100) as loop:
+        loop.accept(listener)
+        assert len(loop.connections) == 1
+        assert loop.listening  # two more wait: the listener stays watched
+        loop.accept(listener)
+        loop.accept(listener)
+        assert len(loop.connections) == 3
+        loop.accept(listener)  # none waits: nothing happens
+        assert len(loop.connections) == 3
 
 
 def test_the_listener_is_left_alone_at_the_connection_limit(listener: socket.socket) -> None:
-    with idle_worker(listener, waiting=3, worker_connections=2) as worker:
-        worker.accept(listener)
-        assert worker.listening
-        worker.accept(listener)
-        assert len(worker.connections) == 2
-        assert not worker.listening  # the third waits in the kernel's backlog
-        worker.close(next(iter(worker.connections.values())))
-        assert worker.listening
-        worker.accept(listener)
-        assert len(worker.connections) == 2
+    with idle_worker(listener, waiting=3, worker_connections=2) as loop:
+        loop.accept(listener)
+        assert loop.listening
+        loop.accept(listener)
+        assert len(loop.connections) == 2
+        assert not loop.listening  # the third waits in the kernel's backlog
+        loop.close(next(iter(loop.connections.values())))
+        assert loop.listening
+        loop.accept(listener)
+        assert len(loop.connections) == 2

@@ -82,4 +82,7 @@ def gunicorn_as_deployed(service: str) -> str:
     conf = runpy.run_path(str(REPO_ROOT / "deploy" / "gunicorn.conf.py"))
     if conf["worker_class"] == "gthread":
         return f"{conf['workers']} gthread workers x {conf['threads']} threads"
+    if conf["worker_class"].endswith("ThreadedKeepAliveWorker"):
+        loops = f"{conf['threads']} loops"
+        return f"{conf['workers']} workers of class {conf['worker_class']} x {loops}"
     return f"{conf['workers']} workers of class {conf['worker_class']}"

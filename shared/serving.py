@@ -20,6 +20,11 @@ and one that trickles it a byte at a time for at most ``REQUEST_DEADLINE`` secon
 Run it with ``GUNICORN_WORKER_CLASS=shared.serving.KeepAliveWorker`` and
 ``deploy/gunicorn.conf.py``. It speaks HTTP/1.x without TLS (the gateway terminates TLS).
 
+``ThreadedKeepAliveWorker`` runs ``threads`` such loops in one process, each a thread
+with its own selector and connections: a request still never passes from one thread to
+another, but requests of different connections overlap, for an app whose concurrent
+requests share work (the activity API's group commit).
+
 Requests are parsed, and responses written, by ``shared.http11`` (httptools) instead of
 gunicorn's Python parser and writer; the environ is the one gunicorn builds (a test
 compares them). It writes no gunicorn access log (the apps log every request) and does

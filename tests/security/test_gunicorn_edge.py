@@ -19,7 +19,14 @@ pytestmark = pytest.mark.security
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module", params=["gthread", "shared.serving.KeepAliveWorker"])
+@pytest.fixture(
+    scope="module",
+    params=[
+        "gthread",
+        "shared.serving.KeepAliveWorker",
+        "shared.serving.ThreadedKeepAliveWorker",
+    ],
+)
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, jwt_keys: KeyPair
 ) -> Iterator[int]:

@@ -1414,25 +1414,32 @@ def test_header_lines_nginx_lets_through_reach_the_app(nginx: Directive) -> None
     assert size_in_bytes(buffers[1]) >= 64 * 1024 + len("Authorization: Bearer ")
 
 
-#: APIs of short requests whose containers run ``shared.serving.KeepAliveWorker`` (one
-#: request at a time per worker, no thread hand-overs). Activity's API keeps gthread's
-#: threads: its concurrent POST /logs share one commit.
-KEEPALIVE_WORKER_APIS = {"progress", "attempts"}
-KEEPALIVE_WORKER = "shared.serving.KeepAliveWorker"
+#: the worker class of each API container that does not run gthread, the default: the
+#: APIs of short requests run ``shared.serving.KeepAliveWorker`` (one request at a time
+#: per worker, no thread hand-overs); activity's API runs its threaded loops, so that
+#: concurrent POST /logs of one worker share one commit
+KEEPALIVE_WORKERS = {
+    "progress": "shared.serving.KeepAliveWorker",
+    "attempts": "shared.serving.KeepAliveWorker",
+    "activity": "shared.serving.ThreadedKeepAliveWorker",
+}
 
 
-def test_short_request_apis_run_the_keepalive_worker_behind_a_buffering_gateway(
+def test_apis_run_the_keepalive_workers_behind_a_buffering_gateway(
     services: dict[str, dict[str, Any]], nginx: Directive
 ) -> None:
     for name, container in services.items():
         worker_class = environment_of(container).get("GUNICORN_WORKER_CLASS")
         placed = split_container_name(name)
-        if placed is not None and placed[1] == "api" and placed[0] in KEEPALIVE_WORKER_APIS:
-            assert worker_class == KEEPALIVE_WORKER, name
+        if placed is not None and placed[1] == "api" and placed[0] in KEEPALIVE_WORKERS:
+            assert worker_class == KEEPALIVE_WORKERS[placed[0]], name
         else:
             assert worker_class is None, f"{name} runs gthread, the default"
-    worker = pydoc.locate(KEEPALIVE_WORKER)
-    assert isinstance(worker, type) and issubclass(worker, GunicornWorker)
+    for path in set(KEEPALIVE_WORKERS.values()):
+        worker = pydoc.locate(path)
+        assert isinstance(worker, type) and issubclass(worker, GunicornWorker)
+    threads = environment_of(services["activity-api"]).get("GUNICORN_THREADS", "")
+    assert "16" in threads  # the activity API's loops per worker
     # The worker reads a request in its one thread: nginx must hand it whole requests.
     buffering = [d.args for d in nginx.walk() if d.name == "proxy_request_buffering"]
     assert all(args == ["on"] for args in buffering), buffering

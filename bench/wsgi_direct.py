@@ -91,6 +91,7 @@ class WorkerClient(WsgiClient):
 
     def __init__(self, app: Callable[..., Any]) -> None:
         from gunicorn.config import Config
+        from gunicorn.glogging import Logger
 
         from shared.http11 import Connection
         from shared.serving import KeepAliveWorker
@@ -98,6 +99,7 @@ class WorkerClient(WsgiClient):
         super().__init__(app)
         worker = KeepAliveWorker.__new__(KeepAliveWorker)
         worker.cfg = Config()
+        worker.log = Logger(worker.cfg)
         worker.wsgi = app
         worker.alive = True
         worker.nr = 0

@@ -4,7 +4,8 @@ Seeds ``--enrollments`` enrollments into a fresh database of its own (as
 ``bench/progress_inprocess.py`` does; dropped at the end). For each setting
 ``CLASS:WORKERS:THREADS[:PARSER]`` given (``shared.serving.KeepAliveWorker:3:1`` is the
 deployed progress API on 2 cores; ``PARSER`` is gunicorn's ``--http-parser``: ``python``,
-``fast`` for the C parser ``gunicorn_h1c``, or ``auto``, the default), starts gunicorn
+``fast`` for the C parser ``gunicorn_h1c``, or ``auto``, the default; it applies to
+gunicorn's own workers, the keep-alive workers parse with httptools), starts gunicorn
 with ``deploy/gunicorn.conf.py`` on it, warms it up, then measures ``--repeat`` times an
 open-loop load of ``--rate`` requests/s for ``--seconds`` (``bench/progress_http.py``'s
 client): admin ``GET /enrollments/{id}`` of random ids, ``GET /healthz`` with

@@ -127,18 +127,20 @@ class KeepAliveWorker(base.Worker):
         self.counting = threading.Lock()
         connections = -(-cfg.worker_connections // count)  # the worker's, shared out
         self.loops = [Loop(self, connections) for _ in range(count)]
+        #: the threads of ``loops[1:]``, once running
+        self.threads: list[threading.Thread] = []
 
     def run(self) -> None:
         for listener in self.sockets:
             listener.setblocking(False)
-        others = [
+        self.threads = [
             threading.Thread(target=loop.run, name=f"loop-{index}", daemon=True)
             for index, loop in enumerate(self.loops[1:], start=1)
         ]
-        for thread in others:
+        for thread in self.threads:
             thread.start()
         self.loops[0].run()
-        for thread in others:
+        for thread in self.threads:
             thread.join()
 
     def heartbeat(self) -> bool:
@@ -151,6 +153,11 @@ class KeepAliveWorker(base.Worker):
         self.heartbeat_at = now
         if self.alive and self.ppid != os.getppid():
             self.log.info("Parent changed, shutting down: %s", self)
+            self.alive = False
+        if self.alive and not all(thread.is_alive() for thread in self.threads):
+            # a loop that ended on its own left its connections unserved: the arbiter
+            # starts a whole new worker in this one's place
+            self.log.error("A loop of the worker stopped, shutting down: %s", self)
             self.alive = False
         return True
 
@@ -206,7 +213,12 @@ class Loop:
                 self.close_idle(now - self.cfg.keepalive)
             for key, _ in self.selector.select(every):
                 if isinstance(key.data, Connection):
-                    self.ready(key.data)
+                    try:
+                        self.ready(key.data)
+                    except Exception:
+                        # one connection's failure closes that connection, not the loop
+                        self.log.exception("Error serving a connection")
+                        self.close(key.data)
                 else:
                     self.accept(key.fileobj)  # type: ignore[arg-type]
                 if not worker.alive:

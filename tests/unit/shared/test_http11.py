@@ -4,6 +4,7 @@ framed as HTTP/1.1 says."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -27,14 +28,19 @@ LOCAL = ("127.0.0.1", 8000)
 
 
 class Log:
+    """The worker's log, keeping what it says."""
+
     def __init__(self) -> None:
         self.errors: list[str] = []
+        self.notes: list[str] = []
 
     def exception(self, message: str, *args: object) -> None:
         self.errors.append(message % args)
 
-    def info(self, *args: object) -> None:
-        pass
+    error = exception
+
+    def info(self, message: str, *args: object) -> None:
+        self.notes.append(message % args)
 
     warning = info
 
@@ -83,17 +89,18 @@ class Served:
             if not (keep and self.connection.buffered()):
                 break
         sender.join()
-        self.server.shutdown(socket.SHUT_WR) if not keep else None
+        if not keep:
+            self.server.shutdown(socket.SHUT_WR)
         return self.answer(closed=not keep), keep
 
     def answer(self, closed: bool) -> bytes:
+        """What the server sent: until it closed, or, on a kept connection, until
+        nothing more came for 0.2 s."""
         received = b""
         self.client.settimeout(5 if closed else 0.2)
-        try:
+        with contextlib.suppress(TimeoutError):
             while chunk := self.client.recv(65536):
                 received += chunk
-        except TimeoutError:
-            pass
         return received
 
     def close(self) -> None:

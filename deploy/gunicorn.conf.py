@@ -36,10 +36,11 @@ workers = int(os.environ.get("GUNICORN_WORKERS", _available_cores() + 1))
 # gthread keeps connections alive between requests. The progress and attempts APIs,
 # whose requests are short, run shared.serving.KeepAliveWorker instead
 # (docker-compose.yml): each worker serves its kept-alive connections in its one thread,
-# without gthread's hand-overs between threads, and parses with httptools: about half
-# the server CPU per progress read (bench/RESULTS.md). GUNICORN_THREADS does not apply
-# to it. The activity API runs shared.serving.ThreadedKeepAliveWorker: GUNICORN_THREADS
-# such loops per worker, each serving its own connections.
+# without gthread's hand-overs between threads, and parses with httptools: for an app
+# that does next to nothing, 0.16-0.19 ms of server CPU per request against gthread's
+# 0.58 (bench/RESULTS.md). GUNICORN_THREADS does not apply to it. The activity API
+# runs shared.serving.ThreadedKeepAliveWorker: GUNICORN_THREADS such loops per worker,
+# each serving its own connections.
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 

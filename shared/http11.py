@@ -594,10 +594,10 @@ class Response:
     def write(self, data: bytes) -> None:
         if not self.status:
             raise AssertionError("the app wrote before start_response")
-        out = b""
-        if not self.head_sent:
-            out = self._head()
-            self.head_sent = True
+        if not isinstance(data, bytes):
+            # before anything is sent, so that the app's error is still answered 500
+            raise TypeError(f"the app's body is made of bytes, not {type(data).__name__}")
+        out = b"" if self.head_sent else self._head()
         if data and not self.no_body:
             if self.length is not None:
                 data = data[: max(self.length - self.sent, 0)]
@@ -606,6 +606,7 @@ class Response:
                 out += b"%x\r\n%s\r\n" % (len(data), data) if data else b""
             else:
                 out += data
+        self.head_sent = True
         if out:
             self.connection.sock.sendall(out)
 

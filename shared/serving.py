@@ -7,10 +7,11 @@ each request to a pool thread: per request a futex wake-up, a pipe write and rea
 each request pays a TCP connect and close. ``KeepAliveWorker`` is the ``sync`` worker
 with keep-alive: one thread, one selector holding the listening sockets and every open
 connection, and a request served in that thread as soon as its connection is readable.
-On this platform's 2-core machines that halves what the server itself costs per request
-(0.16-0.20 ms of CPU against gthread's 0.29-0.43 for an app that does nothing), and
-takes a fifth off the progress read's server CPU (``bench/RESULTS.md``, "A worker
-without hand-overs").
+On this platform's 2-core machines, with ``shared.http11`` parsing, the server itself
+costs 0.16-0.19 ms of CPU per request against gthread's 0.58 for an app that does next
+to nothing (``bench/RESULTS.md``, "The keep-alive worker on httptools"; with gunicorn's
+parser it took a fifth off the progress read's server CPU, "A worker without
+hand-overs").
 
 Like ``sync``, a worker serves one request at a time, so it belongs behind a proxy that
 buffers whole requests (nginx, as deployed: ``proxy_request_buffering`` is on) and in

@@ -21,28 +21,11 @@ from hypothesis import strategies as st
 
 from shared.http11 import Connection
 from shared.serving import KeepAliveWorker
+from tests.support.worker_log import WorkerLog
 
 App = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 PEER = ("10.0.0.7", 41234)
 LOCAL = ("127.0.0.1", 8000)
-
-
-class Log:
-    """The worker's log, keeping what it says."""
-
-    def __init__(self) -> None:
-        self.errors: list[str] = []
-        self.notes: list[str] = []
-
-    def exception(self, message: str, *args: object) -> None:
-        self.errors.append(message % args)
-
-    error = exception
-
-    def info(self, message: str, *args: object) -> None:
-        self.notes.append(message % args)
-
-    warning = info
 
 
 def echo_environ(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
@@ -65,7 +48,7 @@ class Served:
             cfg.set(name, value)
         worker = KeepAliveWorker.__new__(KeepAliveWorker)
         worker.cfg = cfg
-        worker.log = Log()
+        worker.log = WorkerLog()
         worker.sockets = []
         worker.wsgi = app
         worker.alive = True
@@ -498,3 +481,15 @@ def test_whatever_arrives_the_worker_answers_or_closes_and_never_raises(prefix: 
         assert served.worker.log.errors == []  # type: ignore[attr-defined]
     finally:
         served.client.close()
+
+
+def test_a_body_of_text_instead_of_bytes_is_a_500_problem():
+    served = Served(answering("200 OK", [("Content-Length", "2")], ["no"]))  # type: ignore[list-item]
+    try:
+        answered, keep = served.exchange(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+    finally:
+        served.close()
+    [(status, headers, _)] = responses(answered)
+    assert status.startswith("HTTP/1.1 500")
+    assert headers["Content-Type"] == "application/problem+json"
+    assert not keep

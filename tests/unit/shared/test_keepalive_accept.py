@@ -12,16 +12,7 @@ import pytest
 from gunicorn.config import Config
 
 from shared.serving import KeepAliveWorker, Loop
-
-
-class RecordingLog:
-    """The worker's log, keeping what it warns about."""
-
-    def __init__(self) -> None:
-        self.warnings: list[tuple[object, ...]] = []
-
-    def warning(self, *args: object) -> None:
-        self.warnings.append(args)
+from tests.support.worker_log import WorkerLog
 
 
 @pytest.fixture
@@ -44,7 +35,7 @@ def idle_worker(
     cfg = Config()
     cfg.set("worker_connections", worker_connections)
     worker.cfg = cfg
-    log = RecordingLog()
+    log = WorkerLog()
     worker.log = log
     worker.sockets = [listener]
     worker.prepare()

@@ -13,7 +13,8 @@ import pytest
 from gunicorn.config import Config
 
 from shared.serving import KeepAliveWorker, ThreadedKeepAliveWorker
-from tests.unit.shared.test_http11 import Log, echo_environ
+from tests.support.worker_log import WorkerLog
+from tests.unit.shared.test_http11 import echo_environ
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def worker_on(
     cfg = Config()
     cfg.set("threads", threads)
     worker.cfg = cfg
-    worker.log = Log()
+    worker.log = WorkerLog()
     worker.sockets = [listener]
     worker.wsgi = echo_environ
     worker.alive = True
@@ -81,7 +82,7 @@ def test_a_connection_that_fails_unexpectedly_is_closed_and_the_loop_serves_on(
         worker.alive = False
         running.join(10)
     assert not running.is_alive()
-    log: Log = worker.log  # type: ignore[assignment]
+    log: WorkerLog = worker.log  # type: ignore[assignment]
     assert log.errors == ["Error serving a connection"]
 
 
@@ -95,7 +96,7 @@ def test_a_worker_whose_loop_thread_ended_stops(listener: socket.socket) -> None
         thread.join()
     assert worker.heartbeat()
     assert not worker.alive
-    log: Log = worker.log  # type: ignore[assignment]
+    log: WorkerLog = worker.log  # type: ignore[assignment]
     assert log.errors and "loop of the worker stopped" in log.errors[0]
 
 

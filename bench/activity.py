@@ -64,7 +64,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 from kombu import Connection, Queue
@@ -111,6 +111,13 @@ TARGETS = {
 def percentile(values: Sequence[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else 0.0
+
+
+def lag_line(lags_ms: Sequence[float]) -> str:
+    return (
+        f"client's own lateness p95 {percentile(lags_ms, 0.95):.2f} ms, "
+        f"p99 {percentile(lags_ms, 0.99):.2f} ms"
+    )
 
 
 def summary(name: str, latencies_ms: Sequence[float]) -> str:
@@ -397,6 +404,7 @@ class _Exchange:
     due: float = 0.0
     buffer: bytes = b""
     busy: bool = False  # a request sent, its response not whole yet
+    idle_at: float = 0.0  # when it last became free for a request
 
     closing: bool = False  # the server said ``Connection: close`` with the last response
 
@@ -423,17 +431,30 @@ class _Exchange:
         return int(head.split(" ", 2)[1])
 
 
+class Load(NamedTuple):
+    """What ``open_loop`` measured: latencies (ms), errors, the achieved rate, and the
+    client's own lateness (ms): how long after its due moment each request went out on a
+    connection that was already free then (the load generator's scheduling, on cores it
+    shares with the server; a request that waits for a free connection waits for the
+    server and is not counted)."""
+
+    latencies: list[float]
+    errors: int
+    achieved: float
+    client_lags: list[float]
+
+
 def open_loop(
     port: int, rate: float, seconds: float, connections: int, request: Callable[[int], bytes]
-) -> tuple[list[float], int, float]:
+) -> Load:
     """``request(k)`` sent at a fixed arrival rate (open loop) over ``connections``
     keep-alive connections, from one thread with a selector: far less client CPU than a
     thread per connection on the same cores as the server.
 
     Request k is due at ``begin + k / rate`` and goes out on the first idle connection;
     its latency runs from the moment it was due until its whole response has arrived, so
-    a server that falls behind is charged for the queueing. Latencies in ms, errors
-    (status >= 300) and the achieved rate.
+    a server that falls behind is charged for the queueing. Errors are statuses >= 300
+    and requests lost with their connection.
     """
     total = int(rate * seconds)
     selector = selectors.DefaultSelector()
@@ -442,13 +463,14 @@ def open_loop(
     def connect() -> None:
         sock = socket.create_connection(("127.0.0.1", port), timeout=60)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        exchange = _Exchange(sock)
+        exchange = _Exchange(sock, idle_at=time.perf_counter())
         selector.register(sock, selectors.EVENT_READ, exchange)
         idle.append(exchange)
 
     for _ in range(connections):
         connect()
     latencies: list[float] = []
+    lags: list[float] = []
     errors = sent = 0
     begin = time.perf_counter() + 0.2
     try:
@@ -457,6 +479,8 @@ def open_loop(
             while sent < total and idle and begin + sent / rate <= now:
                 exchange = idle.popleft()
                 exchange.due, exchange.busy = begin + sent / rate, True
+                if exchange.idle_at <= exchange.due:
+                    lags.append((time.perf_counter() - exchange.due) * 1000)
                 exchange.sock.sendall(request(sent))
                 sent += 1
             wait = begin + sent / rate - now if sent < total and idle else 1.0
@@ -492,12 +516,13 @@ def open_loop(
                         exchange.sock.close()
                         connect()
                     else:
+                        exchange.idle_at = time.perf_counter()
                         idle.append(exchange)
     finally:
         for key in list(selector.get_map().values()):
             key.fileobj.close()  # type: ignore[union-attr]
         selector.close()
-    return latencies, errors, total / (time.perf_counter() - begin)
+    return Load(latencies, errors, total / (time.perf_counter() - begin), lags)
 
 
 def seed(plain_url: str, records: int, students: int) -> None:
@@ -543,10 +568,12 @@ class RunResult:
     single: list[float] = field(default_factory=list)
     single_achieved: float = 0.0
     single_errors: int = 0
+    single_lags: list[float] = field(default_factory=list)
     single_cpu: dict[str, float] = field(default_factory=dict)
     reads: list[float] = field(default_factory=list)
     read_achieved: float = 0.0
     read_errors: int = 0
+    read_lags: list[float] = field(default_factory=list)
     read_cpu: dict[str, float] = field(default_factory=dict)
     memory: list[float] = field(default_factory=list)
     soak: list[float] = field(default_factory=list)
@@ -632,9 +659,9 @@ def run_once(args: argparse.Namespace, *, with_soak: bool, template: str | None)
                 )
             if "single" in phases:
                 cpu = running.meter()
-                result.single, result.single_errors, result.single_achieved = open_loop(
-                    args.port, args.single_rate, args.seconds, args.clients, single
-                )
+                load = open_loop(args.port, args.single_rate, args.seconds, args.clients, single)
+                result.single, result.single_errors, result.single_achieved = load[:3]
+                result.single_lags = load.client_lags
                 result.single_cpu = cpu.per_request(len(result.single))
         if template is not None:
             if running is not None:
@@ -645,9 +672,11 @@ def run_once(args: argparse.Namespace, *, with_soak: bool, template: str | None)
                       lambda k: last_hundred(k + 10_000))  # fmt: skip
             if "read" in phases:
                 cpu = running.meter()
-                result.reads, result.read_errors, result.read_achieved = open_loop(
+                load = open_loop(
                     args.port, args.read_rate, args.seconds, args.clients, last_hundred
                 )
+                result.reads, result.read_errors, result.read_achieved = load[:3]
+                result.read_lags = load.client_lags
                 result.read_cpu = cpu.per_request(len(result.reads))
             if "full" in phases:
                 result.full_batch = batch_throughput(
@@ -692,14 +721,14 @@ def print_run(run: int, result: RunResult, args: argparse.Namespace) -> None:
         print(summary(
             f"  single POST at {args.single_rate:.0f}/s (achieved {result.single_achieved:.0f}/s,"
             f" errors {result.single_errors})", result.single))  # fmt: skip
-        print(f"    {cpu_line(result.single_cpu)}")
+        print(f"    {cpu_line(result.single_cpu)}; {lag_line(result.single_lags)}")
     if result.reads:
         reads = (
             f"  last 100 of a student at {args.read_rate:.0f}/s (achieved "
             f"{result.read_achieved:.0f}/s, errors {result.read_errors})"
         )
         print(summary(reads, result.reads))
-        print(f"    {cpu_line(result.read_cpu)}")
+        print(f"    {cpu_line(result.read_cpu)}; {lag_line(result.read_lags)}")
     if result.memory:
         print(
             f"  gunicorn resident memory: first {result.memory[0]:.0f} MB, last "

@@ -18,6 +18,7 @@ from typing import Any, Protocol, TypeVar
 
 import msgspec
 import psycopg
+import sqlalchemy as sa
 from flask import g, has_request_context
 from sqlalchemy.orm import Session
 
@@ -47,9 +48,7 @@ class AuditEntry:
 
 
 def _pending() -> list[AuditEntry]:
-    if not hasattr(g, "stride_audit"):
-        g.stride_audit = []
-    entries: list[AuditEntry] = g.stride_audit
+    entries: list[AuditEntry] = g.setdefault("stride_audit", [])
     return entries
 
 
@@ -375,9 +374,17 @@ def _audit_insert_named(rows: Sequence[dict[str, Any]]) -> tuple[str, dict[str, 
     return AUDIT_ROWS_INSERT_NAMED, {"audit_rows": _ENCODER.encode(rows).decode()}
 
 
+#: the length of each text column ``_fit`` shortens values to
+_LENGTHS: dict[str, int] = {
+    column.name: column.type.length
+    for column in audit_table.c
+    if isinstance(column.type, sa.String) and column.type.length is not None
+}
+
+
 def _fit(value: str | None, column: str) -> str | None:
     """Shorten a value to its column, so an oversized id never prevents the audit."""
-    length = audit_table.c[column].type.length  # type: ignore[attr-defined]
+    length = _LENGTHS[column]
     return value if value is None or len(value) <= length else value[: length - 1] + "…"
 
 

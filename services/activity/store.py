@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
+import weakref
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from services.activity.domain import month_range, partition_name
@@ -149,29 +150,33 @@ def insert_announced_records(
 
 
 class PartitionCache:
-    """The months known to have a partition, per database (saves the catalog query).
+    """The months known to have a partition, per engine (saves the catalog query).
 
-    Keyed by the engine's URL itself (hashed by value, not rendered: rendering it was a
-    measurable share of a single record's POST)."""
+    Keyed by the engine object (by identity, and weakly: a disposed engine's months go
+    with it). Not by its URL: ``URL.__hash__`` renders the URL as a string, a measurable
+    share of a single record's POST. Another engine of the same database (another
+    process, a command) that drops a partition is noticed when an insert finds no
+    partition: ``IngestWriter.write`` forgets this engine's months and creates it again.
+    """
 
     def __init__(self) -> None:
-        self._known: dict[URL, set[date]] = {}
+        self._known: weakref.WeakKeyDictionary[Engine, set[date]] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
     def missing(self, engine: Engine, months: Iterable[date]) -> list[date]:
-        known = self._known.get(engine.url)
+        known = self._known.get(engine)
         if known is not None and known.issuperset(months):
             return []
         with self._lock:
-            return sorted(set(months) - self._known.get(engine.url, set()))
+            return sorted(set(months) - self._known.get(engine, set()))
 
     def remember(self, engine: Engine, months: Iterable[date]) -> None:
         with self._lock:
-            self._known.setdefault(engine.url, set()).update(months)
+            self._known.setdefault(engine, set()).update(months)
 
     def forget(self, engine: Engine) -> None:
         with self._lock:
-            self._known.pop(engine.url, None)
+            self._known.pop(engine, None)
 
 
 PARTITIONS = PartitionCache()

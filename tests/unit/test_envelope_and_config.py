@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -25,6 +26,24 @@ def test_envelope_round_trips_through_json():
     restored = Envelope.from_json(original.to_json())
     assert restored == original
     assert json.loads(original.to_json())["occurred_at"].endswith("Z")
+
+
+def test_envelope_json_is_compact_sorted_utf8_and_writes_other_types_as_their_str():
+    envelope = Envelope(
+        type="activity.logs.recorded",
+        producer="activity",
+        id="3f1c6d0e-8a4b-4c2d-9e5f-0a1b2c3d4e5f",
+        occurred_at=datetime(2026, 12, 5, 10, 11, 12, tzinfo=UTC),
+        payload={"zeta": 1, "alpha": {"b": 2.5, "a": None}, "name": "Zoë", "day": date(2026, 12, 5),
+                 "amount": Decimal("1.50")},
+    )  # fmt: skip
+    assert envelope.to_json() == (
+        '{"correlation_id":null,"course_id":null,"id":"3f1c6d0e-8a4b-4c2d-9e5f-0a1b2c3d4e5f",'
+        '"occurred_at":"2026-12-05T10:11:12Z","payload":{"alpha":{"a":null,"b":2.5},'
+        '"amount":"1.50","day":"2026-12-05","name":"Zoë","zeta":1},"producer":"activity",'
+        '"subject":null,"type":"activity.logs.recorded","version":1}'
+    )
+    assert Envelope.from_json(envelope.to_json().encode()).payload["name"] == "Zoë"
 
 
 @pytest.mark.parametrize(

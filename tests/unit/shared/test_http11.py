@@ -91,6 +91,16 @@ class Served:
         self.client.close()
 
 
+def served_once(app: App, raw: bytes) -> tuple[bytes, bool]:
+    """``raw`` sent to a worker serving ``app``, then closed: what it answered, and
+    whether it kept the connection."""
+    served = Served(app)
+    try:
+        return served.exchange(raw)
+    finally:
+        served.close()
+
+
 @pytest.fixture
 def served() -> Iterator[Served]:
     running = Served()
@@ -205,11 +215,7 @@ def test_a_bad_request_is_a_problem_and_the_app_never_sees_it(case: str):
         return echo_environ(environ, start_response)
 
     raw, status = REFUSED[case]
-    served = Served(app)
-    try:
-        answered, keep = served.exchange(raw)
-    finally:
-        served.close()
+    answered, keep = served_once(app, raw)
     [(line, headers, body)] = responses(answered)
     assert line.startswith(f"HTTP/1.1 {status} ")
     assert headers["Content-Type"] == "application/problem+json"
@@ -316,11 +322,7 @@ def streaming(environ: dict[str, Any], start_response: Callable[..., Any]) -> It
 
 
 def test_a_body_without_a_length_is_chunked_in_http_11():
-    served = Served(streaming)
-    try:
-        answered, keep = served.exchange(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
-    finally:
-        served.close()
+    answered, keep = served_once(streaming, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
     [(_, headers, body)] = responses(answered)
     assert headers["Transfer-Encoding"] == "chunked"
     assert body == b"one,two"
@@ -328,13 +330,9 @@ def test_a_body_without_a_length_is_chunked_in_http_11():
 
 
 def test_a_body_without_a_length_ends_with_the_connection_in_http_10():
-    served = Served(streaming)
-    try:
-        answered, keep = served.exchange(
-            b"GET / HTTP/1.0\r\nHost: h\r\nConnection: keep-alive\r\n\r\n"
-        )
-    finally:
-        served.close()
+    answered, keep = served_once(
+        streaming, b"GET / HTTP/1.0\r\nHost: h\r\nConnection: keep-alive\r\n\r\n"
+    )
     head, _, body = answered.partition(b"\r\n\r\n")
     assert b"Connection: close" in head and body == b"one,two"
     assert not keep
@@ -412,11 +410,7 @@ def test_an_app_error_after_the_head_was_sent_closes_without_a_second_status():
         yield b"partial"
         raise RuntimeError("failed half way")
 
-    served = Served(app)
-    try:
-        answered, keep = served.exchange(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
-    finally:
-        served.close()
+    answered, keep = served_once(app, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
     assert answered.count(b"HTTP/1.1") == 1 and not keep
 
 
@@ -484,11 +478,8 @@ def test_whatever_arrives_the_worker_answers_or_closes_and_never_raises(prefix: 
 
 
 def test_a_body_of_text_instead_of_bytes_is_a_500_problem():
-    served = Served(answering("200 OK", [("Content-Length", "2")], ["no"]))  # type: ignore[list-item]
-    try:
-        answered, keep = served.exchange(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
-    finally:
-        served.close()
+    text_body = answering("200 OK", [("Content-Length", "2")], ["no"])  # type: ignore[list-item]
+    answered, keep = served_once(text_body, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
     [(status, headers, _)] = responses(answered)
     assert status.startswith("HTTP/1.1 500")
     assert headers["Content-Type"] == "application/problem+json"

@@ -487,20 +487,24 @@ class Environ:
 
 
 class HttpDate:
-    """The ``Date`` header's value, formatted once a second."""
+    """The ``Date`` header's value, formatted once a second.
 
-    __slots__ = ("second", "value")
+    Shared by a worker's loops (``shared.serving.ThreadedKeepAliveWorker``): the second
+    and its text are replaced together, as one tuple, so that a thread never reads a new
+    second with the old text (or, at the start, with none)."""
+
+    __slots__ = ("current",)
 
     def __init__(self) -> None:
-        self.second = -1
-        self.value = ""
+        self.current = (-1, "")
 
     def __call__(self) -> str:
         now = int(time.time())
-        if now != self.second:
-            self.second = now
-            self.value = formatdate(now, usegmt=True)
-        return self.value
+        second, text = self.current
+        if now != second:
+            text = formatdate(now, usegmt=True)
+            self.current = (now, text)
+        return text
 
 
 class Response:

@@ -19,7 +19,8 @@ from gunicorn.http.errors import ParseException
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.http11 import Connection
+from shared import http11
+from shared.http11 import Connection, HttpDate
 from shared.serving import KeepAliveWorker
 from tests.support.worker_log import WorkerLog
 
@@ -350,6 +351,30 @@ def test_a_head_request_gets_no_body(served: Served):
     head, _, rest = answered.partition(b"\r\n\r\n")
     assert b"Content-Length:" in head and rest == b""
     assert keep
+
+
+def test_a_loop_reading_the_date_while_another_formats_it_gets_the_new_second(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    # Another loop of the worker asks for the date while this one is formatting the new
+    # second's (simulated by asking from inside the formatting): it must get that
+    # second's text, never the previous one's, nor the empty text of the start.
+    date = HttpDate()
+    seen: list[str] = []
+    asked = False
+    real = http11.formatdate
+
+    def formatting(moment: float, usegmt: bool) -> str:
+        nonlocal asked
+        if not asked:
+            asked = True
+            seen.append(date())
+        return real(moment, usegmt=usegmt)
+
+    monkeypatch.setattr(http11, "formatdate", formatting)
+    monkeypatch.setattr(http11.time, "time", lambda: 1_764_928_800.0)
+    assert date() == "Fri, 05 Dec 2025 10:00:00 GMT"
+    assert seen == ["Fri, 05 Dec 2025 10:00:00 GMT"]
 
 
 def test_every_response_is_dated(served: Served):

@@ -214,12 +214,7 @@ class Loop:
                 self.close_idle(now - self.cfg.keepalive)
             for key, _ in self.selector.select(every):
                 if isinstance(key.data, Connection):
-                    try:
-                        self.ready(key.data)
-                    except Exception:
-                        # one connection's failure closes that connection, not the loop
-                        self.log.exception("Error serving a connection")
-                        self.close(key.data)
+                    self.ready(key.data)
                 else:
                     self.accept(key.fileobj)  # type: ignore[arg-type]
                 if not worker.alive:
@@ -316,11 +311,17 @@ class Loop:
     # -- requests ----------------------------------------------------------------------
 
     def ready(self, connection: Connection) -> None:
-        """``connection`` is readable: a request, or the rest of a closing client's."""
-        if connection.closing_until is None:
-            self.serve(connection)
-        else:
-            self.drain(connection)
+        """``connection`` is readable: a request, or the rest of a closing client's. One
+        connection's unexpected failure closes that connection, not the loop (while it
+        runs and while it stops)."""
+        try:
+            if connection.closing_until is None:
+                self.serve(connection)
+            else:
+                self.drain(connection)
+        except Exception:
+            self.log.exception("Error serving a connection")
+            self.close(connection)
 
     def serve(self, connection: Connection) -> None:
         """Answer the requests the readable ``connection`` holds; close it unless it is

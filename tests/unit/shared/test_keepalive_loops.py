@@ -1,11 +1,12 @@
-"""A keep-alive worker's loops outlive one connection's failure, and a worker whose loop
-thread ended stops, so that the arbiter replaces it whole."""
+"""A keep-alive worker's loops outlive one connection's failure (running or stopping), and
+a worker whose loop thread ended stops, so that the arbiter replaces it whole."""
 
 from __future__ import annotations
 
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -80,6 +81,33 @@ def test_a_connection_that_fails_unexpectedly_is_closed_and_the_loop_serves_on(
         assert ask(listener, "/after").startswith(b"HTTP/1.1 200 OK")
     finally:
         worker.alive = False
+        running.join(10)
+    assert not running.is_alive()
+    log: WorkerLog = worker.log  # type: ignore[assignment]
+    assert log.errors == ["Error serving a connection"]
+
+
+def test_a_connection_that_fails_while_the_loop_stops_is_closed_and_the_stop_ends(
+    listener: socket.socket,
+) -> None:
+    worker = worker_on(listener)
+    worker.environ = FailingOn(worker.environ, b"/fail")  # type: ignore[assignment]
+    [loop] = worker.loops
+    running = threading.Thread(target=loop.run)
+    running.start()
+    client = socket.create_connection(listener.getsockname(), timeout=5)
+    try:
+        client.sendall(b"GET /kept HTTP/1.1\r\nHost: h\r\n\r\n")
+        assert client.recv(65536).startswith(b"HTTP/1.1 200 OK")
+        worker.alive = False
+        deadline = time.monotonic() + 5
+        while loop.listening and time.monotonic() < deadline:  # the loop is stopping
+            time.sleep(0.01)
+        # a request already on its way while the worker stops: it fails unexpectedly
+        client.sendall(b"GET /fail HTTP/1.1\r\nHost: h\r\n\r\n")
+        assert client.recv(65536) == b""  # closed, not left open
+    finally:
+        client.close()
         running.join(10)
     assert not running.is_alive()
     log: WorkerLog = worker.log  # type: ignore[assignment]

@@ -659,9 +659,10 @@ def run_once(args: argparse.Namespace, *, with_soak: bool, template: str | None)
                 )
             if "single" in phases:
                 cpu = running.meter()
-                load = open_loop(args.port, args.single_rate, args.seconds, args.clients, single)
-                result.single, result.single_errors, result.single_achieved = load[:3]
-                result.single_lags = load.client_lags
+                (result.single, result.single_errors, result.single_achieved,
+                 result.single_lags) = open_loop(
+                    args.port, args.single_rate, args.seconds, args.clients, single
+                )  # fmt: skip
                 result.single_cpu = cpu.per_request(len(result.single))
         if template is not None:
             if running is not None:
@@ -672,11 +673,9 @@ def run_once(args: argparse.Namespace, *, with_soak: bool, template: str | None)
                       lambda k: last_hundred(k + 10_000))  # fmt: skip
             if "read" in phases:
                 cpu = running.meter()
-                load = open_loop(
-                    args.port, args.read_rate, args.seconds, args.clients, last_hundred
+                result.reads, result.read_errors, result.read_achieved, result.read_lags = (
+                    open_loop(args.port, args.read_rate, args.seconds, args.clients, last_hundred)
                 )
-                result.reads, result.read_errors, result.read_achieved = load[:3]
-                result.read_lags = load.client_lags
                 result.read_cpu = cpu.per_request(len(result.reads))
             if "full" in phases:
                 result.full_batch = batch_throughput(

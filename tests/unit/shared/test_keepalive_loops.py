@@ -8,12 +8,13 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from gunicorn.config import Config
 
-from shared.serving import KeepAliveWorker, ThreadedKeepAliveWorker
+from shared.serving import KeepAliveWorker, Loop, ThreadedKeepAliveWorker
 from tests.support.worker_log import WorkerLog
 from tests.unit.shared.test_http11 import echo_environ
 
@@ -68,17 +69,18 @@ def ask(listener: socket.socket, path: str) -> bytes:
         return received
 
 
-def test_a_connection_that_fails_unexpectedly_is_closed_and_the_loop_serves_on(
-    listener: socket.socket,
-) -> None:
+@contextmanager
+def failing_loop(listener: socket.socket) -> Iterator[tuple[KeepAliveWorker, Loop]]:
+    """A worker's one loop running in a thread, whose requests for ``/fail`` fail as
+    nothing in the worker expects; on leaving, the worker is stopped, its loop must have
+    ended, and the one error logged is that connection's."""
     worker = worker_on(listener)
     worker.environ = FailingOn(worker.environ, b"/fail")  # type: ignore[assignment]
     [loop] = worker.loops
     running = threading.Thread(target=loop.run)
     running.start()
     try:
-        assert ask(listener, "/fail") == b""  # closed without an answer
-        assert ask(listener, "/after").startswith(b"HTTP/1.1 200 OK")
+        yield worker, loop
     finally:
         worker.alive = False
         running.join(10)
@@ -87,16 +89,21 @@ def test_a_connection_that_fails_unexpectedly_is_closed_and_the_loop_serves_on(
     assert log.errors == ["Error serving a connection"]
 
 
+def test_a_connection_that_fails_unexpectedly_is_closed_and_the_loop_serves_on(
+    listener: socket.socket,
+) -> None:
+    with failing_loop(listener):
+        assert ask(listener, "/fail") == b""  # closed without an answer
+        assert ask(listener, "/after").startswith(b"HTTP/1.1 200 OK")
+
+
 def test_a_connection_that_fails_while_the_loop_stops_is_closed_and_the_stop_ends(
     listener: socket.socket,
 ) -> None:
-    worker = worker_on(listener)
-    worker.environ = FailingOn(worker.environ, b"/fail")  # type: ignore[assignment]
-    [loop] = worker.loops
-    running = threading.Thread(target=loop.run)
-    running.start()
-    client = socket.create_connection(listener.getsockname(), timeout=5)
-    try:
+    with (
+        failing_loop(listener) as (worker, loop),
+        socket.create_connection(listener.getsockname(), timeout=5) as client,
+    ):
         client.sendall(b"GET /kept HTTP/1.1\r\nHost: h\r\n\r\n")
         assert client.recv(65536).startswith(b"HTTP/1.1 200 OK")
         worker.alive = False
@@ -106,12 +113,6 @@ def test_a_connection_that_fails_while_the_loop_stops_is_closed_and_the_stop_end
         # a request already on its way while the worker stops: it fails unexpectedly
         client.sendall(b"GET /fail HTTP/1.1\r\nHost: h\r\n\r\n")
         assert client.recv(65536) == b""  # closed, not left open
-    finally:
-        client.close()
-        running.join(10)
-    assert not running.is_alive()
-    log: WorkerLog = worker.log  # type: ignore[assignment]
-    assert log.errors == ["Error serving a connection"]
 
 
 def test_a_worker_whose_loop_thread_ended_stops(listener: socket.socket) -> None:

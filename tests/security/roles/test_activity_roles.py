@@ -37,14 +37,16 @@ pytestmark = [pytest.mark.security, pytest.mark.integration]
 # -- preparing the records of a row, as a content player would ---------------------------
 
 
-#: each row's records at a minute of their own, so a student's lists show one row's alone
+#: each row's records at a minute of their own, so a student's lists show one row's alone:
+#: counted back from one moment fixed for the whole run (counted back from the clock, a
+#: world made after the clock's minute turned got the same minute as the one before it)
 MINUTES = itertools.count(1)
+START = utcnow().replace(second=0, microsecond=0)
 
 
 def moment(world: World) -> datetime:
     if "moment" not in world.ids:
-        minute = utcnow().replace(second=0, microsecond=0) - timedelta(minutes=next(MINUTES))
-        world.ids["moment"] = to_iso(minute)
+        world.ids["moment"] = to_iso(START - timedelta(minutes=next(MINUTES)))
     return datetime.fromisoformat(world.ids["moment"])
 
 

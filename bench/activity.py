@@ -97,8 +97,6 @@ SEED_DATABASE = "stride_bench_activity_seed"
 PHASES = ("batch", "single", "read", "full", "soak")
 BATCH = 500
 OTHER_BENCHMARKS = "bench/(backbone|progress|attempts)"
-#: the activity API's gunicorn threads per worker, as in docker-compose.yml
-ACTIVITY_THREADS = os.environ.get("STRIDE_ACTIVITY_GUNICORN_THREADS", "16")
 TARGETS = {
     "batch records/s": 10_000.0,
     "single POSTs/s": 1_500.0,
@@ -252,7 +250,6 @@ def service_env(url: str, amqp: str, var_dir: Path, port: int) -> dict[str, str]
         "STRIDE_LOG_LEVEL": "WARNING",
         "STRIDE_BIND": f"127.0.0.1:{port}",
         "GUNICORN_LOG_LEVEL": "warning",
-        "GUNICORN_THREADS": ACTIVITY_THREADS,
         "STRIDE_AUTO_MIGRATE": "false",
     }
 
@@ -798,7 +795,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     cores = len(os.sched_getaffinity(0))
     print(f"# Activity benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {cores} cores)")
-    os.environ["GUNICORN_THREADS"] = ACTIVITY_THREADS  # as service_env passes it
     print(
         f"gunicorn (deploy/gunicorn.conf.py, {gunicorn_as_deployed('activity')}) + "
         "PostgreSQL + RabbitMQ (relay: stride relay activity); "

@@ -9,6 +9,7 @@ for it would only leave both waiting until the timeout.
 from __future__ import annotations
 
 import os
+import re
 import runpy
 import subprocess
 import time
@@ -71,18 +72,38 @@ def wait_until_quiet(pattern: str, limit: float = 900) -> str | None:
     return f"waited {waited:.0f} s for other benchmarks to finish" if waited >= 1 else None
 
 
+#: docker compose's interpolation: ``${NAME}``, ``${NAME:-default}`` or ``${NAME-default}``
+INTERPOLATION = re.compile(r"\$\{(\w+)(?:(:?-)([^}]*))?\}")
+
+
+def interpolated(value: str) -> str:
+    """``value`` of docker-compose.yml as compose fills it in from this environment."""
+
+    def fill(match: re.Match[str]) -> str:
+        name, form, default = match.groups()
+        found = os.environ.get(name)
+        if found is None or (form == ":-" and not found):
+            return default or ""
+        return found
+
+    return INTERPOLATION.sub(fill, value)
+
+
 def gunicorn_as_deployed(service: str) -> str:
-    """Run ``service``'s API under gunicorn as docker-compose.yml deploys it: sets
-    ``GUNICORN_WORKER_CLASS`` from its API container (unless the environment already
-    names one) and returns what ``deploy/gunicorn.conf.py`` then runs, in words."""
+    """Run ``service``'s API under gunicorn as docker-compose.yml deploys it: sets each
+    ``GUNICORN_*`` variable of its API container (the worker class, threads, recycling),
+    filled in as compose would, unless the environment already sets it, and returns what
+    ``deploy/gunicorn.conf.py`` then runs, in words."""
     compose = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
     environment = compose["services"][f"{service}-api"].get("environment") or {}
-    if "GUNICORN_WORKER_CLASS" in environment:
-        os.environ.setdefault("GUNICORN_WORKER_CLASS", environment["GUNICORN_WORKER_CLASS"])
+    for name, value in environment.items():
+        if name.startswith("GUNICORN_"):
+            os.environ.setdefault(name, interpolated(str(value)))
     conf = runpy.run_path(str(REPO_ROOT / "deploy" / "gunicorn.conf.py"))
+    recycled = f"recycled after {conf['max_requests']:,} requests"
     if conf["worker_class"] == "gthread":
-        return f"{conf['workers']} gthread workers x {conf['threads']} threads"
+        return f"{conf['workers']} gthread workers x {conf['threads']} threads, {recycled}"
     if conf["worker_class"].endswith("ThreadedKeepAliveWorker"):
         loops = f"{conf['threads']} loops"
-        return f"{conf['workers']} workers of class {conf['worker_class']} x {loops}"
-    return f"{conf['workers']} workers of class {conf['worker_class']}"
+        return f"{conf['workers']} workers of class {conf['worker_class']} x {loops}, {recycled}"
+    return f"{conf['workers']} workers of class {conf['worker_class']}, {recycled}"

@@ -47,8 +47,12 @@ threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 # Recycle workers now and then to bound slow leaks; the jitter keeps them from all
 # restarting at once. Each recycled worker leaves its counter files in
 # PROMETHEUS_MULTIPROC_DIR (they must survive to keep the totals), so not too often.
-max_requests = 20000
-max_requests_jitter = 2000
+# A fresh worker imports the app and opens its database connections again, about a
+# second of a core, during which its share of the traffic queues: a service that takes
+# thousands of requests a second sets GUNICORN_MAX_REQUESTS higher (the activity API,
+# docker-compose.yml), so that this happens every half hour rather than every minute.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+max_requests_jitter = max_requests // 10
 
 timeout = 30
 graceful_timeout = 30

@@ -1226,14 +1226,19 @@ def load_gunicorn_settings() -> dict[str, Any]:
 
 
 def test_gunicorn_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    for variable in ("STRIDE_BIND", "GUNICORN_WORKERS", "GUNICORN_THREADS"):
+    for variable in (
+        "STRIDE_BIND",
+        "GUNICORN_WORKERS",
+        "GUNICORN_THREADS",
+        "GUNICORN_MAX_REQUESTS",
+    ):
         monkeypatch.delenv(variable, raising=False)
     settings = load_gunicorn_settings()
     assert settings["bind"] == f"0.0.0.0:{API_PORT}"
     assert settings["worker_class"] == "gthread"
     assert settings["threads"] == 2
     assert settings["workers"] == len(os.sched_getaffinity(0)) + 1, "default is cores + 1"
-    assert settings["max_requests"] > 0 and settings["max_requests_jitter"] > 0
+    assert (settings["max_requests"], settings["max_requests_jitter"]) == (20_000, 2_000)
     assert settings["timeout"] > 0 and settings["forwarded_allow_ips"]
     assert settings["errorlog"] == "-", "logs go to stdout"
     assert settings["accesslog"] is None, "the apps log each request as JSON themselves"
@@ -1241,8 +1246,10 @@ def test_gunicorn_settings(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setenv("STRIDE_BIND", "127.0.0.1:9000")
     monkeypatch.setenv("GUNICORN_WORKERS", "7")
+    monkeypatch.setenv("GUNICORN_MAX_REQUESTS", "1000000")
     settings = load_gunicorn_settings()
     assert (settings["bind"], settings["workers"]) == ("127.0.0.1:9000", 7)
+    assert (settings["max_requests"], settings["max_requests_jitter"]) == (1_000_000, 100_000)
 
 
 def test_gunicorn_starts_with_an_empty_metrics_directory(
@@ -1438,8 +1445,13 @@ def test_apis_run_the_keepalive_workers_behind_a_buffering_gateway(
     for path in set(KEEPALIVE_WORKERS.values()):
         worker = pydoc.locate(path)
         assert isinstance(worker, type) and issubclass(worker, GunicornWorker)
-    threads = environment_of(services["activity-api"]).get("GUNICORN_THREADS", "")
-    assert "16" in threads  # the activity API's loops per worker
+    activity = environment_of(services["activity-api"])
+    assert "16" in activity.get("GUNICORN_THREADS", "")  # the activity API's loops per worker
+    # at its rate, a worker is replaced about every half hour, not every 40 s
+    assert ":-1000000}" in activity.get("GUNICORN_MAX_REQUESTS", "")
+    for name, container in services.items():
+        if name != "activity-api":
+            assert "GUNICORN_MAX_REQUESTS" not in environment_of(container), name
     # The worker reads a request in its one thread: nginx must hand it whole requests.
     buffering = [d.args for d in nginx.walk() if d.name == "proxy_request_buffering"]
     assert all(args == ["on"] for args in buffering), buffering

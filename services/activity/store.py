@@ -462,6 +462,18 @@ def drop_month(session: Session, month: date) -> None:
         session.execute(activity_logs.delete().where(*_month_conditions(month)))
 
 
+def vacuum_month(engine: Engine, month: date) -> None:
+    """``VACUUM (ANALYZE)`` the month's partition (PostgreSQL): rows written in bulk (a
+    restored month) get their hint bits and visibility map set once, and the planner its
+    statistics, instead of every first read dirtying the pages it reads until autovacuum
+    comes. VACUUM runs outside a transaction; it needs the table's owner, as archive and
+    restore run."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(sa.text(f"VACUUM (ANALYZE) {partition_name(month)}"))
+
+
 def delete_before(session: Session, cutoff: datetime) -> int:
     """Delete records older than ``cutoff``: whole partitions dropped, the rest deleted."""
     deleted = 0

@@ -129,7 +129,7 @@ def restore_month(
 
     Records still (or already again) in the database are skipped, so restoring twice
     restores nothing more. Restored records publish no event: they were announced when
-    first recorded.
+    first recorded. The month is then vacuumed and analyzed (``store.vacuum_month``).
     """
     with database.unit_of_work() as session:
         archives = store.archives_of(session, month)
@@ -156,6 +156,7 @@ def restore_month(
             progress(done, total, f"restore {month:%Y-%m}")
         store.mark_restored(session, month, now)
         session.commit()
+    store.vacuum_month(database.engine, month)
     return restored
 
 

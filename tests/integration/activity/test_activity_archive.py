@@ -7,9 +7,10 @@ import gzip
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from services.activity import store, usecases
-from services.activity.domain import month_of
+from services.activity.domain import month_of, partition_name
 from services.activity.tasks import BEAT_SCHEDULE, run_command
 from tests.integration.activity.activity_api_support import record, stored
 
@@ -61,6 +62,26 @@ def test_an_old_month_is_archived_and_restored_whole(app, service, seeded, folde
     # restoring again restores nothing more; a restored month is not archived again at once
     assert usecases.restore_month(database(app), folder, OLD_MONTH, now=NOW) == 0
     assert usecases.archive_old_months(database(app), folder, now=NOW, after_months=12) == []
+
+
+def test_a_restored_month_is_vacuumed_and_analyzed(app, seeded, folder):
+    """So that its first reads find its rows' hint bits set and the planner its statistics,
+    rather than dirtying every page they read until autovacuum comes (PostgreSQL)."""
+    usecases.archive_old_months(database(app), folder, now=NOW, after_months=12)
+    usecases.restore_month(database(app), folder, OLD_MONTH, now=NOW)
+    if database(app).dialect != "postgresql":
+        return
+    with database(app).engine.connect() as connection:
+        vacuumed, analyzed, tuples, visible = connection.execute(
+            sa.text(
+                "SELECT s.last_vacuum, s.last_analyze, c.reltuples, c.relallvisible "
+                "FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid "
+                "WHERE s.relname = :name"
+            ),
+            {"name": partition_name(OLD_MONTH)},
+        ).one()
+    assert vacuumed is not None and analyzed is not None
+    assert (tuples, visible) == (25, 1)
 
 
 def test_archiving_twice_archives_nothing_more(app, seeded, folder):

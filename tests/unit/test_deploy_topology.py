@@ -9,6 +9,7 @@ the container and what is wrong.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import pydoc
@@ -1250,6 +1251,27 @@ def test_gunicorn_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = load_gunicorn_settings()
     assert (settings["bind"], settings["workers"]) == ("127.0.0.1:9000", 7)
     assert (settings["max_requests"], settings["max_requests_jitter"]) == (1_000_000, 100_000)
+
+
+def test_a_gunicorn_worker_answers_errors_as_problems_and_freezes_what_it_loaded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After the app is loaded (post_worker_init): gunicorn's own error page is the apps'
+    problem+json, and the objects loaded so far are left out of the garbage collector's
+    full collections, which otherwise walk them all while holding the GIL."""
+    from gunicorn import util
+
+    from shared.http11 import write_problem
+
+    monkeypatch.setattr(util, "write_error", util.write_error)
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    try:
+        load_gunicorn_settings()["post_worker_init"](SimpleNamespace())
+        assert util.write_error is write_problem
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
 
 
 def test_gunicorn_starts_with_an_empty_metrics_directory(

@@ -655,6 +655,10 @@ def run_once(args: argparse.Namespace, *, with_soak: bool, template: str | None)
                     args.port, service, running.plain, args.batches, args.clients
                 )
             if "single" in phases:
+                # One second of them first, as the reads get: each pooled connection's
+                # statement is prepared on its fifth use, and the workers' loops take
+                # their share of the client's fresh connections.
+                open_loop(args.port, args.single_rate, 1, args.clients, single)
                 cpu = running.meter()
                 (result.single, result.single_errors, result.single_achieved,
                  result.single_lags) = open_loop(

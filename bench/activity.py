@@ -17,6 +17,8 @@ Measures over HTTP (keep-alive connections, bearer tokens, audit and outbox incl
 * the resident memory of the gunicorn processes (master and workers), sampled every
   second through the whole run: first sample, last sample and peak.
 
+Each fixed-rate load is preceded by one unmeasured second of the same requests.
+
     .venv/bin/python bench/activity.py [--runs 3] [--batches 200] [--single-rate 1500]
         [--read-rate 500] [--seconds 20] [--seed 10000000] [--phases single,read]
         [--keep-seed]

@@ -92,7 +92,7 @@ def post_worker_init(worker: Worker) -> None:
       is answered like everything the apps answer;
     * what is loaded (about 130,000 objects: Flask, SQLAlchemy, marshmallow, the app) is
       moved out of the garbage collector's generations (``gc.freeze``). A full
-      collection walks every tracked object while holding the GIL: 64-127 ms in an
+      collection walks every tracked object while holding the GIL: 64-161 ms in an
       activity API worker on a 2-core host, every one of its threads stopped meanwhile;
       0.3-0.9 ms once frozen (bench/RESULTS.md). What the app keeps alive for good is
       never garbage, so nothing is lost.

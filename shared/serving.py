@@ -38,6 +38,13 @@ Lifecycle, as gunicorn's own workers:
 * at most ``worker_connections`` connections are open at once: beyond that the
   listening sockets are left alone (the kernel's backlog holds new connections) until
   one closes;
+* new connections are spread evenly over the workers and over each worker's loops
+  (``Spread``): a loop holding more connections than another loop of its worker, or in
+  a worker holding more than another worker, lets the others take a new connection
+  first. Kept-alive connections stay where they were accepted, so a client's pool
+  opened in a burst would otherwise stay bound to whichever workers woke first (on
+  2 cores, one of three activity API workers took 57-73% of the work and another none:
+  bench/RESULTS.md);
 * ``max_requests``: after that many requests the worker closes each connection after
   its current response and exits; the arbiter starts a fresh one;
 * SIGTERM (graceful stop): no new connections; a request that is being served is
@@ -53,6 +60,7 @@ Lifecycle, as gunicorn's own workers:
 from __future__ import annotations
 
 import errno
+import mmap
 import os
 import selectors
 import socket
@@ -89,6 +97,77 @@ STOP_LINGER = 2.0
 CLOSE_LINGER = 2.0
 #: seconds between two touches of the arbiter's heartbeat (at most half of ``timeout``)
 HEARTBEAT = 1.0
+#: seconds a loop holding more than its share stops watching the listening sockets when
+#: a connection waits, so that a loop or worker holding fewer takes it
+DEFER = 0.005
+#: seconds a waiting connection is left to the others at most: past it, a loop over its
+#: share takes it (the others may be busy, or the shared counts out of date)
+PATIENCE = 0.05
+
+
+class Spread:
+    """How many connections each worker of one arbiter holds, in memory the workers
+    share: an anonymous shared mapping the arbiter makes before it forks them
+    (``KeepAliveWorker.check_config``), inherited by each.
+
+    A worker writes only its own slot (its ``age``, the arbiter's count of the workers
+    it started, modulo ``SLOTS``): its pid, its open connections, and the last touch of
+    its heartbeat (CLOCK_MONOTONIC, the same in every process, in ms). Each value is one
+    aligned 8-byte word, written and read whole. A slot not touched for ``STALE``
+    seconds (its worker exited, was killed, or is stuck) is not counted: only a live
+    slot holding few connections can make the others wait, and then for at most
+    ``PATIENCE`` per connection.
+    """
+
+    SLOTS = 64
+    STALE = 3.0
+    _WORDS = 3  # pid, connections, heartbeat (ms)
+
+    def __init__(self) -> None:
+        self.memory = mmap.mmap(-1, self.SLOTS * self._WORDS * 8)
+        self.words = memoryview(self.memory).cast("q")
+
+    def claim(self, age: int, pid: int, now: float) -> int | None:
+        """The slot of the worker ``age`` (pid ``pid``), or None if a live worker holds
+        it (more than ``SLOTS`` workers alive): that worker then takes connections
+        without looking at the others."""
+        slot = (age - 1) % self.SLOTS
+        at = slot * self._WORDS
+        holder = self.words[at]
+        if holder not in (0, pid) and self._ms(now) - self.words[at + 2] < self.STALE * 1000:
+            return None
+        self.words[at + 1] = 0
+        self.words[at + 2] = self._ms(now)
+        self.words[at] = pid
+        return slot
+
+    def touch(self, slot: int, now: float) -> None:
+        self.words[slot * self._WORDS + 2] = self._ms(now)
+
+    def publish(self, slot: int, connections: int) -> None:
+        self.words[slot * self._WORDS + 1] = connections
+
+    def release(self, slot: int, pid: int) -> None:
+        """Free ``slot`` as its worker exits (if it still holds it)."""
+        if self.words[slot * self._WORDS] == pid:
+            self.words[slot * self._WORDS] = 0
+
+    def fewest_besides(self, slot: int, now: float) -> int | None:
+        """The fewest connections a live worker other than ``slot``'s holds (None if
+        there is none)."""
+        words, fresh = self.words, self._ms(now) - self.STALE * 1000
+        fewest: int | None = None
+        for at in range(0, self.SLOTS * self._WORDS, self._WORDS):
+            if at == slot * self._WORDS or words[at] == 0 or words[at + 2] < fresh:
+                continue
+            count = words[at + 1]
+            if fewest is None or count < fewest:
+                fewest = count
+        return fewest
+
+    @staticmethod
+    def _ms(now: float) -> int:
+        return int(now * 1000)
 
 
 class KeepAliveWorker(base.Worker):
@@ -103,6 +182,15 @@ class KeepAliveWorker(base.Worker):
 
     #: whether ``threads`` loops run in the worker (``ThreadedKeepAliveWorker``)
     threaded = False
+    #: the connections of the arbiter's workers, made in the arbiter before they fork
+    spread: Spread | None = None
+    #: this worker's slot in ``spread`` (None: it takes connections regardless)
+    slot: int | None = None
+
+    @classmethod
+    def check_config(cls, cfg: Any, log: Any) -> None:
+        """Called by the arbiter before it starts workers: the memory they share."""
+        cls.spread = Spread()
 
     def init_process(self) -> None:
         if self.cfg.is_ssl:
@@ -134,15 +222,39 @@ class KeepAliveWorker(base.Worker):
     def run(self) -> None:
         for listener in self.sockets:
             listener.setblocking(False)
+        if self.spread is not None:
+            self.slot = self.spread.claim(self.age, self.pid, time.monotonic())
+            if self.slot is None:
+                self.log.warning("More workers than Spread.SLOTS: this one takes any connection")
         self.threads = [
             threading.Thread(target=loop.run, name=f"loop-{index}", daemon=True)
             for index, loop in enumerate(self.loops[1:], start=1)
         ]
         for thread in self.threads:
             thread.start()
-        self.loops[0].run()
-        for thread in self.threads:
-            thread.join()
+        try:
+            self.loops[0].run()
+            for thread in self.threads:
+                thread.join()
+        finally:
+            if self.spread is not None and self.slot is not None:
+                self.spread.release(self.slot, self.pid)
+
+    def connections(self) -> int:
+        """The connections open in all the worker's loops."""
+        return sum(len(loop.connections) for loop in self.loops)
+
+    def publish(self) -> None:
+        """Tell the other workers how many connections this one holds."""
+        if self.spread is not None and self.slot is not None:
+            self.spread.publish(self.slot, self.connections())
+
+    def holds_fewest(self, now: float) -> bool:
+        """Whether no other worker holds fewer connections than this one."""
+        if self.spread is None or self.slot is None:
+            return True
+        fewest = self.spread.fewest_besides(self.slot, now)
+        return fewest is None or self.connections() <= fewest
 
     def heartbeat(self) -> bool:
         """Touch the arbiter's heartbeat if ``heartbeat_every`` has passed; whether it
@@ -152,6 +264,8 @@ class KeepAliveWorker(base.Worker):
             return False
         self.notify()
         self.heartbeat_at = now
+        if self.spread is not None and self.slot is not None:
+            self.spread.touch(self.slot, now)
         if self.alive and self.ppid != os.getppid():
             self.log.info("Parent changed, shutting down: %s", self)
             self.alive = False
@@ -197,6 +311,12 @@ class Loop:
         self.connections: dict[int, Connection] = {}
         self.listening = False
         self.checked_at = time.monotonic()
+        #: when a loop that left a waiting connection to the others watches again
+        self.resume_at: float | None = None
+        #: since when it has been leaving waiting connections to the others, and when
+        #: it last left one
+        self.leaving_since: float | None = None
+        self.left_at = 0.0
 
     # -- the loop ---------------------------------------------------------------------
 
@@ -212,7 +332,14 @@ class Loop:
             if now - self.checked_at >= every:
                 self.checked_at = now
                 self.close_idle(now - self.cfg.keepalive)
-            for key, _ in self.selector.select(every):
+            wait = every
+            if self.resume_at is not None:
+                if now >= self.resume_at:
+                    self.resume_at = None
+                    self.listen(len(self.connections) < self.max_connections)
+                else:
+                    wait = min(wait, self.resume_at - now)
+            for key, _ in self.selector.select(wait):
                 if isinstance(key.data, Connection):
                     self.ready(key.data)
                 else:
@@ -237,6 +364,8 @@ class Loop:
 
     def listen(self, on: bool) -> None:
         """Watch the listening sockets for new connections, or stop watching them."""
+        if on:
+            self.resume_at = None
         if on == self.listening:
             return
         for listener in self.worker.sockets:
@@ -252,7 +381,21 @@ class Loop:
         """Take one waiting connection (as gunicorn's own workers do). The listening
         socket stays readable while more wait, and every worker watching it is woken:
         taking them all would bind a burst of new connections, for as long as they are
-        kept alive, to whichever worker woke first, while the others stay idle."""
+        kept alive, to whichever worker woke first, while the others stay idle.
+
+        A loop over its share (``fair_share``) leaves the connection to the others: it
+        stops watching for ``DEFER`` seconds, then looks again; once a connection has
+        waited ``PATIENCE`` it takes it anyway."""
+        now = time.monotonic()
+        if not self.fair_share(now):
+            if self.leaving_since is None or now - self.left_at > PATIENCE:
+                self.leaving_since = now  # a new wait, not the rest of the last one
+            if now - self.leaving_since < PATIENCE:
+                self.left_at = now
+                self.listen(False)
+                self.resume_at = now + DEFER
+                return
+        self.leaving_since = None
         try:
             sock, client = listener.accept()
         except (BlockingIOError, InterruptedError):
@@ -267,14 +410,24 @@ class Loop:
         connection = Connection(sock, client, listener.getsockname(), self.worker.limits)
         self.connections[sock.fileno()] = connection
         self.selector.register(sock, selectors.EVENT_READ, connection)
+        self.worker.publish()
         if len(self.connections) >= self.max_connections:
             self.listen(False)
+
+    def fair_share(self, now: float) -> bool:
+        """Whether this loop may take a new connection without holding more than its
+        share: no other loop of its worker holds fewer, and no other worker does."""
+        mine = len(self.connections)
+        if any(len(loop.connections) < mine for loop in self.worker.loops):
+            return False
+        return self.worker.holds_fewest(now)
 
     def close(self, connection: Connection) -> None:
         if self.connections.pop(connection.sock.fileno(), None) is None:
             return
         self.selector.unregister(connection.sock)
         util.close(connection.sock)
+        self.worker.publish()
         if self.worker.alive and len(self.connections) < self.max_connections:
             self.listen(True)
 

@@ -5,11 +5,15 @@ own workers keep it."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
+import os
+import signal
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -299,3 +303,103 @@ def test_threaded_loops_stop_gracefully_and_recycle(tmp_path: Path):
         assert len(pids) >= 2
     finally:
         assert running.stop() == 0
+
+
+def workers_of(server: Server, count: int, loops: int) -> list[int]:
+    """The pids of the master's ``count`` workers, once that many serve: each has the app
+    loaded and its ``loops`` threads running."""
+    deadline = time.monotonic() + 30
+    children_file = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
+    while time.monotonic() < deadline:
+        children = [int(pid) for pid in children_file.read_text().split()]
+        if len(children) == count and all(
+            len(list(Path(f"/proc/{pid}/task").iterdir())) >= loops for pid in children
+        ):
+            return children
+        time.sleep(0.05)  # polling interval while the arbiter starts its workers
+    pytest.fail(f"gunicorn did not run {count} workers within 30 s")
+
+
+def open_sockets(pid: int) -> int:
+    """The sockets a process holds open."""
+    count = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(FileNotFoundError):  # closed since the listing
+            count += os.readlink(fd).startswith("socket:")
+    return count
+
+
+def served_by(server: Server, connections: int) -> list[dict[str, Any]]:
+    """Open ``connections`` connections at once, as a client's pool does, then send one
+    request on each; the answers, the connections left open."""
+    opened = [
+        socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(connections)
+    ]
+    answers = []
+    try:
+        for sock in opened:
+            sock.sendall(b"GET /peer HTTP/1.1\r\nHost: t\r\n\r\n")
+        for sock in opened:
+            received = b""
+            while not received.endswith(b"}"):
+                chunk = sock.recv(65536)
+                assert chunk, "the server closed a connection without answering"
+                received += chunk
+            answers.append(json.loads(received.split(b"\r\n\r\n", 1)[1]))
+    finally:
+        for sock in opened:
+            sock.close()
+    return answers
+
+
+def test_a_burst_of_connections_spreads_evenly_over_workers_and_their_loops():
+    """A client's pool opens its connections at once and keeps them: each worker, and
+    each loop of a worker, takes its share rather than whichever woke first taking most."""
+    running = Server("--workers", "3", worker=THREADED, threads=4)
+    try:
+        pids = workers_of(running, 3, loops=4)
+        answers = served_by(running, 36)
+        per_worker = Counter(answer["pid"] for answer in answers)
+        assert set(per_worker) == set(pids), per_worker
+        assert max(per_worker.values()) - min(per_worker.values()) <= 2, per_worker
+        per_loop = Counter((answer["pid"], answer["thread"]) for answer in answers)
+        assert len(per_loop) == 12, per_loop
+        assert max(per_loop.values()) <= 2 * 36 // 12, per_loop
+    finally:
+        running.stop()
+
+
+def test_connections_are_still_taken_after_the_worker_holding_fewest_is_killed():
+    """A worker killed outright (SIGKILL) leaves its count behind, the fewest of all: new
+    connections are still all answered, by the other worker (which holds more, so waits
+    ``PATIENCE`` before each) or by the victim's replacement."""
+    running = Server("--workers", "2", worker=THREADED, threads=2)
+    try:
+        pids = workers_of(running, 2, loops=2)
+        sockets_before = {pid: open_sockets(pid) for pid in pids}
+        opened = [
+            socket.create_connection(("127.0.0.1", running.port), timeout=10) for _ in range(8)
+        ]
+        served = {}
+        for sock in opened:
+            sock.sendall(b"GET /peer HTTP/1.1\r\nHost: t\r\n\r\n")
+        for sock in opened:
+            answer = b""
+            while not answer.endswith(b"}"):
+                answer += sock.recv(65536)
+            served[sock] = json.loads(answer.split(b"\r\n\r\n", 1)[1])["pid"]
+        victim = min(set(served.values()))
+        for sock, pid in served.items():
+            if pid == victim:
+                sock.close()  # the victim's count falls to none before it dies
+        deadline = time.monotonic() + 10
+        while open_sockets(victim) > sockets_before[victim] and time.monotonic() < deadline:
+            time.sleep(0.02)  # polling interval while the victim closes its side
+        os.kill(victim, signal.SIGKILL)
+        answers = served_by(running, 12)
+        assert victim not in {answer["pid"] for answer in answers}
+        for sock, pid in served.items():
+            if pid != victim:
+                sock.close()
+    finally:
+        running.stop()

@@ -1,15 +1,17 @@
 """A WSGI app for tests of the serving layer (``shared/serving.py``) under gunicorn.
 
-Every answer names the process that served it and the client's port, so a test sees
-whether its connection was kept. ``/echo`` also answers the body it was sent; other
-paths leave the body unread. ``/sleep?seconds=S&mark=FILE`` creates ``FILE`` (when
-given) and answers ``S`` seconds later; ``/boom`` raises.
+Every answer names the process and the thread that served it and the client's port, so
+a test sees whether its connection was kept and where it was served. ``/echo`` also
+answers the body it was sent; other paths leave the body unread.
+``/sleep?seconds=S&mark=FILE`` creates ``FILE`` (when given) and answers ``S`` seconds
+later; ``/boom`` raises.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -28,7 +30,11 @@ def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[byte
         if "mark" in query:
             Path(query["mark"][0]).touch()
         time.sleep(float(query["seconds"][0]))
-    body: dict[str, Any] = {"pid": os.getpid(), "client_port": int(environ["REMOTE_PORT"])}
+    body: dict[str, Any] = {
+        "pid": os.getpid(),
+        "thread": threading.get_ident(),
+        "client_port": int(environ["REMOTE_PORT"]),
+    }
     if path == "/echo":
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body["echo"] = environ["wsgi.input"].read(length).decode()

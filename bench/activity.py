@@ -81,6 +81,7 @@ from quiet import (  # noqa: E402
     process_cpu,
     tree_cpu,
     wait_until_quiet,
+    wait_until_serving,
 )
 
 from services.activity.app import MIGRATIONS  # noqa: E402
@@ -273,6 +274,7 @@ def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             connection.request("GET", "/healthz")
             if connection.getresponse().status == 200:
+                wait_until_serving(process.pid)
                 return process
         except OSError:
             time.sleep(0.2)

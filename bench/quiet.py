@@ -14,6 +14,7 @@ import runpy
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -89,6 +90,36 @@ def interpolated(value: str) -> str:
     return INTERPOLATION.sub(fill, value)
 
 
+def gunicorn_conf() -> dict[str, Any]:
+    """The settings ``deploy/gunicorn.conf.py`` gives in this environment."""
+    return runpy.run_path(str(REPO_ROOT / "deploy" / "gunicorn.conf.py"))
+
+
+def wait_until_serving(master: int, limit: float = 60) -> None:
+    """Wait until every worker of the gunicorn ``master`` (as ``gunicorn_conf`` sets
+    them) has loaded the app and runs its loops: a server answering its first request
+    may still be loading the app in the others, and a warm-up sent then would warm only
+    the first (the loops spread connections over the workers that serve)."""
+    conf = gunicorn_conf()
+    threaded = str(conf["worker_class"]).endswith("ThreadedKeepAliveWorker")
+    loops = int(conf["threads"]) if threaded else 1
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        workers = child_pids(master)
+        if len(workers) == conf["workers"] and all(tasks(pid) >= loops for pid in workers):
+            return
+        time.sleep(0.05)  # polling interval while the workers load the app
+    raise RuntimeError(f"gunicorn's {conf['workers']} workers were not serving within {limit} s")
+
+
+def tasks(pid: int) -> int:
+    """The threads of a process (0 once it is gone)."""
+    try:
+        return len(list(Path(f"/proc/{pid}/task").iterdir()))
+    except OSError:
+        return 0
+
+
 def gunicorn_as_deployed(service: str) -> str:
     """Run ``service``'s API under gunicorn as docker-compose.yml deploys it: sets each
     ``GUNICORN_*`` variable of its API container (the worker class, threads, recycling),
@@ -99,7 +130,7 @@ def gunicorn_as_deployed(service: str) -> str:
     for name, value in environment.items():
         if name.startswith("GUNICORN_"):
             os.environ.setdefault(name, interpolated(str(value)))
-    conf = runpy.run_path(str(REPO_ROOT / "deploy" / "gunicorn.conf.py"))
+    conf = gunicorn_conf()
     recycled = f"recycled after {conf['max_requests']:,} requests"
     if conf["worker_class"] == "gthread":
         return f"{conf['workers']} gthread workers x {conf['threads']} threads, {recycled}"

@@ -245,9 +245,11 @@ class KeepAliveWorker(base.Worker):
         return sum(len(loop.connections) for loop in self.loops)
 
     def publish(self) -> None:
-        """Tell the other workers how many connections this one holds."""
+        """Tell the other workers how many connections this one holds (counted and
+        written under a lock, so that two loops' counts are not written out of order)."""
         if self.spread is not None and self.slot is not None:
-            self.spread.publish(self.slot, self.connections())
+            with self.counting:
+                self.spread.publish(self.slot, self.connections())
 
     def holds_fewest(self, now: float) -> bool:
         """Whether no other worker holds fewer connections than this one."""

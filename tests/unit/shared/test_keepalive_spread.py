@@ -140,7 +140,7 @@ def test_a_worker_holding_more_than_another_leaves_the_connection_until_patience
         loop.listen(True)
         loop.accept(listener)  # still within patience: left again
         assert len(loop.connections) == 1
-        clock[0] += PATIENCE
+        clock[0] += PATIENCE * 0.9
         loop.listen(True)
         loop.accept(listener)  # the idle worker never took it: taken now
         assert len(loop.connections) == 2

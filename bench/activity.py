@@ -9,7 +9,8 @@ Measures over HTTP (keep-alive connections, bearer tokens, audit and outbox incl
   the moment it was due, so a server that falls behind is charged for the queueing),
   with the CPU each request cost the gunicorn processes, the PostgreSQL backends, the
   relay and the load generator (utime + stime from /proc over the measure: on this
-  machine they all share the same cores, so their sum bounds the rate);
+  machine they all share the same cores, so their sum bounds the rate), and each
+  gunicorn worker's share of the workers' CPU (how evenly the connections spread);
 * a student's last 100 records (``GET /logs?student_id=...&limit=100``) at a fixed rate
   with ``--seed`` records stored (COPY, spread over the current month's partition);
 * the batch throughput again with that month's partition full, as a share of the
@@ -17,7 +18,11 @@ Measures over HTTP (keep-alive connections, bearer tokens, audit and outbox incl
 * the resident memory of the gunicorn processes (master and workers), sampled every
   second through the whole run: first sample, last sample and peak.
 
-Each fixed-rate load is preceded by one unmeasured second of the same requests.
+Each server is waited for until every gunicorn worker has loaded the app and runs its
+loops (``quiet.wait_until_serving``), and each fixed-rate load is preceded by one
+unmeasured second of the same requests, so that every worker is warm when the measure
+starts. An offered rate counts as kept up when the answers end within 1% of the planned
+time (``KEPT_UP``).
 
     .venv/bin/python bench/activity.py [--runs 3] [--batches 200] [--single-rate 1500]
         [--read-rate 500] [--seconds 20] [--seed 10000000] [--phases single,read]

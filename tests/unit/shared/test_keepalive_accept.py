@@ -8,19 +8,10 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
 from gunicorn.config import Config
 
 from shared.serving import KeepAliveWorker, Loop
 from tests.support.worker_log import WorkerLog
-
-
-@pytest.fixture
-def listener() -> Iterator[socket.socket]:
-    sock = socket.create_server(("127.0.0.1", 0), backlog=16)
-    sock.setblocking(False)
-    yield sock
-    sock.close()
 
 
 @contextmanager

@@ -7,14 +7,12 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Iterator
 
 import pytest
-from gunicorn.config import Config
 
 from shared import serving
 from shared.serving import PATIENCE, KeepAliveWorker, Spread, ThreadedKeepAliveWorker
-from tests.support.worker_log import WorkerLog
+from tests.unit.shared.test_keepalive_loops import worker_on
 
 
 def test_a_worker_sees_the_fewest_connections_of_the_other_live_workers() -> None:
@@ -63,28 +61,13 @@ def test_release_frees_only_the_releasing_workers_slot() -> None:
     assert spread.fewest_besides(1, now) == 3
 
 
-@pytest.fixture
-def listener() -> Iterator[socket.socket]:
-    sock = socket.create_server(("127.0.0.1", 0), backlog=16)
-    sock.setblocking(False)
-    yield sock
-    sock.close()
-
-
 def worker_with(
     listener: socket.socket, spread: Spread, *, threads: int, age: int
 ) -> KeepAliveWorker:
     """A threaded worker as ``run`` leaves it before its loops start, its slot claimed."""
-    worker = ThreadedKeepAliveWorker.__new__(ThreadedKeepAliveWorker)
-    cfg = Config()
-    cfg.set("threads", threads)
-    worker.cfg = cfg
-    worker.log = WorkerLog()
-    worker.sockets = [listener]
-    worker.alive = True
+    worker = worker_on(listener, ThreadedKeepAliveWorker, threads)
     worker.pid = os.getpid() + age
     worker.spread = spread
-    worker.prepare()
     worker.slot = spread.claim(age, worker.pid, time.monotonic())
     for loop in worker.loops:
         loop.listen(True)

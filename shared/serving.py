@@ -43,8 +43,8 @@ Lifecycle, as gunicorn's own workers:
   a worker holding more than another worker, lets the others take a new connection
   first. Kept-alive connections stay where they were accepted, so a client's pool
   opened in a burst would otherwise stay bound to whichever workers woke first (on
-  2 cores, one of three activity API workers took 57-73% of the work and another none:
-  bench/RESULTS.md);
+  2 cores, one of three activity API workers took up to 73% of the work, and in some
+  runs one took none: bench/RESULTS.md);
 * ``max_requests``: after that many requests the worker closes each connection after
   its current response and exits; the arbiter starts a fresh one;
 * SIGTERM (graceful stop): no new connections; a request that is being served is

@@ -329,27 +329,32 @@ def open_sockets(pid: int) -> int:
     return count
 
 
+def answers_on(opened: list[socket.socket]) -> list[dict[str, Any]]:
+    """Send one request on each connection, then read each answer, in order."""
+    for sock in opened:
+        sock.sendall(b"GET /peer HTTP/1.1\r\nHost: t\r\n\r\n")
+    answers = []
+    for sock in opened:
+        received = b""
+        while not received.endswith(b"}"):
+            chunk = sock.recv(65536)
+            assert chunk, "the server closed a connection without answering"
+            received += chunk
+        answers.append(json.loads(received.split(b"\r\n\r\n", 1)[1]))
+    return answers
+
+
 def served_by(server: Server, connections: int) -> list[dict[str, Any]]:
     """Open ``connections`` connections at once, as a client's pool does, then send one
-    request on each; the answers, the connections left open."""
+    request on each; the answers (the connections are closed after)."""
     opened = [
         socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(connections)
     ]
-    answers = []
     try:
-        for sock in opened:
-            sock.sendall(b"GET /peer HTTP/1.1\r\nHost: t\r\n\r\n")
-        for sock in opened:
-            received = b""
-            while not received.endswith(b"}"):
-                chunk = sock.recv(65536)
-                assert chunk, "the server closed a connection without answering"
-                received += chunk
-            answers.append(json.loads(received.split(b"\r\n\r\n", 1)[1]))
+        return answers_on(opened)
     finally:
         for sock in opened:
             sock.close()
-    return answers
 
 
 def test_a_burst_of_connections_spreads_evenly_over_workers_and_their_loops():
@@ -380,26 +385,20 @@ def test_connections_are_still_taken_after_the_worker_holding_fewest_is_killed()
         opened = [
             socket.create_connection(("127.0.0.1", running.port), timeout=10) for _ in range(8)
         ]
-        served = {}
-        for sock in opened:
-            sock.sendall(b"GET /peer HTTP/1.1\r\nHost: t\r\n\r\n")
-        for sock in opened:
-            answer = b""
-            while not answer.endswith(b"}"):
-                answer += sock.recv(65536)
-            served[sock] = json.loads(answer.split(b"\r\n\r\n", 1)[1])["pid"]
-        victim = min(set(served.values()))
-        for sock, pid in served.items():
-            if pid == victim:
-                sock.close()  # the victim's count falls to none before it dies
-        deadline = time.monotonic() + 10
-        while open_sockets(victim) > sockets_before[victim] and time.monotonic() < deadline:
-            time.sleep(0.02)  # polling interval while the victim closes its side
-        os.kill(victim, signal.SIGKILL)
-        answers = served_by(running, 12)
-        assert victim not in {answer["pid"] for answer in answers}
-        for sock, pid in served.items():
-            if pid != victim:
+        try:
+            served = [answer["pid"] for answer in answers_on(opened)]
+            victim = min(served)
+            for sock, pid in zip(opened, served, strict=True):
+                if pid == victim:
+                    sock.close()  # the victim's count falls to none before it dies
+            deadline = time.monotonic() + 10
+            while open_sockets(victim) > sockets_before[victim] and time.monotonic() < deadline:
+                time.sleep(0.02)  # polling interval while the victim closes its side
+            os.kill(victim, signal.SIGKILL)
+            answers = served_by(running, 12)
+            assert victim not in {answer["pid"] for answer in answers}
+        finally:
+            for sock in opened:
                 sock.close()
     finally:
         running.stop()
